@@ -1,0 +1,81 @@
+# refscope: build with `make`, test with `make check`, install with
+# `make install PREFIX=/usr/local`. Missing Debian packages are installed
+# first (when run as root).
+
+PREFIX ?= /usr/local
+BUILD ?= build
+CC ?= cc
+VERSION = 0.1.0
+
+PKGS = libdw libelf json-c
+WARN = -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wno-unused-parameter
+CFLAGS ?= -O2 -g
+ALL_CFLAGS = -std=c11 -D_GNU_SOURCE -fPIC $(WARN) $(CFLAGS) -Iinclude -Icoreparse \
+	$(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -ldw -lelf -ljson-c)
+
+ifeq ($(SANITIZE),1)
+ALL_CFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer
+LDFLAGS += -fsanitize=address,undefined
+endif
+
+LIB_SRC = $(wildcard coreparse/*.c coreparse/*/*.c) $(wildcard commands/*.c)
+CLI_SRC = cli/main.c
+UNIT_SRC = $(wildcard tests/unit/*.c)
+
+LIB_OBJ = $(LIB_SRC:%.c=$(BUILD)/%.o)
+CLI_OBJ = $(CLI_SRC:%.c=$(BUILD)/%.o)
+UNIT_BIN = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+
+.PHONY: all deps test-deps check unit e2e install clean demo
+all: deps $(BUILD)/refscope $(BUILD)/librefscope.so $(BUILD)/librefscope.a
+
+deps:
+	@scripts/ensure-deps.sh build
+
+test-deps:
+	@scripts/ensure-deps.sh test
+
+$(BUILD)/%.o: %.c $(wildcard include/*.h coreparse/*.h coreparse/*/*.h commands/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -c $< -o $@
+
+$(BUILD)/librefscope.a: $(LIB_OBJ)
+	rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/librefscope.so: $(LIB_OBJ)
+	$(CC) -shared -Wl,-soname,librefscope.so.0 $(LDFLAGS) -o $@ $^ $(LIBS)
+
+$(BUILD)/refscope: $(CLI_OBJ) $(BUILD)/librefscope.a
+	$(CC) $(LDFLAGS) -o $@ $(CLI_OBJ) $(BUILD)/librefscope.a $(LIBS)
+
+$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/librefscope.a
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/librefscope.a $(LIBS) -lcmocka
+
+unit: test-deps all $(UNIT_BIN)
+	@set -e; for t in $(UNIT_BIN); do echo "== $$t"; $$t; done
+
+e2e: test-deps all
+	tests/fixtures/sid-python.sh
+	cd tests/e2e && python3 -m pytest -ra -q
+
+check: unit e2e
+
+demo: all
+	@scripts/demo.sh
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include \
+		$(DESTDIR)$(PREFIX)/lib/pkgconfig
+	install -m 755 $(BUILD)/refscope $(DESTDIR)$(PREFIX)/bin/refscope
+	install -m 644 $(BUILD)/librefscope.a $(DESTDIR)$(PREFIX)/lib/librefscope.a
+	install -m 755 $(BUILD)/librefscope.so $(DESTDIR)$(PREFIX)/lib/librefscope.so.0
+	ln -sf librefscope.so.0 $(DESTDIR)$(PREFIX)/lib/librefscope.so
+	install -m 644 include/refscope.h $(DESTDIR)$(PREFIX)/include/refscope.h
+	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|$(VERSION)|g' refscope.pc.in \
+		> $(DESTDIR)$(PREFIX)/lib/pkgconfig/refscope.pc
+
+clean:
+	rm -rf $(BUILD)

@@ -1,0 +1,62 @@
+/* Commands: each turns a target's snapshot into a JSON document (the rows),
+ * which is printed as it is for --json or rendered as text tables. The CLI
+ * and the gdb extension only parse arguments and call these. */
+#ifndef RS_COMMANDS_COMMAND_H
+#define RS_COMMANDS_COMMAND_H
+
+#include <json-c/json.h>
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "refscope.h"
+#include "util/error.h"
+
+enum rs_sort { RS_SORT_BYTES, RS_SORT_COUNT };
+
+struct rs_command_options {
+	int top;              /* rows to show; 0: the command's default */
+	bool top_given;
+	enum rs_sort sort;
+	void (*progress)(uint64_t seen, void *arg);
+};
+
+struct rs_command_context {
+	rs_target *target;
+	rs_heap *heap;        /* walked on first need, kept for the next command */
+	struct rs_command_options opts;
+	const char *target_label; /* the core path, or "pid N" */
+};
+
+struct rs_command {
+	const char *name;
+	const char *summary;
+	bool needs_heap;
+	rs_error *(*build)(struct rs_command_context *ctx, json_object **out);
+	void (*render)(json_object *doc, const struct rs_command_options *opts, FILE *out);
+};
+
+const struct rs_command *rs_command_find(const char *name);
+extern const struct rs_command *const rs_commands[];
+
+/* Runs a command: walks the heap if needed, builds its document, then writes
+ * it (text or JSON) to out in one piece. Warnings go into the document. */
+rs_error *rs_command_run(const struct rs_command *cmd, struct rs_command_context *ctx, bool json,
+			 FILE *out);
+
+/* Shared pieces of documents (document.c). */
+json_object *rs_doc_python(const rs_target *target);
+json_object *rs_doc_generation(const struct rs_generation *gen, bool with_counters);
+const char *rs_layout_source_name(enum rs_layout_source source);
+char *rs_format_address(uint64_t address, char buf[19]);
+void rs_format_bytes(uint64_t bytes, char *buf, size_t size);
+
+/* Aligned text tables (table.c). */
+struct rs_table;
+struct rs_table *rs_table_new(size_t columns, const char *const *headers, const char *align);
+void rs_table_row(struct rs_table *table, const char *const *cells);
+void rs_table_print(struct rs_table *table, FILE *out, const char *indent);
+void rs_table_free(struct rs_table *table);
+
+extern const struct rs_command rs_command_info, rs_command_gc, rs_command_summary, rs_command_layout;
+
+#endif

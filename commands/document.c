@@ -1,0 +1,108 @@
+#include <inttypes.h>
+#include <stdio.h>
+
+#include "render.h"
+
+const char *rs_layout_source_name(enum rs_layout_source source)
+{
+	switch (source) {
+	case RS_LAYOUT_DWARF:
+		return "dwarf";
+	case RS_LAYOUT_DEBUG_OFFSETS:
+		return "debug_offsets";
+	case RS_LAYOUT_BUILTIN:
+		return "builtin";
+	default:
+		return "any";
+	}
+}
+
+char *rs_format_address(uint64_t address, char buf[19])
+{
+	snprintf(buf, 19, "0x%" PRIx64, address);
+	return buf;
+}
+
+void rs_format_bytes(uint64_t bytes, char *buf, size_t size)
+{
+	static const char *const units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
+	double value = (double)bytes;
+	int unit = 0;
+	while (value >= 1024 && unit < 4) {
+		value /= 1024;
+		unit++;
+	}
+	if (unit == 0)
+		snprintf(buf, size, "%" PRIu64 " B", bytes);
+	else
+		snprintf(buf, size, "%.1f %s", value, units[unit]);
+}
+
+static const char *release_level_name(unsigned level)
+{
+	switch (level) {
+	case 0xA:
+		return "a";
+	case 0xB:
+		return "b";
+	case 0xC:
+		return "rc";
+	default:
+		return "";
+	}
+}
+
+json_object *rs_doc_python(const rs_target *target)
+{
+	struct rs_python_info info;
+	rs_target_python(target, &info);
+	char version[32], addr[19];
+	if (info.release_level == 0xF)
+		snprintf(version, sizeof(version), "%u.%u.%u", info.major, info.minor, info.micro);
+	else
+		snprintf(version, sizeof(version), "%u.%u.%u%s%u", info.major, info.minor, info.micro,
+			 release_level_name(info.release_level), info.serial);
+	json_object *py = json_object_new_object();
+	json_object_object_add(py, "version", json_object_new_string(version));
+	json_object_object_add(py, "hexversion", json_object_new_int64(info.hexversion));
+	json_object_object_add(py, "version_source", json_object_new_string(info.version_source));
+	json_object_object_add(py, "module", json_object_new_string(info.module_path ? info.module_path : ""));
+	json_object_object_add(py, "debuginfo", json_object_new_boolean(info.has_debuginfo));
+	json_object_object_add(py, "runtime", json_object_new_string(rs_format_address(info.runtime_address, addr)));
+	json_object_object_add(py, "runtime_found_by", json_object_new_string(info.runtime_found_by));
+	json_object_object_add(py, "gc_kind", json_object_new_string(info.gc_kind));
+	return py;
+}
+
+json_object *rs_doc_generation(const struct rs_generation *gen, bool with_counters)
+{
+	json_object *g = json_object_new_object();
+	if (with_counters) {
+		json_object_object_add(g, "name", json_object_new_string(gen->name));
+		json_object_object_add(g, "threshold", json_object_new_int(gen->threshold));
+		json_object_object_add(g, "count", json_object_new_int(gen->count));
+	}
+	json_object_object_add(g, "objects", json_object_new_int64((int64_t)gen->objects));
+	json_object_object_add(g, "bytes", json_object_new_int64((int64_t)gen->bytes));
+	if (gen->broken)
+		json_object_object_add(g, "broken", json_object_new_boolean(true));
+	return g;
+}
+
+const char *rs_json_str(json_object *o, const char *key)
+{
+	json_object *v;
+	return json_object_object_get_ex(o, key, &v) ? json_object_get_string(v) : "";
+}
+
+int64_t rs_json_int(json_object *o, const char *key)
+{
+	json_object *v;
+	return json_object_object_get_ex(o, key, &v) ? json_object_get_int64(v) : 0;
+}
+
+bool rs_json_bool(json_object *o, const char *key)
+{
+	json_object *v;
+	return json_object_object_get_ex(o, key, &v) && json_object_get_boolean(v);
+}

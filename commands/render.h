@@ -1,0 +1,14 @@
+/* Text rendering pieces shared by several commands. */
+#ifndef RS_COMMANDS_RENDER_H
+#define RS_COMMANDS_RENDER_H
+
+#include "command.h"
+
+const char *rs_json_str(json_object *o, const char *key);
+int64_t rs_json_int(json_object *o, const char *key);
+bool rs_json_bool(json_object *o, const char *key);
+
+void rs_render_gc_table(json_object *interp, FILE *out, const char *indent);
+void rs_render_warnings(json_object *doc, FILE *out);
+
+#endif

@@ -1,0 +1,74 @@
+#include <stdlib.h>
+#include <string.h>
+
+#include "command.h"
+
+const struct rs_command *const rs_commands[] = {
+	&rs_command_info, &rs_command_gc, &rs_command_summary, &rs_command_layout, NULL,
+};
+
+const struct rs_command *rs_command_find(const char *name)
+{
+	for (size_t i = 0; rs_commands[i]; i++)
+		if (strcmp(rs_commands[i]->name, name) == 0)
+			return rs_commands[i];
+	return NULL;
+}
+
+static void document_add_target(json_object *doc, struct rs_command_context *ctx)
+{
+	json_object *target = json_object_new_object();
+	struct rs_python_info info;
+	rs_target_python(ctx->target, &info);
+	json_object_object_add(target, "kind", json_object_new_string(info.live ? "live" : "core"));
+	json_object_object_add(target, "name", json_object_new_string(ctx->target_label));
+	json_object_object_add(doc, "target", target);
+	json_object_object_add(doc, "python", rs_doc_python(ctx->target));
+	json_object_object_add(doc, "layout", json_object_new_string(rs_layout_source_name(info.layout)));
+}
+
+static void document_add_warnings(json_object *doc, const rs_target *target)
+{
+	json_object *warnings = json_object_new_array();
+	for (size_t i = 0; i < rs_target_diagnostic_count(target); i++)
+		json_object_array_add(warnings, json_object_new_string(rs_target_diagnostic(target, i)));
+	json_object_object_add(doc, "warnings", warnings);
+}
+
+rs_error *rs_command_run(const struct rs_command *cmd, struct rs_command_context *ctx, bool json, FILE *out)
+{
+	rs_error *err = NULL;
+	if (cmd->needs_heap && !ctx->heap)
+		err = rs_heap_walk(ctx->target, ctx->opts.progress, NULL, &ctx->heap);
+	/* A live target runs on as soon as its memory has been read. */
+	rs_target_release(ctx->target);
+	json_object *doc = NULL;
+	if (!err)
+		err = cmd->build(ctx, &doc);
+	if (err)
+		return err;
+	json_object *full = json_object_new_object();
+	document_add_target(full, ctx);
+	json_object_object_foreach(doc, key, value)
+		json_object_object_add(full, key, json_object_get(value));
+	json_object_put(doc);
+	document_add_warnings(full, ctx->target);
+
+	char *text = NULL;
+	size_t len = 0;
+	FILE *mem = open_memstream(&text, &len);
+	if (!mem) {
+		json_object_put(full);
+		return rs_error_nomem();
+	}
+	if (json)
+		fprintf(mem, "%s\n", json_object_to_json_string_ext(full, JSON_C_TO_STRING_PRETTY |
+									 JSON_C_TO_STRING_NOSLASHESCAPE));
+	else
+		cmd->render(full, &ctx->opts, mem);
+	fclose(mem);
+	json_object_put(full);
+	fwrite(text, 1, len, out);
+	free(text);
+	return NULL;
+}

@@ -1,0 +1,103 @@
+/* summary: objects by type (count, bytes), largest first, with totals. */
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "render.h"
+
+#define TEXT_DEFAULT_TOP 25
+
+struct type_total {
+	uint32_t type;
+	uint64_t count, bytes;
+};
+
+static enum rs_sort sort_key;
+static const rs_heap *sort_heap;
+
+static int total_cmp(const void *a, const void *b)
+{
+	const struct type_total *x = a, *y = b;
+	uint64_t kx = sort_key == RS_SORT_COUNT ? x->count : x->bytes;
+	uint64_t ky = sort_key == RS_SORT_COUNT ? y->count : y->bytes;
+	if (kx != ky)
+		return kx < ky ? 1 : -1;
+	int by_name = strcmp(rs_heap_type(sort_heap, x->type)->name, rs_heap_type(sort_heap, y->type)->name);
+	if (by_name)
+		return by_name;
+	return x->type < y->type ? -1 : x->type > y->type;
+}
+
+static rs_error *summary_build(struct rs_command_context *ctx, json_object **out)
+{
+	size_t n_types = rs_heap_type_count(ctx->heap), n_objects = rs_heap_object_count(ctx->heap);
+	const struct rs_object *objects = rs_heap_objects(ctx->heap);
+	struct type_total *totals = calloc(n_types ? n_types : 1, sizeof(*totals));
+	if (!totals)
+		return rs_error_nomem();
+	uint64_t all_bytes = 0;
+	for (size_t i = 0; i < n_types; i++)
+		totals[i].type = (uint32_t)i;
+	for (size_t i = 0; i < n_objects; i++) {
+		totals[objects[i].type].count++;
+		totals[objects[i].type].bytes += objects[i].size;
+		all_bytes += objects[i].size;
+	}
+	sort_key = ctx->opts.sort;
+	sort_heap = ctx->heap;
+	qsort(totals, n_types, sizeof(*totals), total_cmp);
+
+	size_t shown = ctx->opts.top_given && (size_t)ctx->opts.top < n_types ? (size_t)ctx->opts.top : n_types;
+	json_object *doc = json_object_new_object(), *types = json_object_new_array();
+	json_object_object_add(doc, "objects", json_object_new_int64((int64_t)n_objects));
+	json_object_object_add(doc, "bytes", json_object_new_int64((int64_t)all_bytes));
+	json_object_object_add(doc, "sort", json_object_new_string(sort_key == RS_SORT_COUNT ? "count" : "bytes"));
+	for (size_t i = 0; i < shown; i++) {
+		const struct rs_type *type = rs_heap_type(ctx->heap, totals[i].type);
+		char addr[19];
+		json_object *row = json_object_new_object();
+		json_object_object_add(row, "type", json_object_new_string(type->name));
+		json_object_object_add(row, "type_address", json_object_new_string(rs_format_address(type->address, addr)));
+		json_object_object_add(row, "count", json_object_new_int64((int64_t)totals[i].count));
+		json_object_object_add(row, "bytes", json_object_new_int64((int64_t)totals[i].bytes));
+		json_object_object_add(row, "gc_tracked", json_object_new_boolean(true));
+		json_object_array_add(types, row);
+	}
+	json_object_object_add(doc, "types", types);
+	json_object_object_add(doc, "types_total", json_object_new_int64((int64_t)n_types));
+	free(totals);
+	*out = doc;
+	return NULL;
+}
+
+static void summary_render(json_object *doc, const struct rs_command_options *opts, FILE *out)
+{
+	json_object *types;
+	json_object_object_get_ex(doc, "types", &types);
+	size_t n = json_object_array_length(types);
+	size_t shown = opts->top_given ? n : (n < TEXT_DEFAULT_TOP ? n : TEXT_DEFAULT_TOP);
+	static const char *const headers[] = {"count", "bytes", "type"};
+	struct rs_table *table = rs_table_new(3, headers, "rrl");
+	for (size_t i = 0; i < shown; i++) {
+		json_object *row = json_object_array_get_idx(types, i);
+		char count[24], bytes[32];
+		snprintf(count, sizeof(count), "%" PRId64, rs_json_int(row, "count"));
+		rs_format_bytes((uint64_t)rs_json_int(row, "bytes"), bytes, sizeof(bytes));
+		const char *cells[] = {count, bytes, rs_json_str(row, "type")};
+		rs_table_row(table, cells);
+	}
+	rs_table_print(table, out, "");
+	rs_table_free(table);
+	int64_t total_types = rs_json_int(doc, "types_total");
+	if ((int64_t)shown < total_types)
+		fprintf(out, "... %" PRId64 " more types not shown (--top N to see more)\n", total_types - (int64_t)shown);
+	char bytes[32];
+	rs_format_bytes((uint64_t)rs_json_int(doc, "bytes"), bytes, sizeof(bytes));
+	fprintf(out, "total: %" PRId64 " gc-tracked objects, %s, %" PRId64 " types (sorted by %s)\n",
+		rs_json_int(doc, "objects"), bytes, total_types, rs_json_str(doc, "sort"));
+	rs_render_warnings(doc, out);
+}
+
+const struct rs_command rs_command_summary = {
+	"summary", "objects by type: count and bytes, largest first", true, summary_build, summary_render,
+};

@@ -1,0 +1,221 @@
+/* Walking the collector's lists.
+ *
+ * Each generation is a circular doubly linked list of PyGC_Head threaded
+ * through the objects, headed by a PyGC_Head inside the gc state. From 3.8 on
+ * the low two bits of both links are flags, so links are masked with ~3.
+ * Guards, since the target may be corrupt or caught mid-collection: every
+ * node's prev link must name the node before it (not checked while a
+ * collection runs, when _gc_prev holds reference counts); Brent's cycle test
+ * catches a loop that never returns to the head; every read must succeed. A
+ * list that fails a guard is reported with the address where it broke, and
+ * what was found before that point is kept. */
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "heap.h"
+#include "object_size.h"
+
+#define LINK_MASK (~(uint64_t)3)
+#define PROGRESS_EVERY (1u << 20)
+
+struct list_walk {
+	struct rs_memory *mem;
+	const struct rs_python *py;
+	struct rs_heap *heap;
+	struct rs_generation *gen;
+	uint8_t generation;
+	uint16_t interp;
+	bool check_prev;
+};
+
+static bool objects_reserve(struct rs_heap *heap)
+{
+	if (heap->n_objects < heap->objects_capacity)
+		return true;
+	size_t cap = heap->objects_capacity ? heap->objects_capacity * 2 : 65536;
+	struct rs_object *objects = realloc(heap->objects, cap * sizeof(*objects));
+	if (!objects)
+		return false;
+	heap->objects = objects;
+	heap->objects_capacity = cap;
+	return true;
+}
+
+static void list_broken(struct list_walk *w, uint64_t at, const char *why)
+{
+	w->gen->broken = true;
+	rs_diag_add(w->mem->diag, "gc list of generation %s (interpreter %" PRId64 ") broken at 0x%" PRIx64
+		    ": %s; %" PRIu64 " objects read before it", w->gen->name,
+		    w->heap->interps[w->interp].id, at, why, w->gen->objects);
+}
+
+/* Records the object whose gc head is at node; false if it cannot be read. */
+static bool object_record(struct list_walk *w, uint64_t node, const uint64_t *words)
+{
+	const struct rs_layout *l = &w->py->layout;
+	uint64_t obj = node + (uint64_t)RS_OFF(l, gc_head_size);
+	int64_t refcnt = (int64_t)words[2], ob_size = (int64_t)words[4];
+	uint64_t type_addr = words[3];
+	uint32_t type = rs_type_table_lookup(&w->heap->types, w->mem, w->py, type_addr);
+	if (type == UINT32_MAX)
+		return false;
+	const struct rs_type_info *info = &w->heap->types.types[type];
+	uint64_t size = 0;
+	if (info->readable) {
+		rs_error *err = rs_object_size(w->mem, l, info, obj, ob_size, &size);
+		if (err) {
+			rs_diag_add(w->mem->diag, "object at 0x%" PRIx64 " (%s): size unknown: %s", obj,
+				    w->heap->types.names + info->name_offset, rs_error_message(err));
+			rs_error_free(err);
+		}
+	}
+	struct rs_object *o = &w->heap->objects[w->heap->n_objects++];
+	o->address = obj;
+	o->refcnt = refcnt;
+	o->flags = 0;
+	if (l->immortal_refcounts && (int32_t)(uint32_t)refcnt < 0) {
+		o->flags = RS_IMMORTAL;
+		o->refcnt = (int64_t)(uint32_t)refcnt;
+	}
+	o->type = type;
+	o->size = size > UINT32_MAX ? UINT32_MAX : (uint32_t)size;
+	o->interp = w->interp;
+	o->generation = w->generation;
+	o->reserved = 0;
+	w->gen->objects++;
+	w->gen->bytes += size;
+	return true;
+}
+
+static rs_error *list_walk(struct list_walk *w, uint64_t head)
+{
+	uint64_t prev = head, node, words[5];
+	rs_error *err = rs_mem_read_u64(w->mem, head, &node);
+	if (err) {
+		list_broken(w, head, rs_error_message(err));
+		rs_error_free(err);
+		return NULL;
+	}
+	node &= LINK_MASK;
+	uint64_t tortoise = head, power = 1, steps = 0;
+	while (node != head) {
+		/* gc head (next, prev), then ob_refcnt, ob_type, ob_size */
+		err = rs_mem_read(w->mem, node, words, sizeof(words));
+		if (err) {
+			words[4] = 0;
+			rs_error_free(err);
+			err = rs_mem_read(w->mem, node, words, 4 * sizeof(uint64_t));
+		}
+		if (err) {
+			list_broken(w, node, rs_error_message(err));
+			rs_error_free(err);
+			return NULL;
+		}
+		if (w->check_prev && (words[1] & LINK_MASK) != prev) {
+			list_broken(w, node, "its prev link does not point back at the node before it");
+			return NULL;
+		}
+		if (!objects_reserve(w->heap) || !object_record(w, node, words))
+			return rs_error_nomem();
+		if (w->heap->progress && w->heap->n_objects % PROGRESS_EVERY == 0)
+			w->heap->progress(w->heap->n_objects, w->heap->progress_arg);
+		prev = node;
+		node = words[0] & LINK_MASK;
+		if (node == tortoise) {
+			list_broken(w, node, "the list loops without returning to its head");
+			return NULL;
+		}
+		if (++steps == power) {
+			tortoise = node;
+			power *= 2;
+			steps = 0;
+		}
+	}
+	return NULL;
+}
+
+/* A list head is sound when its first node points back at it. */
+static bool list_head_sound(struct rs_memory *mem, uint64_t head)
+{
+	uint64_t next, back;
+	rs_error *err = rs_mem_read_u64(mem, head, &next);
+	if (!err && (next & LINK_MASK) == head)
+		return true;
+	if (!err)
+		err = rs_mem_read_u64(mem, (next & LINK_MASK) + 8, &back);
+	if (err) {
+		rs_error_free(err);
+		return false;
+	}
+	return (back & LINK_MASK) == head;
+}
+
+static uint64_t generations_base(struct rs_memory *mem, const struct rs_layout *l, uint64_t gc_state)
+{
+	uint64_t base = gc_state + (uint64_t)RS_OFF(l, gc_generations);
+	if (l->gc_generations_alt >= 0 && !list_head_sound(mem, base)) {
+		uint64_t alt = gc_state + (uint64_t)l->gc_generations_alt;
+		if (list_head_sound(mem, alt)) {
+			rs_diag_add(mem->diag, "gc generation heads found at +%" PRId64 " (a distribution's "
+				    "PyGC_Head alignment patch), not +%" PRId64, l->gc_generations_alt,
+				    RS_OFF(l, gc_generations));
+			return alt;
+		}
+	}
+	return base;
+}
+
+static rs_error *generation_walk(struct list_walk *w, uint64_t head, const char *name)
+{
+	const struct rs_layout *l = &w->py->layout;
+	struct rs_generation *gen = w->gen;
+	gen->name = name;
+	int32_t tc[2];
+	rs_error *err = rs_mem_read(w->mem, head + (uint64_t)RS_OFF(l, gc_generation_threshold), tc, sizeof(tc));
+	if (err)
+		return rs_error_prefix(err, "gc generation %s", name);
+	gen->threshold = tc[0];
+	gen->count = tc[1];
+	if (!list_head_sound(w->mem, head)) {
+		list_broken(w, head, "the list head's first node does not point back at it");
+		return NULL;
+	}
+	return list_walk(w, head);
+}
+
+static const char *const generational_names[] = {"0", "1", "2"};
+static const char *const incremental_names[] = {"young", "old0", "old1"};
+
+rs_error *rs_gc_state_walk(struct rs_memory *mem, const struct rs_python *py, uint64_t gc_state,
+			   uint16_t interp_index, struct rs_heap *heap)
+{
+	const struct rs_layout *l = &py->layout;
+	struct rs_interpreter *it = &heap->interps[interp_index];
+	int32_t enabled, collecting;
+	rs_error *err = rs_mem_read(mem, gc_state + (uint64_t)RS_OFF(l, gc_enabled), &enabled, 4);
+	if (!err)
+		err = rs_mem_read(mem, gc_state + (uint64_t)RS_OFF(l, gc_collecting), &collecting, 4);
+	if (err)
+		return rs_error_prefix(err, "gc state of interpreter %" PRId64, it->id);
+	it->enabled = enabled != 0;
+	it->collecting = collecting != 0;
+	if (it->collecting)
+		rs_diag_add(mem->diag, "interpreter %" PRId64 ": a collection was running at snapshot time; "
+			    "its lists may be incomplete", it->id);
+	struct list_walk w = {mem, py, heap, NULL, 0, interp_index, !it->collecting};
+	uint64_t base = generations_base(mem, l, gc_state);
+	bool incremental = l->gc_kind == RS_GC_INCREMENTAL;
+	it->n_generations = 3;
+	for (unsigned g = 0; g < 3; g++) {
+		uint64_t head = base + g * (uint64_t)RS_OFF(l, gc_generation_size);
+		w.gen = &it->generations[g];
+		w.generation = (uint8_t)g;
+		err = generation_walk(&w, head, incremental ? incremental_names[g] : generational_names[g]);
+		if (err)
+			return err;
+	}
+	w.gen = &it->permanent;
+	w.generation = RS_GENERATION_PERMANENT;
+	return generation_walk(&w, gc_state + (uint64_t)RS_OFF(l, gc_permanent), "permanent");
+}

@@ -1,0 +1,27 @@
+/* A snapshot of the heap: interpreters, threads, gc generations and every
+ * gc-tracked object, each in one compact array. */
+#ifndef RS_HEAP_HEAP_H
+#define RS_HEAP_HEAP_H
+
+#include "types.h"
+
+struct rs_heap {
+	struct rs_interpreter *interps;
+	size_t n_interps;
+	struct rs_thread *threads;
+	size_t n_threads;
+	struct rs_object *objects;
+	size_t n_objects, objects_capacity;
+	struct rs_type_table types;
+	void (*progress)(uint64_t seen, void *arg);
+	void *progress_arg;
+};
+
+/* interpreters.c: the interpreters of the runtime and their threads, without gc data. */
+rs_error *rs_interpreters_read(struct rs_memory *mem, const struct rs_python *py, struct rs_heap *heap);
+
+/* gc_walk.c: the gc state at address: flags, generations and their objects. */
+rs_error *rs_gc_state_walk(struct rs_memory *mem, const struct rs_python *py, uint64_t gc_state,
+			   uint16_t interp_index, struct rs_heap *heap);
+
+#endif

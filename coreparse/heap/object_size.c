@@ -1,0 +1,236 @@
+/* Shallow size of an object as sys.getsizeof gives it: the type's __sizeof__
+ * plus what lies below the object (gc head, 3.11+ managed dict/weakref
+ * slots). The rules per type are in shared/cpython-internals.md section 7. */
+#include "object_size.h"
+
+#define TPFLAGS_HEAPTYPE (1ul << 9)
+#define TPFLAGS_HAVE_GC (1ul << 14)
+#define TPFLAGS_MANAGED_WEAKREF (1ul << 3)
+#define TPFLAGS_MANAGED_DICT (1ul << 4)
+#define DICT_KIND_GENERAL 0
+
+static uint64_t usable_fraction(uint64_t n)
+{
+	return (n << 1) / 3;
+}
+
+/* _PyDict_KeysSize: the keys object with its index and entry arrays. */
+static rs_error *dict_keys_size(struct rs_memory *mem, const struct rs_layout *l, uint64_t keys,
+				uint64_t *size)
+{
+	if (RS_OFF(l, dictkeys_size) >= 0) {
+		uint64_t dk_size;
+		rs_error *err = rs_mem_read_u64(mem, keys + (uint64_t)RS_OFF(l, dictkeys_size), &dk_size);
+		if (err)
+			return err;
+		uint64_t width = dk_size <= 0xff ? 1 : dk_size <= 0xffff ? 2 : dk_size <= 0xffffffffu ? 4 : 8;
+		*size = (uint64_t)RS_OFF(l, dictkeys_indices) + width * dk_size + 24 * usable_fraction(dk_size);
+		return NULL;
+	}
+	uint8_t head[3]; /* log2_size, log2_index_bytes, kind */
+	rs_error *err = rs_mem_read(mem, keys + (uint64_t)RS_OFF(l, dictkeys_log2_size), head, sizeof(head));
+	if (err)
+		return err;
+	if (head[0] > 40 || head[1] > 43)
+		return rs_error_fault(keys, "dict keys at 0x%" PRIx64 " look corrupt", keys);
+	uint64_t entry = head[2] == DICT_KIND_GENERAL ? 24 : 16;
+	*size = (uint64_t)RS_OFF(l, dictkeys_indices) + (1ull << head[1]) +
+		usable_fraction(1ull << head[0]) * entry;
+	return NULL;
+}
+
+/* The split-table values array a dict owns, when it is not embedded in an object. */
+static rs_error *dict_values_size(struct rs_memory *mem, const struct rs_layout *l, uint64_t keys,
+				  uint64_t values, uint64_t *size)
+{
+	*size = 0;
+	if (!values)
+		return NULL;
+	if (l->dict_embedded_values) {
+		uint8_t head[3]; /* capacity, size, embedded */
+		rs_error *err = rs_mem_read(mem, values, head, sizeof(head));
+		if (!err && !head[2])
+			*size = 8ull * head[0];
+		return err;
+	}
+	if (RS_OFF(l, dictkeys_size) >= 0) {
+		uint64_t dk_size;
+		rs_error *err = rs_mem_read_u64(mem, keys + (uint64_t)RS_OFF(l, dictkeys_size), &dk_size);
+		*size = err ? 0 : 8 * usable_fraction(dk_size);
+		return err;
+	}
+	int64_t counts[2]; /* usable, nentries */
+	rs_error *err = rs_mem_read(mem, keys + (uint64_t)RS_OFF(l, dictkeys_usable), counts, sizeof(counts));
+	if (!err)
+		*size = 8 * (uint64_t)(counts[0] + counts[1]);
+	return err;
+}
+
+static rs_error *dict_sizeof(struct rs_memory *mem, const struct rs_layout *l, uint64_t obj, uint64_t *size)
+{
+	uint64_t keys, values, keys_refcnt, values_size, keys_size = 0;
+	rs_error *err = rs_mem_read_u64(mem, obj + (uint64_t)RS_OFF(l, dict_keys), &keys);
+	if (!err)
+		err = rs_mem_read_u64(mem, obj + (uint64_t)RS_OFF(l, dict_values), &values);
+	if (!err)
+		err = rs_mem_read_u64(mem, keys + (uint64_t)RS_OFF(l, dictkeys_refcnt), &keys_refcnt);
+	if (!err)
+		err = dict_values_size(mem, l, keys, values, &values_size);
+	if (!err && keys_refcnt == 1)
+		err = dict_keys_size(mem, l, keys, &keys_size);
+	if (!err)
+		*size += values_size + keys_size;
+	return err;
+}
+
+static rs_error *set_sizeof(struct rs_memory *mem, const struct rs_layout *l, uint64_t obj, uint64_t *size)
+{
+	uint64_t mask, table;
+	rs_error *err = rs_mem_read_u64(mem, obj + (uint64_t)RS_OFF(l, set_mask), &mask);
+	if (!err)
+		err = rs_mem_read_u64(mem, obj + (uint64_t)RS_OFF(l, set_table), &table);
+	if (!err && table != obj + (uint64_t)RS_OFF(l, set_smalltable))
+		*size += 16 * (mask + 1);
+	return err;
+}
+
+#define STATE_KIND(state) (((state) >> 2) & 7)
+#define STATE_COMPACT (1u << 5)
+#define STATE_ASCII (1u << 6)
+
+/* unicode___sizeof__: the struct, the characters, and a separate UTF-8 copy
+ * (and, before 3.12, a separate wchar_t copy) when there is one. */
+static rs_error *str_sizeof(struct rs_memory *mem, const struct rs_layout *l, uint64_t obj, uint64_t *size)
+{
+	int64_t length;
+	uint32_t state;
+	rs_error *err = rs_mem_read(mem, obj + (uint64_t)RS_OFF(l, unicode_length), &length, 8);
+	if (!err)
+		err = rs_mem_read_u32(mem, obj + (uint64_t)RS_OFF(l, unicode_state), &state);
+	if (err)
+		return err;
+	if (length < 0 || length > (1ll << 40))
+		return rs_error_fault(obj, "str at 0x%" PRIx64 " has an absurd length", obj);
+	uint64_t kind = STATE_KIND(state);
+	if ((state & STATE_COMPACT) && (state & STATE_ASCII))
+		*size = (uint64_t)RS_OFF(l, unicode_ascii_size) + (uint64_t)length + 1;
+	else if (state & STATE_COMPACT)
+		*size = (uint64_t)RS_OFF(l, unicode_compact_size) + ((uint64_t)length + 1) * kind;
+	else
+		*size = (uint64_t)RS_OFF(l, unicode_object_size) + ((uint64_t)length + 1) * kind;
+	if (!(state & STATE_ASCII)) {
+		uint64_t utf8, utf8_length;
+		err = rs_mem_read_u64(mem, obj + (uint64_t)RS_OFF(l, unicode_utf8), &utf8);
+		if (!err && utf8)
+			err = rs_mem_read_u64(mem, obj + (uint64_t)RS_OFF(l, unicode_utf8_length), &utf8_length);
+		if (!err && utf8)
+			*size += utf8_length + 1;
+	}
+	return err;
+}
+
+static rs_error *int_sizeof(struct rs_memory *mem, const struct rs_layout *l, uint64_t obj, int64_t ob_size,
+			    uint64_t *size)
+{
+	uint64_t digits;
+	if (RS_OFF(l, long_tag) >= 0) {
+		uint64_t tag;
+		rs_error *err = rs_mem_read_u64(mem, obj + (uint64_t)RS_OFF(l, long_tag), &tag);
+		if (err)
+			return err;
+		digits = tag >> 3;
+	} else {
+		digits = (uint64_t)(ob_size < 0 ? -ob_size : ob_size);
+	}
+	if (l->minor >= 11 && digits == 0)
+		digits = 1;
+	*size = (uint64_t)RS_OFF(l, long_digits) + 4 * digits;
+	return NULL;
+}
+
+static rs_error *type_sizeof(struct rs_memory *mem, const struct rs_layout *l, uint64_t obj, uint64_t flags,
+			     uint64_t *size)
+{
+	if (!(flags & TPFLAGS_HEAPTYPE)) {
+		*size = (uint64_t)RS_OFF(l, type_object_size);
+		return NULL;
+	}
+	*size = (uint64_t)RS_OFF(l, heaptype_size);
+	uint64_t keys, keys_size;
+	rs_error *err = rs_mem_read_u64(mem, obj + (uint64_t)RS_OFF(l, heaptype_cached_keys), &keys);
+	if (!err && keys) {
+		err = dict_keys_size(mem, l, keys, &keys_size);
+		if (!err)
+			*size += keys_size;
+	}
+	return err;
+}
+
+/* What getsizeof adds for memory below the object (the pre-header). */
+static uint64_t preheader_size(const struct rs_layout *l, const struct rs_type_info *type,
+			       uint64_t own_flags, bool is_type)
+{
+	uint64_t flags = type->public.flags;
+	bool gc = flags & TPFLAGS_HAVE_GC;
+	/* Static types are not gc-allocated; 3.11 and 3.12 count a head anyway. */
+	if (is_type && !(own_flags & TPFLAGS_HEAPTYPE) && (l->minor <= 10 || l->minor >= 13))
+		return 0;
+	uint64_t size = gc ? (uint64_t)RS_OFF(l, gc_head_size) : 0;
+	if (l->minor == 11 && (flags & TPFLAGS_MANAGED_DICT))
+		size += 16;
+	else if (l->minor >= 12 && (flags & (TPFLAGS_MANAGED_DICT | TPFLAGS_MANAGED_WEAKREF)))
+		size += 16;
+	return size;
+}
+
+rs_error *rs_object_size(struct rs_memory *mem, const struct rs_layout *l, const struct rs_type_info *type,
+			 uint64_t obj, int64_t ob_size, uint64_t *size)
+{
+	uint64_t self_flags = 0;
+	int64_t items = type->itemsize * (ob_size < 0 ? -ob_size : ob_size);
+	*size = (uint64_t)(type->basicsize + (items > 0 ? items : 0));
+	rs_error *err = NULL;
+	switch (type->size_kind) {
+	case RS_SIZE_PLAIN:
+		break;
+	case RS_SIZE_LIST: {
+		int64_t allocated;
+		*size = (uint64_t)type->basicsize;
+		err = rs_mem_read(mem, obj + (uint64_t)RS_OFF(l, list_allocated), &allocated, 8);
+		if (!err)
+			*size += 8 * (uint64_t)(allocated > 0 ? allocated : 0);
+		break;
+	}
+	case RS_SIZE_DICT:
+		*size = (uint64_t)type->basicsize;
+		err = dict_sizeof(mem, l, obj, size);
+		break;
+	case RS_SIZE_SET:
+		*size = (uint64_t)type->basicsize;
+		err = set_sizeof(mem, l, obj, size);
+		break;
+	case RS_SIZE_STR:
+		err = str_sizeof(mem, l, obj, size);
+		break;
+	case RS_SIZE_BYTEARRAY: {
+		int64_t alloc;
+		*size = (uint64_t)type->basicsize;
+		err = rs_mem_read(mem, obj + (uint64_t)RS_OFF(l, bytearray_alloc), &alloc, 8);
+		if (!err)
+			*size += (uint64_t)(alloc > 0 ? alloc : 0);
+		break;
+	}
+	case RS_SIZE_INT:
+		err = int_sizeof(mem, l, obj, ob_size, size);
+		break;
+	case RS_SIZE_TYPE:
+		err = rs_mem_read_u64(mem, obj + (uint64_t)RS_OFF(l, type_flags), &self_flags);
+		if (!err)
+			err = type_sizeof(mem, l, obj, self_flags, size);
+		break;
+	}
+	if (err)
+		return err;
+	*size += preheader_size(l, type, self_flags, type->size_kind == RS_SIZE_TYPE);
+	return NULL;
+}

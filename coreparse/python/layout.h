@@ -1,0 +1,110 @@
+/* Byte offsets of the CPython structures refscope reads, for one interpreter.
+ *
+ * Filled from the best source available: DWARF, then _Py_DebugOffsets (3.13+)
+ * for what it covers, then the built-in per-version tables. Every field is a
+ * byte offset or a size; -1 means the field does not exist in this version. */
+#ifndef RS_PYTHON_LAYOUT_H
+#define RS_PYTHON_LAYOUT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "../symbols/dwarf_types.h"
+#include "refscope.h"
+
+/* X(field, DWARF type, DWARF member path or "sizeof"; alternatives split by '|') */
+#define RS_LAYOUT_FIELDS(X)                                                              \
+	X(runtime_interpreters_head, "_PyRuntimeState", "interpreters.head")              \
+	X(runtime_gc, "_PyRuntimeState", "gc")                                           \
+	X(interp_next, "_is", "next")                                                    \
+	X(interp_id, "_is", "id")                                                        \
+	X(interp_threads_head, "_is", "threads.head|tstate_head")                        \
+	X(interp_gc, "_is", "gc")                                                        \
+	X(interp_modules, "_is", "imports.modules|modules")                              \
+	X(interp_sysdict, "_is", "sysdict")                                              \
+	X(interp_builtins, "_is", "builtins")                                            \
+	X(tstate_next, "_ts", "next")                                                    \
+	X(tstate_interp, "_ts", "interp")                                                \
+	X(tstate_thread_id, "_ts", "thread_id")                                          \
+	X(tstate_native_thread_id, "_ts", "native_thread_id")                            \
+	X(gc_enabled, "_gc_runtime_state", "enabled")                                    \
+	X(gc_generations, "_gc_runtime_state", "generations|young")                      \
+	X(gc_old, "_gc_runtime_state", "old")                                            \
+	X(gc_permanent, "_gc_runtime_state", "permanent_generation")                     \
+	X(gc_collecting, "_gc_runtime_state", "collecting")                              \
+	X(gc_generation_size, "gc_generation", "sizeof")                                 \
+	X(gc_generation_threshold, "gc_generation", "threshold")                         \
+	X(gc_generation_count, "gc_generation", "count")                                 \
+	X(gc_head_size, "PyGC_Head", "sizeof")                                           \
+	X(object_type, "_object", "ob_type")                                             \
+	X(varobject_size, "PyVarObject", "ob_size")                                      \
+	X(type_name, "_typeobject", "tp_name")                                           \
+	X(type_basicsize, "_typeobject", "tp_basicsize")                                 \
+	X(type_itemsize, "_typeobject", "tp_itemsize")                                   \
+	X(type_flags, "_typeobject", "tp_flags")                                         \
+	X(type_base, "_typeobject", "tp_base")                                           \
+	X(type_object_size, "_typeobject", "sizeof")                                     \
+	X(heaptype_cached_keys, "_heaptypeobject", "ht_cached_keys")                     \
+	X(heaptype_size, "_heaptypeobject", "sizeof")                                    \
+	X(list_allocated, "PyListObject", "allocated")                                   \
+	X(dict_keys, "PyDictObject", "ma_keys")                                          \
+	X(dict_values, "PyDictObject", "ma_values")                                      \
+	X(dictkeys_refcnt, "_dictkeysobject", "dk_refcnt")                               \
+	X(dictkeys_size, "_dictkeysobject", "dk_size")                                   \
+	X(dictkeys_log2_size, "_dictkeysobject", "dk_log2_size")                         \
+	X(dictkeys_log2_index_bytes, "_dictkeysobject", "dk_log2_index_bytes")           \
+	X(dictkeys_kind, "_dictkeysobject", "dk_kind")                                   \
+	X(dictkeys_usable, "_dictkeysobject", "dk_usable")                               \
+	X(dictkeys_nentries, "_dictkeysobject", "dk_nentries")                           \
+	X(dictkeys_indices, "_dictkeysobject", "dk_indices")                             \
+	X(dictvalues_capacity, "_dictvalues", "capacity")                                \
+	X(dictvalues_embedded, "_dictvalues", "embedded")                                \
+	X(set_mask, "PySetObject", "mask")                                               \
+	X(set_table, "PySetObject", "table")                                             \
+	X(set_smalltable, "PySetObject", "smalltable")                                   \
+	X(unicode_length, "PyASCIIObject", "length")                                     \
+	X(unicode_state, "PyASCIIObject", "state")                                       \
+	X(unicode_utf8_length, "PyCompactUnicodeObject", "utf8_length")                  \
+	X(unicode_wstr, "PyASCIIObject", "wstr")                                         \
+	X(unicode_wstr_length, "PyCompactUnicodeObject", "wstr_length")                  \
+	X(unicode_ascii_size, "PyASCIIObject", "sizeof")                                 \
+	X(unicode_compact_size, "PyCompactUnicodeObject", "sizeof")                      \
+	X(unicode_object_size, "PyUnicodeObject", "sizeof")                              \
+	X(unicode_utf8, "PyCompactUnicodeObject", "utf8")                                \
+	X(bytearray_alloc, "PyByteArrayObject", "ob_alloc")                              \
+	X(long_tag, "_longobject", "long_value.lv_tag")                                  \
+	X(long_digits, "_longobject", "long_value.ob_digit|ob_digit")
+
+enum rs_layout_field {
+#define RS_LAYOUT_ENUM(name, type, path) RS_LF_##name,
+	RS_LAYOUT_FIELDS(RS_LAYOUT_ENUM)
+#undef RS_LAYOUT_ENUM
+	RS_LF_COUNT
+};
+
+enum rs_gc_kind { RS_GC_GENERATIONAL, RS_GC_INCREMENTAL };
+
+struct rs_layout {
+	int64_t field[RS_LF_COUNT];
+	enum rs_layout_source source; /* where the runtime offsets came from */
+	enum rs_gc_kind gc_kind;
+	unsigned minor;
+	uint32_t hexversion;
+	bool immortal_refcounts;      /* 3.12+ */
+	bool managed_preheader;       /* 3.11+: 16 more bytes below the gc head */
+	bool dict_embedded_values;    /* 3.13+ */
+	/* 3.13 on Debian moves the gc generation heads by 4; the heads are probed. */
+	int64_t gc_generations_alt;
+};
+
+#define RS_OFF(layout, name) ((layout)->field[RS_LF_##name])
+
+extern const char *const rs_layout_field_names[RS_LF_COUNT];
+
+/* layout_builtin.c: the tables for 3.8 to 3.15; false for other versions. */
+bool rs_layout_builtin(uint32_t hexversion, struct rs_layout *out);
+
+/* layout_dwarf.c: overwrites every field the DWARF describes; returns how many. */
+size_t rs_layout_from_dwarf(Dwarf *dwarf, struct rs_layout *layout);
+
+#endif

@@ -1,0 +1,190 @@
+/* Finding the interpreter, its version and its layout.
+ *
+ * Every module of the target is searched: the interpreter is not always the
+ * main executable (embedding programs, an interpreter started through ld.so).
+ * Ways to find _PyRuntime, in order: its symbol (in .dynsym even of stripped
+ * builds), then the .PyRuntime section (3.12+). The version comes from
+ * _Py_DebugOffsets (3.13+), Py_Version (3.11+), or, before 3.11, from the
+ * file name for the minor version and sys.hexversion in the heap for the rest.
+ * Nothing is guessed: an unknown version is an error. */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "python.h"
+
+static const char *const symbol_names[RS_SYM_COUNT] = {
+	"_PyRuntime",       "Py_Version",       "PyType_Type",    "PyBaseObject_Type",
+	"PyList_Type",      "PyTuple_Type",     "PyDict_Type",    "PySet_Type",
+	"PyFrozenSet_Type", "PyUnicode_Type",   "PyBytes_Type",   "PyByteArray_Type",
+	"PyLong_Type",      "PyBool_Type",      "PyFloat_Type",   "PyCMethod_Type",
+};
+
+static bool module_symbols(const struct rs_module *mod, uint64_t *symbols)
+{
+	struct rs_symbol_query queries[RS_SYM_COUNT];
+	for (size_t i = 0; i < RS_SYM_COUNT; i++)
+		queries[i] = (struct rs_symbol_query){.name = symbol_names[i]};
+	rs_module_symbols_find(mod, queries, RS_SYM_COUNT);
+	for (size_t i = 0; i < RS_SYM_COUNT; i++)
+		symbols[i] = queries[i].found ? queries[i].address : 0;
+	return symbols[RS_SYM_PyRuntime] != 0;
+}
+
+static rs_error *python_locate(struct rs_modules *mods, struct rs_python *py)
+{
+	for (size_t i = 0; i < mods->count; i++) {
+		if (module_symbols(&mods->list[i], py->symbols)) {
+			py->module = &mods->list[i];
+			py->runtime = py->symbols[RS_SYM_PyRuntime];
+			py->runtime_found_by = "symbol _PyRuntime";
+			return NULL;
+		}
+	}
+	for (size_t i = 0; i < mods->count; i++) {
+		uint64_t addr, size;
+		if (rs_module_section_find(&mods->list[i], ".PyRuntime", &addr, &size)) {
+			module_symbols(&mods->list[i], py->symbols);
+			py->module = &mods->list[i];
+			py->runtime = addr;
+			py->runtime_found_by = ".PyRuntime section";
+			return NULL;
+		}
+	}
+	return rs_error_new(RS_ERR_NOT_FOUND,
+			    "no Python interpreter found: none of the %zu modules defines _PyRuntime "
+			    "or has a .PyRuntime section", mods->count);
+}
+
+/* "python3.10", "libpython3.9.so.1.0", "libpython3.8d.so": the minor version. */
+static unsigned minor_from_file_name(const char *path)
+{
+	const char *base = path ? strrchr(path, '/') : NULL;
+	base = base ? base + 1 : path;
+	const char *p = base ? strstr(base, "python3.") : NULL;
+	if (!p)
+		return 0;
+	char *end;
+	unsigned long minor = strtoul(p + strlen("python3."), &end, 10);
+	return end != p + strlen("python3.") && minor < 100 ? (unsigned)minor : 0;
+}
+
+static rs_error *version_before_311(struct rs_memory *mem, struct rs_python *py)
+{
+	unsigned minor = minor_from_file_name(py->module_path ? py->module_path : py->module->name);
+	if (minor == 0)
+		return rs_error_new(RS_ERR_UNSUPPORTED,
+				    "cannot tell the Python version of %s: no Py_Version symbol, no "
+				    "_Py_DebugOffsets, and the file name names no version",
+				    py->module->name);
+	if (minor >= 11)
+		return rs_error_new(RS_ERR_CORRUPT,
+				    "%s is named for Python 3.%u but has no Py_Version symbol",
+				    py->module->name, minor);
+	struct rs_layout probe;
+	if (!rs_layout_builtin(0x03000000u | (minor << 16), &probe))
+		return rs_error_new(RS_ERR_UNSUPPORTED,
+				    "Python 3.%u is not supported (refscope reads 3.8 to 3.15)", minor);
+	uint32_t hex;
+	rs_error *err = rs_sys_hexversion(mem, &probe, py->runtime, &hex);
+	if (err)
+		return rs_error_prefix(err, "cannot read sys.hexversion of Python 3.%u", minor);
+	if ((hex >> 16) != (0x0300u | minor))
+		return rs_error_new(RS_ERR_CORRUPT, "sys.hexversion 0x%08x disagrees with the file name (3.%u)",
+				    hex, minor);
+	py->hexversion = hex;
+	py->version_source = "sys.hexversion";
+	return NULL;
+}
+
+static rs_error *python_version(struct rs_memory *mem, struct rs_python *py)
+{
+	bool free_threaded;
+	uint64_t debug_version = rs_debug_offsets_version(mem, py->runtime, &free_threaded);
+	if (debug_version && free_threaded)
+		return rs_error_new(RS_ERR_UNSUPPORTED,
+				    "a free-threaded (no-GIL) build of Python %" PRIu64 ".%" PRIu64
+				    ": its objects have no gc lists; refscope does not read it yet",
+				    debug_version >> 24, (debug_version >> 16) & 0xff);
+	uint32_t py_version = 0;
+	if (py->symbols[RS_SYM_Py_Version]) {
+		rs_error *err = rs_mem_read_u32(mem, py->symbols[RS_SYM_Py_Version], &py_version);
+		if (err)
+			return rs_error_prefix(err, "cannot read Py_Version");
+	}
+	if (debug_version && py_version && debug_version != py_version)
+		return rs_error_new(RS_ERR_CORRUPT,
+				    "_Py_DebugOffsets says version 0x%" PRIx64 " but Py_Version says 0x%x",
+				    debug_version, py_version);
+	if (debug_version) {
+		py->hexversion = (uint32_t)debug_version;
+		py->version_source = "_Py_DebugOffsets";
+		return NULL;
+	}
+	if (py_version) {
+		py->hexversion = py_version;
+		py->version_source = "Py_Version";
+		return NULL;
+	}
+	return version_before_311(mem, py);
+}
+
+static size_t layout_merge_dwarf(struct rs_layout *layout, Dwarf *dwarf)
+{
+	struct rs_layout from_dwarf = *layout;
+	rs_layout_from_dwarf(dwarf, &from_dwarf);
+	size_t missing = 0;
+	for (size_t i = 0; i < RS_LF_COUNT; i++) {
+		if (from_dwarf.field[i] >= 0)
+			layout->field[i] = from_dwarf.field[i];
+		else
+			missing += layout->field[i] >= 0;
+	}
+	if (RS_OFF(&from_dwarf, gc_old) >= 0)
+		layout->gc_kind = RS_GC_INCREMENTAL;
+	layout->gc_generations_alt = -1; /* DWARF knows where the heads are */
+	layout->source = RS_LAYOUT_DWARF;
+	return missing;
+}
+
+static rs_error *python_layout(struct rs_memory *mem, struct rs_python *py, enum rs_layout_source forced)
+{
+	unsigned major = py->hexversion >> 24, minor = (py->hexversion >> 16) & 0xff;
+	if (!rs_layout_builtin(py->hexversion, &py->layout))
+		return rs_error_new(RS_ERR_UNSUPPORTED,
+				    "Python %u.%u is not supported (refscope reads 3.8 to 3.15)", major,
+				    minor);
+	Dwarf *dwarf = rs_module_dwarf(py->module);
+	py->has_dwarf = dwarf != NULL;
+	if (forced == RS_LAYOUT_BUILTIN)
+		return NULL;
+	if (dwarf && (forced == RS_LAYOUT_ANY || forced == RS_LAYOUT_DWARF)) {
+		py->dwarf_missing = layout_merge_dwarf(&py->layout, dwarf);
+		return NULL;
+	}
+	if (forced == RS_LAYOUT_DWARF)
+		return rs_error_new(RS_ERR_NOT_FOUND, "no DWARF debug info found for %s", py->module->name);
+	if (minor >= 13 && rs_debug_offsets_apply(mem, py->runtime, &py->layout))
+		return NULL;
+	if (forced == RS_LAYOUT_DEBUG_OFFSETS)
+		return rs_error_new(RS_ERR_NOT_FOUND, "no valid _Py_DebugOffsets in %s (Python %u.%u)",
+				    py->module->name, major, minor);
+	return NULL;
+}
+
+rs_error *rs_python_find(struct rs_memory *mem, struct rs_modules *mods, enum rs_layout_source forced,
+			 struct rs_python *out)
+{
+	memset(out, 0, sizeof(*out));
+	rs_error *err = python_locate(mods, out);
+	if (err)
+		return err;
+	out->module_path = rs_module_file_path(out->module);
+	if (!out->module_path)
+		out->module_path = out->module->name;
+	err = python_version(mem, out);
+	if (!err)
+		err = python_layout(mem, out, forced);
+	return err;
+}

@@ -1,0 +1,164 @@
+#include "modules.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static char *debuginfo_path_build(const char *const *dirs, size_t n, const char *system_dir)
+{
+	/* "-" skips CRC checks of .gnu_debuglink files (build-ids are checked);
+	 * ".debug" and "" find debuglink files beside the binary; absolute entries
+	 * are also searched for .build-id/xx/yyyy.debug. */
+	size_t len = strlen("-:.debug::") + strlen(system_dir) + 1;
+	for (size_t i = 0; i < n; i++)
+		len += strlen(dirs[i]) + 1;
+	char *path = malloc(len);
+	if (!path)
+		return NULL;
+	strcpy(path, "-:.debug:");
+	for (size_t i = 0; i < n; i++) {
+		strcat(path, dirs[i]);
+		strcat(path, ":");
+	}
+	strcat(path, system_dir);
+	return path;
+}
+
+static int module_collect(Dwfl_Module *mod, void **userdata, const char *name, Dwarf_Addr start,
+			  void *arg)
+{
+	(void)userdata;
+	struct rs_modules *mods = arg;
+	struct rs_module *grown = realloc(mods->list, (mods->count + 1) * sizeof(*grown));
+	if (!grown)
+		return DWARF_CB_ABORT;
+	mods->list = grown;
+	Dwarf_Addr end;
+	dwfl_module_info(mod, NULL, NULL, &end, NULL, NULL, NULL, NULL);
+	mods->list[mods->count++] = (struct rs_module){mod, name, start, end};
+	return DWARF_CB_OK;
+}
+
+static rs_error *modules_report_core(struct rs_modules *mods, struct rs_memory *mem)
+{
+	int n = dwfl_core_file_report(mods->dwfl, mem->core_elf, mem->exe_path);
+	if (n < 0)
+		return rs_error_new(RS_ERR_FORMAT, "cannot list the modules of the core: %s",
+				    dwfl_errmsg(-1));
+	return NULL;
+}
+
+static rs_error *modules_report_live(struct rs_modules *mods, struct rs_memory *mem)
+{
+	int rc = dwfl_linux_proc_report(mods->dwfl, mem->pid);
+	if (rc != 0)
+		return rc > 0 ? rs_error_os(rc, "cannot list the modules of process %d", (int)mem->pid)
+			      : rs_error_new(RS_ERR_OS, "cannot list the modules of process %d: %s",
+					     (int)mem->pid, dwfl_errmsg(-1));
+	return NULL;
+}
+
+rs_error *rs_modules_report(struct rs_memory *mem, const char *const *debug_dirs, size_t n_debug_dirs,
+			    const char *system_debug_dir, struct rs_modules **out)
+{
+	struct rs_modules *mods = calloc(1, sizeof(*mods));
+	if (!mods)
+		return rs_error_nomem();
+	mods->debuginfo_path = debuginfo_path_build(debug_dirs, n_debug_dirs, system_debug_dir);
+	static Dwfl_Callbacks core_callbacks = {
+		.find_elf = dwfl_build_id_find_elf,
+		.find_debuginfo = dwfl_standard_find_debuginfo,
+	};
+	static Dwfl_Callbacks live_callbacks = {
+		.find_elf = dwfl_linux_proc_find_elf,
+		.find_debuginfo = dwfl_standard_find_debuginfo,
+	};
+	Dwfl_Callbacks *callbacks = mem->core_elf ? &core_callbacks : &live_callbacks;
+	callbacks->debuginfo_path = &mods->debuginfo_path;
+	mods->dwfl = mods->debuginfo_path ? dwfl_begin(callbacks) : NULL;
+	if (!mods->dwfl) {
+		rs_modules_free(mods);
+		return rs_error_nomem();
+	}
+	dwfl_report_begin(mods->dwfl);
+	rs_error *err = mem->core_elf ? modules_report_core(mods, mem) : modules_report_live(mods, mem);
+	if (!err && dwfl_report_end(mods->dwfl, NULL, NULL) != 0)
+		err = rs_error_new(RS_ERR_FORMAT, "cannot list modules: %s", dwfl_errmsg(-1));
+	if (!err && dwfl_getmodules(mods->dwfl, module_collect, mods, 0) != 0)
+		err = rs_error_nomem();
+	if (err) {
+		rs_modules_free(mods);
+		return err;
+	}
+	*out = mods;
+	return NULL;
+}
+
+void rs_modules_free(struct rs_modules *mods)
+{
+	if (!mods)
+		return;
+	if (mods->dwfl)
+		dwfl_end(mods->dwfl);
+	free(mods->debuginfo_path);
+	free(mods->list);
+	free(mods);
+}
+
+void rs_module_symbols_find(const struct rs_module *mod, struct rs_symbol_query *queries, size_t n)
+{
+	int count = dwfl_module_getsymtab(mod->dwfl_module);
+	for (int i = 1; i < count; i++) {
+		GElf_Sym sym;
+		GElf_Addr addr;
+		const char *name = dwfl_module_getsym_info(mod->dwfl_module, i, &sym, &addr, NULL, NULL,
+							   NULL);
+		if (!name || sym.st_shndx == SHN_UNDEF)
+			continue;
+		for (size_t q = 0; q < n; q++) {
+			if (!queries[q].found && strcmp(queries[q].name, name) == 0) {
+				queries[q].found = true;
+				queries[q].address = addr;
+				queries[q].size = sym.st_size;
+			}
+		}
+	}
+}
+
+bool rs_module_section_find(const struct rs_module *mod, const char *name, uint64_t *address,
+			    uint64_t *size)
+{
+	GElf_Addr bias;
+	Elf *elf = dwfl_module_getelf(mod->dwfl_module, &bias);
+	size_t shstrndx;
+	if (!elf || elf_getshdrstrndx(elf, &shstrndx) != 0)
+		return false;
+	for (Elf_Scn *scn = elf_nextscn(elf, NULL); scn; scn = elf_nextscn(elf, scn)) {
+		GElf_Shdr shdr;
+		if (!gelf_getshdr(scn, &shdr))
+			continue;
+		const char *sname = elf_strptr(elf, shstrndx, shdr.sh_name);
+		if (sname && strcmp(sname, name) == 0 && shdr.sh_addr) {
+			*address = shdr.sh_addr + bias;
+			*size = shdr.sh_size;
+			return true;
+		}
+	}
+	return false;
+}
+
+const char *rs_module_file_path(const struct rs_module *mod)
+{
+	const char *mainfile = NULL;
+	GElf_Addr bias;
+	dwfl_module_getelf(mod->dwfl_module, &bias);
+	dwfl_module_info(mod->dwfl_module, NULL, NULL, NULL, NULL, NULL, &mainfile, NULL);
+	return mainfile;
+}
+
+Dwarf *rs_module_dwarf(const struct rs_module *mod)
+{
+	Dwarf_Addr bias;
+	return dwfl_module_getdwarf(mod->dwfl_module, &bias);
+}

@@ -1,0 +1,56 @@
+/* Modules of a target, their symbols and debug info, through libdwfl.
+ *
+ * libdwfl reports the modules (from a core's link map and NT_FILE note, or
+ * from /proc/PID/maps) and finds their files and debug info (build-id paths,
+ * .gnu_debuglink, --debug-dir roots). Memory is never read through libdwfl:
+ * that stays with target/. */
+#ifndef RS_SYMBOLS_MODULES_H
+#define RS_SYMBOLS_MODULES_H
+
+#include <elfutils/libdw.h>
+#include <elfutils/libdwfl.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "../target/memory.h"
+
+struct rs_module {
+	Dwfl_Module *dwfl_module;
+	const char *name;
+	uint64_t start, end;
+};
+
+struct rs_modules {
+	Dwfl *dwfl;
+	char *debuginfo_path;
+	struct rs_module *list;
+	size_t count;
+};
+
+/* system_debug_dir: the system's debug root (normally /usr/lib/debug). */
+rs_error *rs_modules_report(struct rs_memory *mem, const char *const *debug_dirs, size_t n_debug_dirs,
+			    const char *system_debug_dir, struct rs_modules **out);
+void rs_modules_free(struct rs_modules *mods);
+
+struct rs_symbol_query {
+	const char *name;
+	bool found;
+	uint64_t address; /* load address in the target */
+	uint64_t size;
+};
+
+/* Fills every query that the module's symbol table (.symtab of the debug file
+ * when found, else .dynsym) defines; one pass over the table. */
+void rs_module_symbols_find(const struct rs_module *mod, struct rs_symbol_query *queries, size_t n);
+
+/* A section of the module's main file, at its load address. */
+bool rs_module_section_find(const struct rs_module *mod, const char *name, uint64_t *address,
+			    uint64_t *size);
+
+/* The file the module was loaded from, as found on disk; NULL if not found. */
+const char *rs_module_file_path(const struct rs_module *mod);
+
+/* The module's DWARF, or NULL when no debug info was found. */
+Dwarf *rs_module_dwarf(const struct rs_module *mod);
+
+#endif

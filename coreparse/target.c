@@ -1,0 +1,97 @@
+#include "target.h"
+
+#include <stdlib.h>
+
+/* The system's debug root; tests point it elsewhere to see a machine without debug info. */
+static const char *system_debug_dir(void)
+{
+	const char *dir = getenv("REFSCOPE_SYSTEM_DEBUG_DIR");
+	return dir && *dir ? dir : "/usr/lib/debug";
+}
+
+rs_error *rs_target_open(const struct rs_open_options *opts, rs_target **out)
+{
+	rs_target *t = calloc(1, sizeof(*t));
+	if (!t)
+		return rs_error_nomem();
+	rs_error *err;
+	if (opts->core_path) {
+		err = rs_core_memory_open(opts->core_path, opts->exe_path, &t->diag, &t->mem);
+	} else {
+		t->live = true;
+		err = rs_live_memory_open(opts->pid, &t->diag, &t->mem);
+	}
+	if (!err)
+		err = rs_modules_report(t->mem, opts->debug_dirs, opts->n_debug_dirs, system_debug_dir(), &t->mods);
+	if (!err)
+		err = rs_python_find(t->mem, t->mods, opts->layout, &t->py);
+	if (err) {
+		rs_target_close(t);
+		return err;
+	}
+	*out = t;
+	return NULL;
+}
+
+void rs_target_release(rs_target *t)
+{
+	if (t && t->live)
+		rs_live_memory_release(t->mem);
+}
+
+void rs_target_close(rs_target *t)
+{
+	if (!t)
+		return;
+	rs_modules_free(t->mods);
+	rs_memory_destroy(t->mem);
+	rs_diag_free(&t->diag);
+	free(t);
+}
+
+static const char *const layout_source_names[] = {"any", "dwarf", "debug_offsets", "builtin"};
+
+void rs_target_python(const rs_target *t, struct rs_python_info *out)
+{
+	const struct rs_python *py = &t->py;
+	out->hexversion = py->hexversion;
+	out->major = py->hexversion >> 24;
+	out->minor = (py->hexversion >> 16) & 0xff;
+	out->micro = (py->hexversion >> 8) & 0xff;
+	out->release_level = (py->hexversion >> 4) & 0xf;
+	out->serial = py->hexversion & 0xf;
+	out->version_source = py->version_source;
+	out->layout = py->layout.source;
+	out->module_path = py->module_path;
+	out->runtime_address = py->runtime;
+	out->runtime_found_by = py->runtime_found_by;
+	out->has_debuginfo = py->has_dwarf;
+	out->live = t->live;
+	out->gc_kind = py->layout.gc_kind == RS_GC_INCREMENTAL ? "incremental" : "generational";
+	(void)layout_source_names;
+}
+
+size_t rs_target_diagnostic_count(const rs_target *t)
+{
+	return t->diag.count;
+}
+
+const char *rs_target_diagnostic(const rs_target *t, size_t i)
+{
+	return i < t->diag.count ? t->diag.lines[i] : NULL;
+}
+
+size_t rs_layout_field_count(void)
+{
+	return RS_LF_COUNT;
+}
+
+const char *rs_layout_field_name(size_t i)
+{
+	return i < RS_LF_COUNT ? rs_layout_field_names[i] : NULL;
+}
+
+int64_t rs_target_layout_field(const rs_target *t, size_t i)
+{
+	return i < RS_LF_COUNT ? t->py.layout.field[i] : -1;
+}

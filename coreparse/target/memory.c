@@ -1,0 +1,53 @@
+#include "memory.h"
+
+#include <string.h>
+
+rs_error *rs_mem_read_u64(struct rs_memory *mem, uint64_t address, uint64_t *out)
+{
+	return rs_mem_read(mem, address, out, sizeof(*out));
+}
+
+rs_error *rs_mem_read_u32(struct rs_memory *mem, uint64_t address, uint32_t *out)
+{
+	return rs_mem_read(mem, address, out, sizeof(*out));
+}
+
+/* Reads in small chunks that never cross a page boundary, so a string that
+ * ends just before unmapped memory is still read whole. */
+rs_error *rs_mem_read_cstr(struct rs_memory *mem, uint64_t address, char *buf, size_t max,
+			   bool *truncated)
+{
+	size_t got = 0;
+	*truncated = true;
+	buf[0] = '\0';
+	while (got + 1 < max) {
+		uint64_t at = address + got;
+		size_t chunk = 4096 - (at & 4095);
+		if (chunk > max - 1 - got)
+			chunk = max - 1 - got;
+		if (chunk > 64)
+			chunk = 64;
+		rs_error *err = rs_mem_read(mem, at, buf + got, chunk);
+		if (err) {
+			buf[got] = '\0';
+			if (got == 0)
+				return err;
+			rs_error_free(err);
+			return NULL;
+		}
+		char *nul = memchr(buf + got, '\0', chunk);
+		if (nul) {
+			*truncated = false;
+			return NULL;
+		}
+		got += chunk;
+	}
+	buf[got] = '\0';
+	return NULL;
+}
+
+void rs_memory_destroy(struct rs_memory *mem)
+{
+	if (mem)
+		mem->ops->destroy(mem);
+}

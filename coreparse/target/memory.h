@@ -1,0 +1,62 @@
+/* Target memory: one interface over a core file and a live process.
+ *
+ * Reads never return made-up bytes: memory the target had but the source does
+ * not hold (a segment the kernel filtered out of a core, a file-backed page
+ * whose file changed) is a fault carrying its address, never zeros. */
+#ifndef RS_TARGET_MEMORY_H
+#define RS_TARGET_MEMORY_H
+
+#include <gelf.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "../util/diag.h"
+#include "../util/error.h"
+
+struct rs_memory;
+
+struct rs_memory_ops {
+	rs_error *(*read)(struct rs_memory *mem, uint64_t address, void *buf, size_t len);
+	void (*destroy)(struct rs_memory *mem);
+};
+
+/* A file mapped into the target (NT_FILE of a core, /proc/PID/maps). */
+struct rs_mapped_file {
+	uint64_t start, end, offset; /* offset in the file, in bytes */
+	const char *path;
+};
+
+struct rs_memory {
+	const struct rs_memory_ops *ops;
+	struct rs_diag *diag;    /* where warnings go; owned by the caller */
+	Elf *core_elf;           /* cores: the core's ELF handle; NULL when live */
+	pid_t pid;               /* live: the process; 0 for cores */
+	const char *exe_path;    /* the main executable as the target recorded it, or NULL */
+};
+
+static inline rs_error *rs_mem_read(struct rs_memory *mem, uint64_t address, void *buf, size_t len)
+{
+	return mem->ops->read(mem, address, buf, len);
+}
+
+rs_error *rs_mem_read_u64(struct rs_memory *mem, uint64_t address, uint64_t *out);
+rs_error *rs_mem_read_u32(struct rs_memory *mem, uint64_t address, uint32_t *out);
+
+/* Reads a NUL-terminated string of at most max-1 bytes into buf (size max),
+ * stopping at unreadable memory; *truncated says whether no NUL was found. */
+rs_error *rs_mem_read_cstr(struct rs_memory *mem, uint64_t address, char *buf, size_t max,
+			   bool *truncated);
+
+void rs_memory_destroy(struct rs_memory *mem);
+
+/* core_file.c */
+rs_error *rs_core_memory_open(const char *path, const char *exe_override, struct rs_diag *diag,
+			      struct rs_memory **out);
+
+/* live_process.c: freezes every thread of pid until rs_live_memory_release or destroy. */
+rs_error *rs_live_memory_open(pid_t pid, struct rs_diag *diag, struct rs_memory **out);
+void rs_live_memory_release(struct rs_memory *mem);
+
+#endif

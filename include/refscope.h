@@ -1,0 +1,168 @@
+/* refscope: read a CPython heap out of an ELF core dump or a live process.
+ *
+ * Every function that can fail returns an rs_error (owned by the caller, free it
+ * with rs_error_free) or NULL on success. Results come back through out-pointers.
+ * Non-fatal problems found while reading (a broken gc list, an unreadable type
+ * name) are collected as diagnostics on the target, never printed. */
+#ifndef REFSCOPE_H
+#define REFSCOPE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---- errors ---------------------------------------------------------- */
+
+enum rs_error_kind {
+	RS_ERR_NOMEM,       /* out of memory */
+	RS_ERR_OS,          /* a system call failed: errno and path are set */
+	RS_ERR_FAULT,       /* target memory not readable: address is set */
+	RS_ERR_FORMAT,      /* the input is not what it should be (bad ELF, not a core) */
+	RS_ERR_UNSUPPORTED, /* a Python build or version refscope cannot read */
+	RS_ERR_NOT_FOUND,   /* no Python interpreter, no object at an address */
+	RS_ERR_CORRUPT,     /* the target's data structures are inconsistent */
+	RS_ERR_INTERRUPTED, /* stopped by a signal */
+	RS_ERR_USAGE,       /* the caller passed something meaningless */
+};
+
+typedef struct rs_error rs_error;
+
+enum rs_error_kind rs_error_kind(const rs_error *err);
+const char *rs_error_message(const rs_error *err);
+uint64_t rs_error_address(const rs_error *err); /* RS_ERR_FAULT, else 0 */
+int rs_error_errno(const rs_error *err);         /* RS_ERR_OS, else 0 */
+void rs_error_free(rs_error *err);
+
+/* ---- opening a target ------------------------------------------------ */
+
+enum rs_layout_source {
+	RS_LAYOUT_ANY = 0,       /* best available: DWARF, debug offsets, built-in */
+	RS_LAYOUT_DWARF,
+	RS_LAYOUT_DEBUG_OFFSETS,
+	RS_LAYOUT_BUILTIN,
+};
+
+struct rs_open_options {
+	const char *core_path;          /* an ELF core file, or NULL */
+	pid_t pid;                      /* a live process when core_path is NULL */
+	const char *exe_path;           /* --exe: the executable, when the recorded one is wrong */
+	const char *const *debug_dirs;  /* --debug-dir roots holding .build-id/xx/yyyy.debug */
+	size_t n_debug_dirs;
+	enum rs_layout_source layout;   /* force one layout source (tests, experts) */
+};
+
+typedef struct rs_target rs_target;
+
+/* Opens the target, finds the Python interpreter in any of its modules and
+ * chooses the object layout. A live process is frozen (every thread stopped)
+ * until rs_target_close, which always lets it run on. */
+rs_error *rs_target_open(const struct rs_open_options *opts, rs_target **out);
+void rs_target_close(rs_target *target);
+
+/* Lets every thread of a live target run again now (the snapshot, if taken,
+ * stays readable). Harmless on cores and when called twice. */
+void rs_target_release(rs_target *target);
+
+struct rs_python_info {
+	unsigned major, minor, micro;
+	unsigned release_level;    /* 0xA alpha, 0xB beta, 0xC candidate, 0xF final */
+	unsigned serial;
+	uint32_t hexversion;
+	const char *version_source; /* "Py_Version", "_Py_DebugOffsets", "sys.hexversion" */
+	enum rs_layout_source layout;
+	const char *module_path;   /* the module holding the interpreter */
+	uint64_t runtime_address;  /* &_PyRuntime */
+	const char *runtime_found_by; /* "symbol _PyRuntime", ".PyRuntime section", ... */
+	bool has_debuginfo;
+	bool live;                 /* a live process rather than a core */
+	const char *gc_kind;       /* "generational" or "incremental" */
+};
+
+void rs_target_python(const rs_target *target, struct rs_python_info *out);
+
+/* Diagnostics gathered so far: warnings that did not stop the work. */
+size_t rs_target_diagnostic_count(const rs_target *target);
+const char *rs_target_diagnostic(const rs_target *target, size_t i);
+
+/* Every named offset of the chosen layout, for inspection and for tests
+ * that compare the sources against each other. */
+size_t rs_layout_field_count(void);
+const char *rs_layout_field_name(size_t i);
+int64_t rs_target_layout_field(const rs_target *target, size_t i); /* -1: absent */
+
+/* ---- the heap -------------------------------------------------------- */
+
+#define RS_MAX_GENERATIONS 4 /* the regular lists; the permanent one apart */
+
+struct rs_generation {
+	const char *name;   /* "0", "1", "2"; 3.14.0-4: "young", "old0", "old1" */
+	int threshold;
+	int count;          /* the collector's own counter */
+	uint64_t objects;   /* objects found on the list */
+	uint64_t bytes;     /* their shallow sizes */
+	bool broken;        /* the walk stopped at a bad link (see diagnostics) */
+};
+
+struct rs_thread {
+	uint64_t address;        /* PyThreadState* */
+	uint64_t thread_id;      /* pthread_t */
+	int64_t native_thread_id; /* the OS thread id, -1 before 3.11 */
+};
+
+struct rs_interpreter {
+	int64_t id;
+	uint64_t address;        /* PyInterpreterState* */
+	size_t n_threads;
+	const struct rs_thread *threads;
+	bool enabled, collecting;
+	size_t n_generations;
+	struct rs_generation generations[RS_MAX_GENERATIONS];
+	struct rs_generation permanent;
+};
+
+enum rs_refcnt_flags { RS_IMMORTAL = 1 };
+
+/* One gc-tracked object: 32 bytes, in one array for the whole heap. */
+struct rs_object {
+	uint64_t address;    /* id() of the object */
+	int64_t refcnt;
+	uint32_t type;       /* index into the snapshot's types */
+	uint32_t size;       /* sys.getsizeof, saturated at UINT32_MAX */
+	uint16_t interp;     /* index of its interpreter */
+	uint8_t generation;  /* index into the interpreter's generations; 0xff permanent */
+	uint8_t flags;       /* enum rs_refcnt_flags */
+	uint32_t reserved;
+};
+
+#define RS_GENERATION_PERMANENT 0xff
+
+struct rs_type {
+	uint64_t address;
+	const char *name;    /* tp_name as stored, or "<unreadable type at 0x..>" */
+	uint64_t flags;      /* tp_flags */
+};
+
+typedef struct rs_heap rs_heap;
+
+/* Walks every interpreter's gc lists. Progress, when progress is not NULL, is
+ * called now and then with the objects seen so far. */
+rs_error *rs_heap_walk(rs_target *target, void (*progress)(uint64_t seen, void *arg),
+		       void *arg, rs_heap **out);
+void rs_heap_free(rs_heap *heap);
+
+size_t rs_heap_interpreter_count(const rs_heap *heap);
+const struct rs_interpreter *rs_heap_interpreter(const rs_heap *heap, size_t i);
+size_t rs_heap_object_count(const rs_heap *heap);
+const struct rs_object *rs_heap_objects(const rs_heap *heap);
+size_t rs_heap_type_count(const rs_heap *heap);
+const struct rs_type *rs_heap_type(const rs_heap *heap, uint32_t i);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,32 @@
+#!/bin/sh
+# Installs the Debian packages refscope needs to build and test, when they
+# are missing. Usage: ensure-deps.sh build|test
+set -eu
+
+build_packages="gcc make pkg-config libelf-dev libdw-dev libjson-c-dev"
+test_packages="$build_packages libcmocka-dev python3 python3-pytest gdb python3.11 python3.11-dbg"
+
+case "${1:-build}" in
+build) wanted=$build_packages ;;
+test) wanted=$test_packages ;;
+*) echo "usage: $0 build|test" >&2; exit 1 ;;
+esac
+
+missing=""
+for pkg in $wanted; do
+	if ! dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed'; then
+		missing="$missing $pkg"
+	fi
+done
+[ -z "$missing" ] && exit 0
+
+if [ "$(id -u)" != 0 ]; then
+	echo "refscope needs these Debian packages:$missing" >&2
+	echo "install them as root: apt-get install$missing" >&2
+	exit 1
+fi
+echo "installing:$missing" >&2
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq >&2
+# shellcheck disable=SC2086
+apt-get install -y -qq --no-install-recommends $missing >&2
