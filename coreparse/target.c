@@ -1,5 +1,6 @@
 #include "target.h"
 
+#include <errno.h>
 #include <stdlib.h>
 
 /* The system's debug root; tests point it elsewhere to see a machine without debug info. */
@@ -9,12 +10,39 @@ static const char *system_debug_dir(void)
 	return dir && *dir ? dir : "/usr/lib/debug";
 }
 
+/* libdwfl searches only absolute roots for .build-id files. */
+static rs_error *debug_dirs_absolute(const struct rs_open_options *opts, char **abs)
+{
+	for (size_t i = 0; i < opts->n_debug_dirs; i++) {
+		abs[i] = realpath(opts->debug_dirs[i], NULL);
+		if (!abs[i])
+			return rs_error_os(errno, "--debug-dir %s", opts->debug_dirs[i]);
+	}
+	return NULL;
+}
+
+static void debug_dirs_free(char **abs, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(abs[i]);
+	free(abs);
+}
+
 rs_error *rs_target_open(const struct rs_open_options *opts, rs_target **out)
 {
-	rs_target *t = calloc(1, sizeof(*t));
-	if (!t)
+	char **abs = calloc(opts->n_debug_dirs + 1, sizeof(*abs));
+	if (!abs)
 		return rs_error_nomem();
-	rs_error *err;
+	rs_error *err = debug_dirs_absolute(opts, abs);
+	if (err) {
+		debug_dirs_free(abs, opts->n_debug_dirs);
+		return err;
+	}
+	rs_target *t = calloc(1, sizeof(*t));
+	if (!t) {
+		debug_dirs_free(abs, opts->n_debug_dirs);
+		return rs_error_nomem();
+	}
 	if (opts->core_path) {
 		err = rs_core_memory_open(opts->core_path, opts->exe_path, &t->diag, &t->mem);
 	} else {
@@ -22,7 +50,9 @@ rs_error *rs_target_open(const struct rs_open_options *opts, rs_target **out)
 		err = rs_live_memory_open(opts->pid, &t->diag, &t->mem);
 	}
 	if (!err)
-		err = rs_modules_report(t->mem, opts->debug_dirs, opts->n_debug_dirs, system_debug_dir(), &t->mods);
+		err = rs_modules_report(t->mem, (const char *const *)abs, opts->n_debug_dirs, system_debug_dir(),
+					&t->mods);
+	debug_dirs_free(abs, opts->n_debug_dirs);
 	if (!err)
 		err = rs_python_find(t->mem, t->mods, opts->layout, &t->py);
 	if (err) {

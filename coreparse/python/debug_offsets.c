@@ -14,13 +14,14 @@ struct debug_offsets_shape {
 	unsigned interp;       /* interpreter_state group */
 	bool threads_main;     /* 3.14+: one more field before gc */
 	unsigned tstate;       /* thread_state group */
+	unsigned thread_id;    /* index of thread_id in it; native_thread_id follows */
 	unsigned gc;           /* gc group {size, collecting} */
 };
 
 static const struct debug_offsets_shape shapes[] = {
-	{13, 48, false, 152, 568},
-	{14, 48, true, 176, 648},
-	{15, 48, true, 176, 752},
+	{13, 48, false, 152, 5, 568},
+	{14, 48, true, 176, 5, 648},
+	{15, 48, true, 176, 8, 752}, /* 3.15 put base_frame and profiling fields first */
 };
 
 uint64_t rs_debug_offsets_version(struct rs_memory *mem, uint64_t runtime, bool *free_threaded)
@@ -61,13 +62,13 @@ bool rs_debug_offsets_apply(struct rs_memory *mem, uint64_t runtime, struct rs_l
 		return false;
 	const uint64_t *rt = &table[3], *is = &table[shape->interp / 8], *ts = &table[shape->tstate / 8];
 	const uint64_t *gc = &table[shape->gc / 8];
-	unsigned g = shape->threads_main ? 1 : 0;
+	unsigned g = shape->threads_main ? 1 : 0, tid = shape->thread_id;
 	/* interpreter_state: size, id, next, threads_head, [threads_main], gc, imports_modules, sysdict, builtins */
 	if (!offset_valid(rt[2], rt[0]) || !offset_valid(is[1], is[0]) || !offset_valid(is[2], is[0]) ||
 	    !offset_valid(is[3], is[0]) || !offset_valid(is[4 + g], is[0]) ||
 	    !offset_valid(is[5 + g], is[0]) || !offset_valid(is[6 + g], is[0]) ||
 	    !offset_valid(is[7 + g], is[0]) || !offset_valid(ts[2], ts[0]) ||
-	    !offset_valid(ts[3], ts[0]) || !offset_valid(ts[5], ts[0]) || !offset_valid(ts[6], ts[0]) ||
+	    !offset_valid(ts[3], ts[0]) || !offset_valid(ts[tid], ts[0]) || !offset_valid(ts[tid + 1], ts[0]) ||
 	    !offset_valid(gc[1], gc[0]))
 		return false;
 	RS_OFF(layout, runtime_interpreters_head) = (int64_t)rt[2];
@@ -78,11 +79,11 @@ bool rs_debug_offsets_apply(struct rs_memory *mem, uint64_t runtime, struct rs_l
 	RS_OFF(layout, interp_modules) = (int64_t)is[5 + g];
 	RS_OFF(layout, interp_sysdict) = (int64_t)is[6 + g];
 	RS_OFF(layout, interp_builtins) = (int64_t)is[7 + g];
-	/* thread_state: size, prev, next, interp, current_frame, thread_id, native_thread_id */
+	/* thread_state: size, prev, next, interp, current_frame, ..., thread_id, native_thread_id */
 	RS_OFF(layout, tstate_next) = (int64_t)ts[2];
 	RS_OFF(layout, tstate_interp) = (int64_t)ts[3];
-	RS_OFF(layout, tstate_thread_id) = (int64_t)ts[5];
-	RS_OFF(layout, tstate_native_thread_id) = (int64_t)ts[6];
+	RS_OFF(layout, tstate_thread_id) = (int64_t)ts[tid];
+	RS_OFF(layout, tstate_native_thread_id) = (int64_t)ts[tid + 1];
 	RS_OFF(layout, gc_collecting) = (int64_t)gc[1];
 	/* 3.14.0-3.14.4 kept the incremental collector, whose state is 240 bytes;
 	 * the generational one that came back in 3.14.5 is 264. */
