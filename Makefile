@@ -59,7 +59,7 @@ unit: test-deps all $(UNIT_BIN)
 
 e2e: test-deps all
 	tests/fixtures/sid-python.sh
-	cd tests/e2e && python3 -m pytest -ra -q
+	cd tests/e2e && /usr/bin/python3 -m pytest -ra -q
 
 check: unit e2e
 

@@ -50,10 +50,13 @@ void rs_table_print(struct rs_table *t, FILE *out, const char *indent)
 				width[c] = len;
 		}
 	for (size_t r = 0; r < t->rows; r++) {
+		size_t used = t->columns; /* no blanks after the last non-empty cell */
+		while (used > 1 && (!t->cells[r * t->columns + used - 1] || !*t->cells[r * t->columns + used - 1]))
+			used--;
 		fputs(indent, out);
-		for (size_t c = 0; c < t->columns; c++) {
+		for (size_t c = 0; c < used; c++) {
 			const char *cell = t->cells[r * t->columns + c];
-			bool last = c + 1 == t->columns;
+			bool last = c + 1 == used;
 			if (t->align[c] == 'r')
 				fprintf(out, "%*s", (int)width[c], cell ? cell : "");
 			else if (last) /* no trailing blanks */

@@ -121,6 +121,11 @@ const char *rs_layout_field_name(size_t i)
 	return i < RS_LF_COUNT ? rs_layout_field_names[i] : NULL;
 }
 
+enum rs_layout_source rs_target_layout_field_source(const rs_target *t, size_t i)
+{
+	return i < RS_LF_COUNT ? (enum rs_layout_source)t->py.layout.field_source[i] : RS_LAYOUT_ANY;
+}
+
 int64_t rs_target_layout_field(const rs_target *t, size_t i)
 {
 	return i < RS_LF_COUNT ? t->py.layout.field[i] : -1;

@@ -94,6 +94,7 @@ const char *rs_target_diagnostic(const rs_target *target, size_t i);
 size_t rs_layout_field_count(void);
 const char *rs_layout_field_name(size_t i);
 int64_t rs_target_layout_field(const rs_target *target, size_t i); /* -1: absent */
+enum rs_layout_source rs_target_layout_field_source(const rs_target *target, size_t i);
 
 /* ---- the heap -------------------------------------------------------- */
 

@@ -135,37 +135,6 @@ static rs_error *list_walk(struct list_walk *w, uint64_t head)
 	return NULL;
 }
 
-/* A list head is sound when its first node points back at it. */
-static bool list_head_sound(struct rs_memory *mem, uint64_t head)
-{
-	uint64_t next, back;
-	rs_error *err = rs_mem_read_u64(mem, head, &next);
-	if (!err && (next & LINK_MASK) == head)
-		return true;
-	if (!err)
-		err = rs_mem_read_u64(mem, (next & LINK_MASK) + 8, &back);
-	if (err) {
-		rs_error_free(err);
-		return false;
-	}
-	return (back & LINK_MASK) == head;
-}
-
-static uint64_t generations_base(struct rs_memory *mem, const struct rs_layout *l, uint64_t gc_state)
-{
-	uint64_t base = gc_state + (uint64_t)RS_OFF(l, gc_generations);
-	if (l->gc_generations_alt >= 0 && !list_head_sound(mem, base)) {
-		uint64_t alt = gc_state + (uint64_t)l->gc_generations_alt;
-		if (list_head_sound(mem, alt)) {
-			rs_diag_add(mem->diag, "gc generation heads found at +%" PRId64 " (a distribution's "
-				    "PyGC_Head alignment patch), not +%" PRId64, l->gc_generations_alt,
-				    RS_OFF(l, gc_generations));
-			return alt;
-		}
-	}
-	return base;
-}
-
 static rs_error *generation_walk(struct list_walk *w, uint64_t head, const char *name)
 {
 	const struct rs_layout *l = &w->py->layout;
@@ -177,7 +146,7 @@ static rs_error *generation_walk(struct list_walk *w, uint64_t head, const char 
 		return rs_error_prefix(err, "gc generation %s", name);
 	gen->threshold = tc[0];
 	gen->count = tc[1];
-	if (!list_head_sound(w->mem, head)) {
+	if (!rs_gc_list_head_sound(w->mem, head)) {
 		list_broken(w, head, "the list head's first node does not point back at it");
 		return NULL;
 	}
@@ -204,7 +173,7 @@ rs_error *rs_gc_state_walk(struct rs_memory *mem, const struct rs_python *py, ui
 		rs_diag_add(mem->diag, "interpreter %" PRId64 ": a collection was running at snapshot time; "
 			    "its lists may be incomplete", it->id);
 	struct list_walk w = {mem, py, heap, NULL, 0, interp_index, !it->collecting};
-	uint64_t base = generations_base(mem, l, gc_state);
+	uint64_t base = gc_state + (uint64_t)RS_OFF(l, gc_generations);
 	bool incremental = l->gc_kind == RS_GC_INCREMENTAL;
 	it->n_generations = 3;
 	for (unsigned g = 0; g < 3; g++) {

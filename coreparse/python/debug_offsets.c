@@ -85,6 +85,14 @@ bool rs_debug_offsets_apply(struct rs_memory *mem, uint64_t runtime, struct rs_l
 	RS_OFF(layout, tstate_thread_id) = (int64_t)ts[tid];
 	RS_OFF(layout, tstate_native_thread_id) = (int64_t)ts[tid + 1];
 	RS_OFF(layout, gc_collecting) = (int64_t)gc[1];
+	static const enum rs_layout_field applied[] = {
+		RS_LF_runtime_interpreters_head, RS_LF_interp_id, RS_LF_interp_next, RS_LF_interp_threads_head,
+		RS_LF_interp_gc, RS_LF_interp_modules, RS_LF_interp_sysdict, RS_LF_interp_builtins,
+		RS_LF_tstate_next, RS_LF_tstate_interp, RS_LF_tstate_thread_id, RS_LF_tstate_native_thread_id,
+		RS_LF_gc_collecting,
+	};
+	for (size_t i = 0; i < sizeof(applied) / sizeof(applied[0]); i++)
+		layout->field_source[applied[i]] = RS_LAYOUT_DEBUG_OFFSETS;
 	/* 3.14.0-3.14.4 kept the incremental collector, whose state is 240 bytes;
 	 * the generational one that came back in 3.14.5 is 264. */
 	if (layout->minor == 14 && gc[0] == 240) {

@@ -86,6 +86,7 @@ enum rs_gc_kind { RS_GC_GENERATIONAL, RS_GC_INCREMENTAL };
 
 struct rs_layout {
 	int64_t field[RS_LF_COUNT];
+	uint8_t field_source[RS_LF_COUNT]; /* enum rs_layout_source of each value */
 	enum rs_layout_source source; /* where the runtime offsets came from */
 	enum rs_gc_kind gc_kind;
 	unsigned minor;

@@ -201,6 +201,8 @@ bool rs_layout_builtin(uint32_t hexversion, struct rs_layout *l)
 	l->immortal_refcounts = minor >= 12;
 	l->managed_preheader = minor >= 11;
 	l->dict_embedded_values = minor >= 13;
+	for (size_t i = 0; i < RS_LF_COUNT; i++)
+		l->field_source[i] = RS_LAYOUT_BUILTIN;
 	if (minor <= 10)
 		layout_38_to_310(l, minor);
 	else if (minor <= 13)

@@ -130,22 +130,21 @@ static rs_error *python_version(struct rs_memory *mem, struct rs_python *py)
 	return version_before_311(mem, py);
 }
 
-static size_t layout_merge_dwarf(struct rs_layout *layout, Dwarf *dwarf)
+/* Takes every offset the DWARF has; the built-in table fills the rest. */
+static void layout_merge_dwarf(struct rs_layout *layout, Dwarf *dwarf)
 {
 	struct rs_layout from_dwarf = *layout;
 	rs_layout_from_dwarf(dwarf, &from_dwarf);
-	size_t missing = 0;
 	for (size_t i = 0; i < RS_LF_COUNT; i++) {
-		if (from_dwarf.field[i] >= 0)
+		if (from_dwarf.field[i] >= 0 || layout->field[i] < 0) {
 			layout->field[i] = from_dwarf.field[i];
-		else
-			missing += layout->field[i] >= 0;
+			layout->field_source[i] = RS_LAYOUT_DWARF;
+		}
 	}
 	if (RS_OFF(&from_dwarf, gc_old) >= 0)
 		layout->gc_kind = RS_GC_INCREMENTAL;
 	layout->gc_generations_alt = -1; /* DWARF knows where the heads are */
 	layout->source = RS_LAYOUT_DWARF;
-	return missing;
 }
 
 static rs_error *python_layout(struct rs_memory *mem, struct rs_python *py, enum rs_layout_source forced)
@@ -160,7 +159,7 @@ static rs_error *python_layout(struct rs_memory *mem, struct rs_python *py, enum
 	if (forced == RS_LAYOUT_BUILTIN)
 		return NULL;
 	if (dwarf && (forced == RS_LAYOUT_ANY || forced == RS_LAYOUT_DWARF)) {
-		py->dwarf_missing = layout_merge_dwarf(&py->layout, dwarf);
+		layout_merge_dwarf(&py->layout, dwarf);
 		return NULL;
 	}
 	if (forced == RS_LAYOUT_DWARF)
@@ -186,5 +185,7 @@ rs_error *rs_python_find(struct rs_memory *mem, struct rs_modules *mods, enum rs
 	err = python_version(mem, out);
 	if (!err)
 		err = python_layout(mem, out, forced);
+	if (!err)
+		rs_gc_heads_probe(mem, out->runtime, &out->layout, mem->diag);
 	return err;
 }

@@ -37,8 +37,6 @@ struct rs_python {
 	const char *version_source;
 	bool has_dwarf;
 	struct rs_layout layout;
-	/* The DWARF fields that were absent and taken from the built-in table. */
-	size_t dwarf_missing;
 };
 
 rs_error *rs_python_find(struct rs_memory *mem, struct rs_modules *mods, enum rs_layout_source forced,
@@ -48,6 +46,10 @@ rs_error *rs_python_find(struct rs_memory *mem, struct rs_modules *mods, enum rs
 bool rs_debug_offsets_apply(struct rs_memory *mem, uint64_t runtime, struct rs_layout *layout);
 /* Reads the cookie and version only; 0 when there is no valid cookie. */
 uint64_t rs_debug_offsets_version(struct rs_memory *mem, uint64_t runtime, bool *free_threaded);
+
+/* gc_heads.c */
+bool rs_gc_list_head_sound(struct rs_memory *mem, uint64_t head);
+void rs_gc_heads_probe(struct rs_memory *mem, uint64_t runtime, struct rs_layout *layout, struct rs_diag *diag);
 
 /* sys_version.c: sys.hexversion read from the interpreter's sys dict (3.8-3.10). */
 rs_error *rs_sys_hexversion(struct rs_memory *mem, const struct rs_layout *layout, uint64_t runtime,

@@ -1,0 +1,199 @@
+"""End-to-end test harness: real interpreters, real processes, real cores.
+
+Every interpreter this machine has is a target: pyenv builds from 3.8 (shared
+libpython with DWARF), Debian's /usr/bin/python3.11 (static, stripped) with
+its -dbg debug info and without it, and Debian unstable's 3.13, 3.14 and 3.15
+(from tests/fixtures/sid-python.sh) with and without their debug info. A
+target that is missing is skipped with its reason, except the Debian and sid
+ones, which `make check` installs itself: those fail when missing, unless
+REFSCOPE_ALLOW_MISSING=1.
+"""
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+
+import pytest
+
+REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+REFSCOPE = os.path.join(REPO, "build", "refscope")
+PROGRAMS = os.path.join(REPO, "tests", "programs")
+SID_FIXTURE = os.path.join(REPO, "tests", "fixtures", "sid-python.sh")
+SID_DEBUG = os.path.join(REPO, ".cache", "sid", "root", "usr", "lib", "debug")
+NO_DEBUG = "/nonexistent-refscope-debug-root"
+
+
+@dataclass
+class Interp:
+    name: str
+    argv: list
+    layout: str  # the layout source refscope must choose
+    required: bool = False
+    missing: str = ""  # why it is absent, when it is
+    refscope_args: list = field(default_factory=list)
+    refscope_env: dict = field(default_factory=dict)
+
+    def __str__(self):
+        return self.name
+
+
+def _pyenv_root():
+    root = os.environ.get("PYENV_ROOT") or os.path.expanduser("~/.pyenv")
+    return root if os.path.isdir(os.path.join(root, "versions")) else None
+
+
+def _pyenv_interpreters():
+    root = _pyenv_root()
+    if not root:
+        return [Interp("pyenv", [], "dwarf", missing="no pyenv on this machine")]
+    found = []
+    for version in sorted(os.listdir(os.path.join(root, "versions"))):
+        parts = version.split(".")
+        if len(parts) < 2 or not parts[0].isdigit() or not parts[1].isdigit():
+            continue
+        if (int(parts[0]), int(parts[1])) < (3, 8):
+            continue
+        exe = os.path.join(root, "versions", version, "bin", "python3")
+        if os.access(exe, os.X_OK):
+            found.append(Interp("pyenv-" + version, [exe], "dwarf"))
+    return found
+
+
+def _debian_interpreters():
+    exe = "/usr/bin/python3.11"
+    have = os.access(exe, os.X_OK)
+    have_dbg = os.path.isdir("/usr/share/doc/python3.11-dbg")
+    return [
+        Interp("debian-3.11-dbg", [exe], "dwarf", required=True,
+               missing="" if have and have_dbg else "python3.11 or python3.11-dbg not installed"),
+        Interp("debian-3.11-stripped", [exe], "builtin", required=True,
+               missing="" if have else "python3.11 not installed",
+               refscope_env={"REFSCOPE_SYSTEM_DEBUG_DIR": NO_DEBUG}),
+    ]
+
+
+def _sid_interpreters():
+    wanted = ["3.13", "3.14", "3.15"]
+    try:
+        out = subprocess.run([SID_FIXTURE, "--list"], capture_output=True, text=True,
+                             timeout=600).stdout.split()
+    except (OSError, subprocess.SubprocessError) as e:
+        out, why = [], str(e)
+    else:
+        why = "not provided by tests/fixtures/sid-python.sh (run it to see why)"
+    found = []
+    for v in wanted:
+        wrapper = next((w for w in out if w.endswith("python" + v)), None)
+        missing = "" if wrapper else why
+        found.append(Interp("sid-%s-dwarf" % v, [wrapper], "dwarf", True, missing,
+                            refscope_args=["--debug-dir", SID_DEBUG]))
+        found.append(Interp("sid-%s-debug-offsets" % v, [wrapper], "debug_offsets", True, missing))
+    return found
+
+
+def all_interpreters():
+    return _pyenv_interpreters() + _debian_interpreters() + _sid_interpreters()
+
+
+INTERPRETERS = all_interpreters()
+
+
+def require_present(interp):
+    if not interp.missing:
+        return
+    if interp.required and os.environ.get("REFSCOPE_ALLOW_MISSING") != "1":
+        pytest.fail("%s is required but missing: %s" % (interp.name, interp.missing))
+    pytest.skip("%s: %s" % (interp.name, interp.missing))
+
+
+def run_refscope(args, env=None, timeout=120):
+    full_env = dict(os.environ)
+    full_env.update(env or {})
+    return subprocess.run([REFSCOPE] + args, capture_output=True, text=True, env=full_env,
+                          timeout=timeout)
+
+
+def refscope_json(interp, command, target_args, extra=()):
+    proc = run_refscope(["--json"] + interp.refscope_args + [command] + list(extra) + target_args,
+                        env=interp.refscope_env)
+    assert proc.returncode == 0, "refscope %s failed (%d): %s" % (command, proc.returncode, proc.stderr)
+    return json.loads(proc.stdout)
+
+
+def proc_status(pid):
+    fields = {}
+    with open("/proc/%d/status" % pid) as f:
+        for line in f:
+            key, _, value = line.partition(":")
+            fields[key] = value.strip()
+    return fields
+
+
+class Target:
+    """A running Python program with a known heap, and its ground truth."""
+
+    def __init__(self, interp, program="heap_target.py", tmpdir=None):
+        self.interp = interp
+        self.proc = subprocess.Popen(interp.argv + [os.path.join(PROGRAMS, program)],
+                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                     stderr=subprocess.PIPE, text=True)
+        line = self.proc.stdout.readline()
+        if not line:
+            err = self.proc.stderr.read()
+            raise RuntimeError("%s did not start: %s" % (interp.name, err))
+        self.truth = json.loads(line)
+        self.pid = self.proc.pid
+        self.tmpdir = tmpdir
+        self._core = None
+
+    def core(self):
+        """A core taken with gdb's gcore (the process runs on afterwards)."""
+        if self._core is None:
+            prefix = os.path.join(self.tmpdir, "core")
+            subprocess.run(["gcore", "-o", prefix, str(self.pid)], capture_output=True, timeout=300,
+                           check=True)
+            self._core = "%s.%d" % (prefix, self.pid)
+        return self._core
+
+    def assert_runs_on(self):
+        """The process is neither stopped nor traced, and still computes right."""
+        status = proc_status(self.pid)
+        assert status["TracerPid"] == "0", "left traced: %s" % status
+        assert status["State"][0] in "RSD", "left stopped: %s" % status["State"]
+        self.proc.stdin.write("alive\n")
+        self.proc.stdin.flush()
+        reply = self.proc.stdout.readline().split()
+        n = 1234
+        assert reply == ["alive", str(n * (n - 1) // 2)]
+
+    def close(self):
+        if self.proc.poll() is None:
+            try:
+                self.proc.stdin.write("quit\n")
+                self.proc.stdin.flush()
+                self.proc.wait(timeout=10)
+            except (OSError, subprocess.TimeoutExpired):
+                self.proc.kill()
+                self.proc.wait()
+
+
+@pytest.fixture(scope="session")
+def tmp_root():
+    path = tempfile.mkdtemp(prefix="refscope-e2e-")
+    yield path
+    shutil.rmtree(path, ignore_errors=True)
+
+
+@pytest.fixture(scope="module", params=INTERPRETERS, ids=str)
+def target(request, tmp_root):
+    interp = request.param
+    require_present(interp)
+    tmpdir = tempfile.mkdtemp(dir=tmp_root)
+    t = Target(interp, tmpdir=tmpdir)
+    yield t
+    t.close()

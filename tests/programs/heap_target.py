@@ -1,0 +1,138 @@
+"""A Python program with a known heap, for refscope's end-to-end tests.
+
+It builds objects of classes only it uses, freezes some of them into the
+permanent generation, starts threads, then reports ground truth taken inside
+the process as one JSON line on stdout and waits for commands on stdin:
+"alive" (answers "alive N" with a checksum it computes, to prove it runs on),
+"quit". Works on CPython 3.8 and later.
+"""
+import gc
+import json
+import sys
+import threading
+
+N_DICT_INSTANCES = 1234
+N_SLOT_INSTANCES = 567
+N_LIST_SUBCLASS = 89
+N_FROZEN = 321
+N_CYCLES = 45
+
+
+class RefscopeDictInstance:
+    def __init__(self, i):
+        self.index = i
+        self.name = "item-%d" % i
+
+
+class RefscopeSlotInstance:
+    __slots__ = ("value", "other")
+
+    def __init__(self, i):
+        self.value = i
+        self.other = None
+
+
+class RefscopeListSubclass(list):
+    pass
+
+
+class RefscopeFrozen:
+    pass
+
+
+class RefscopeCycleNode:
+    def __init__(self):
+        self.peer = None
+
+
+def build_heap():
+    heap = {
+        "dict_instances": [RefscopeDictInstance(i) for i in range(N_DICT_INSTANCES)],
+        "slot_instances": [RefscopeSlotInstance(i) for i in range(N_SLOT_INSTANCES)],
+        "lists": [RefscopeListSubclass(range(i % 7)) for i in range(N_LIST_SUBCLASS)],
+    }
+    for _ in range(N_CYCLES):
+        a, b = RefscopeCycleNode(), RefscopeCycleNode()
+        a.peer, b.peer = b, a
+        heap.setdefault("cycles", []).append(a)
+    return heap
+
+
+def start_threads(n):
+    stop = threading.Event()
+    ready = []
+    threads = []
+    for _ in range(n):
+        started = threading.Event()
+        t = threading.Thread(target=lambda s=started: (s.set(), stop.wait()), daemon=True)
+        t.start()
+        started.wait()
+        threads.append(t)
+    native = [getattr(t, "native_id", None) for t in threads]
+    return stop, threads, native, ready
+
+
+def type_totals(names, frozen):
+    """Count and sys.getsizeof total per class, over the tracked objects
+    (gc.get_objects does not list the permanent generation: the frozen
+    objects are counted from the list that holds them)."""
+    counts = dict.fromkeys(names, 0)
+    sizes = dict.fromkeys(names, 0)
+    for obj in list(gc.get_objects()) + frozen:
+        name = type(obj).__name__
+        if name in counts:
+            counts[name] += 1
+            sizes[name] += sys.getsizeof(obj)
+    return counts, sizes
+
+
+def ground_truth(native_ids, frozen):
+    names = ["RefscopeDictInstance", "RefscopeSlotInstance", "RefscopeListSubclass",
+             "RefscopeFrozen", "RefscopeCycleNode"]
+    assert all(gc.is_tracked(o) for o in frozen)
+    counts, sizes = type_totals(names, frozen)
+    truth = {
+        "pid": __import__("os").getpid(),
+        "version": "%d.%d.%d" % sys.version_info[:3],
+        "hexversion": sys.hexversion,
+        "threshold": list(gc.get_threshold()),
+        "freeze_count": gc.get_freeze_count(),
+        "type_counts": counts,
+        "type_bytes": sizes,
+        "native_thread_ids": [threading.get_native_id()] + native_ids
+        if hasattr(threading, "get_native_id") else None,
+        "enabled": gc.isenabled(),
+    }
+    # Measured last, so that the measuring allocates as little as possible
+    # after it; the lists gc.get_objects builds are freed at once.
+    truth["generations"] = [len(gc.get_objects(generation=g)) for g in range(3)]
+    truth["count"] = list(gc.get_count())
+    return truth
+
+
+def main():
+    gc.disable()
+    frozen = [RefscopeFrozen() for _ in range(N_FROZEN)]
+    gc.collect()
+    gc.freeze()
+    heap = build_heap()
+    gc.collect()  # everything so far goes to the oldest generation
+    young = [RefscopeDictInstance(-i) for i in range(10)]
+    stop, threads, native_ids, _ = start_threads(2)
+    truth = ground_truth(native_ids, frozen)
+    sys.stdout.write(json.dumps(truth) + "\n")
+    sys.stdout.flush()
+    for line in sys.stdin:
+        command = line.strip()
+        if command == "alive":
+            total = sum(o.index for o in heap["dict_instances"])
+            sys.stdout.write("alive %d\n" % total)
+            sys.stdout.flush()
+        elif command == "quit":
+            break
+    stop.set()
+    del frozen, young
+
+
+if __name__ == "__main__":
+    main()
