@@ -280,10 +280,12 @@ static rs_error *core_segments_load(struct core_memory *core, size_t phnum)
 		missing += seg->filesz - seg->present;
 	}
 	qsort(core->segments, core->n_segments, sizeof(*core->segments), segment_cmp);
+	/* A heap read from a cut core would be silently partial: refuse it. */
 	if (missing)
-		rs_diag_add(core->base.diag,
-			    "the core file is truncated: %" PRIu64 " bytes of saved memory are missing",
-			    missing);
+		return rs_error_new(RS_ERR_FORMAT,
+				    "the core file is truncated: %" PRIu64 " of its %zu bytes are missing "
+				    "(was the core size limit reached, or the copy cut short?)",
+				    missing, core->image_size + (size_t)missing);
 	return NULL;
 }
 

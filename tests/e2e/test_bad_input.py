@@ -1,0 +1,153 @@
+"""Bad input: each case exits 2 with one clear line on stderr and nothing on
+stdout; usage errors exit 1. A live target that cannot be read is never left
+stopped or traced."""
+import os
+import shutil
+import struct
+import subprocess
+import sys
+import tempfile
+import time
+
+import pytest
+
+from conftest import INTERPRETERS, Target, proc_status, require_present, run_refscope
+
+DEBIAN_311 = next(i for i in INTERPRETERS if i.name == "debian-3.11-dbg")
+
+
+@pytest.fixture(scope="module")
+def workdir():
+    path = tempfile.mkdtemp(prefix="refscope-bad-")
+    yield path
+    shutil.rmtree(path, ignore_errors=True)
+
+
+@pytest.fixture(scope="module")
+def python_core(workdir):
+    """A real core of Debian's python3.11, to cut and to alter."""
+    require_present(DEBIAN_311)
+    t = Target(DEBIAN_311, tmpdir=workdir)
+    try:
+        yield t.core()
+    finally:
+        t.close()
+
+
+def assert_fails_cleanly(args, expect_in, code=2):
+    proc = run_refscope(args)
+    assert proc.returncode == code, proc.stderr
+    assert proc.stdout == ""
+    lines = proc.stderr.splitlines()
+    assert len(lines) == 1 or (code == 1 and lines[-1].startswith("try ")), proc.stderr
+    assert lines[0].startswith("refscope: ")
+    assert expect_in in lines[0], lines[0]
+
+
+def write(path, data):
+    with open(path, "wb") as f:
+        f.write(data)
+    return path
+
+
+@pytest.mark.parametrize("fraction", [0.1, 0.5, 0.9])
+def test_truncated_core(python_core, workdir, fraction):
+    with open(python_core, "rb") as f:
+        data = f.read()
+    path = write(os.path.join(workdir, "cut-%d.core" % (fraction * 100)), data[: int(len(data) * fraction)])
+    assert_fails_cleanly(["info", path], "the core file is truncated")
+
+
+def test_random_bytes(workdir):
+    path = write(os.path.join(workdir, "random.core"), os.urandom(1 << 16))
+    assert_fails_cleanly(["info", path], "not an ELF file")
+
+
+def test_empty_file(workdir):
+    path = write(os.path.join(workdir, "empty.core"), b"")
+    assert_fails_cleanly(["summary", path], "empty file")
+
+
+def test_directory(workdir):
+    assert_fails_cleanly(["gc", workdir], "is a directory")
+
+
+def test_missing_file(workdir):
+    assert_fails_cleanly(["info", os.path.join(workdir, "no-such.core")], "No such file")
+
+
+def test_non_core_elf():
+    assert_fails_cleanly(["info", "/bin/true"], "not a core dump")
+
+
+def test_core_of_another_architecture(python_core, workdir):
+    with open(python_core, "rb") as f:
+        data = bytearray(f.read())
+    struct.pack_into("<H", data, 18, 183)  # e_machine = EM_AARCH64
+    path = write(os.path.join(workdir, "aarch64.core"), bytes(data))
+    assert_fails_cleanly(["info", path], "another architecture")
+
+
+def test_core_of_a_program_without_python(workdir):
+    sleeper = subprocess.Popen(["sleep", "60"])
+    try:
+        prefix = os.path.join(workdir, "sleep")
+        subprocess.run(["gcore", "-o", prefix, str(sleeper.pid)], capture_output=True, check=True, timeout=120)
+        assert_fails_cleanly(["info", "%s.%d" % (prefix, sleeper.pid)], "no Python interpreter found")
+    finally:
+        sleeper.kill()
+        sleeper.wait()
+
+
+def test_pid_that_does_not_exist():
+    pid = 4194304 + 17  # above the kernel's largest pid_max
+    assert_fails_cleanly(["info", "--pid", str(pid)], "no process with pid %d" % pid)
+
+
+def test_live_process_without_python_runs_on():
+    sleeper = subprocess.Popen(["sleep", "60"])
+    try:
+        time.sleep(0.1)
+        assert_fails_cleanly(["info", "--pid", str(sleeper.pid)], "no Python interpreter found")
+        status = proc_status(sleeper.pid)
+        assert status["TracerPid"] == "0" and status["State"][0] in "RS"
+    finally:
+        sleeper.kill()
+        sleeper.wait()
+
+
+def test_process_already_traced_names_its_tracer():
+    # The child asks to be traced by its parent (this python), then sleeps.
+    code = ("import ctypes, os, time\n"
+            "pid = os.fork()\n"
+            "if pid == 0:\n"
+            "    ctypes.CDLL(None).ptrace(0, 0, 0, 0)\n"
+            "    os.execvp('sleep', ['sleep', '30'])\n"
+            "print(pid, flush=True)\n"
+            "time.sleep(30)\n")
+    tracer = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
+    try:
+        child = int(tracer.stdout.readline())
+        time.sleep(0.3)
+        assert_fails_cleanly(["info", "--pid", str(child)], "already traced by pid %d" % tracer.pid)
+    finally:
+        tracer.kill()
+        tracer.wait()
+
+
+@pytest.mark.parametrize("args, message", [
+    ([], "usage"),
+    (["info"], "needs a target"),
+    (["frobnicate", "x.core"], "unknown command"),
+    (["info", "--pid", "abc"], "--pid needs a process id"),
+    (["summary", "--top", "-3", "x.core"], "--top needs a count"),
+    (["summary", "--sort", "size", "x.core"], "--sort must be count or bytes"),
+    (["info", "--layout", "guess", "x.core"], "--layout must be"),
+    (["info", "--bogus", "1", "x.core"], "unknown option"),
+    (["info", "a.core", "b.core"], "unexpected argument"),
+])
+def test_usage_errors(args, message):
+    proc = run_refscope(args)
+    assert proc.returncode == 1
+    assert proc.stdout == ""
+    assert message in proc.stderr

@@ -1,0 +1,61 @@
+"""Every built-in layout table and every _Py_DebugOffsets reading, compared
+field by field with the DWARF of each interpreter that has debug info, so a
+wrong offset in a table cannot hide behind a build that happens to work."""
+import pytest
+
+from conftest import INTERPRETERS, refscope_json
+
+WITH_DWARF = [i for i in INTERPRETERS if i.layout == "dwarf"]
+
+
+def layout(target, source):
+    doc = refscope_json(target.interp, "layout", ["--pid", str(target.pid)], ["--layout", source])
+    assert doc["layout"] == source
+    return doc
+
+
+@pytest.fixture(scope="module", params=WITH_DWARF, ids=str)
+def dwarf_target(request, tmp_root):
+    from conftest import Target, require_present
+    import tempfile
+
+    require_present(request.param)
+    t = Target(request.param, tmpdir=tempfile.mkdtemp(dir=tmp_root))
+    yield t
+    t.close()
+
+
+def test_builtin_table_equals_dwarf(dwarf_target):
+    dwarf = layout(dwarf_target, "dwarf")
+    builtin = layout(dwarf_target, "builtin")
+    for name, value in dwarf["fields"].items():
+        if dwarf["sources"][name] != "dwarf":
+            continue
+        assert builtin["fields"][name] == value, "%s: built-in %s, DWARF %s" % (
+            name, builtin["fields"][name], value)
+    # A field the built-in table has must be one the DWARF knows too.
+    unknown = [n for n, v in builtin["fields"].items() if v is not None and dwarf["sources"][n] != "dwarf"]
+    assert unknown == []
+
+
+def test_debug_offsets_equal_dwarf(dwarf_target):
+    if dwarf_target.truth["hexversion"] < 0x030D0000:
+        pytest.skip("_Py_DebugOffsets exists from 3.13 on")
+    dwarf = layout(dwarf_target, "dwarf")
+    debug = layout(dwarf_target, "debug_offsets")
+    from_table = [n for n, s in debug["sources"].items() if s == "debug_offsets"]
+    assert "interp_gc" in from_table and "tstate_native_thread_id" in from_table
+    for name in debug["fields"]:
+        assert debug["fields"][name] == dwarf["fields"][name], name
+
+
+def test_forcing_a_missing_source_is_a_clear_error(dwarf_target):
+    from conftest import run_refscope
+
+    if dwarf_target.truth["hexversion"] >= 0x030D0000:
+        pytest.skip("this interpreter has _Py_DebugOffsets")
+    proc = run_refscope(["layout", "--layout", "debug_offsets", "--pid", str(dwarf_target.pid)],
+                        env=dwarf_target.interp.refscope_env)
+    assert proc.returncode == 2 and proc.stdout == ""
+    assert proc.stderr.startswith("refscope: no valid _Py_DebugOffsets")
+    assert proc.stderr.count("\n") == 1
