@@ -137,9 +137,9 @@ def proc_status(pid):
 class Target:
     """A running Python program with a known heap, and its ground truth."""
 
-    def __init__(self, interp, program="heap_target.py", tmpdir=None):
+    def __init__(self, interp, program="heap_target.py", tmpdir=None, args=()):
         self.interp = interp
-        self.proc = subprocess.Popen(interp.argv + [os.path.join(PROGRAMS, program)],
+        self.proc = subprocess.Popen(interp.argv + [os.path.join(PROGRAMS, program)] + list(args),
                                      stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                      stderr=subprocess.PIPE, text=True)
         line = self.proc.stdout.readline()

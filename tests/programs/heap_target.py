@@ -110,8 +110,33 @@ def ground_truth(native_ids, frozen):
     return truth
 
 
+N_SUB_OBJECTS = 77
+
+
+SUBINTERPRETERS = []
+
+
+def start_subinterpreter():
+    """One subinterpreter holding objects of a class of its own; returns the
+    interpreter ids as the runtime lists them. Up to 3.12 the interpreter
+    lives only while the id object create() returned does: keep it."""
+    try:
+        import _interpreters as interpreters
+    except ImportError:
+        import _xxsubinterpreters as interpreters
+    sub = interpreters.create()
+    SUBINTERPRETERS.append(sub)
+    interpreters.run_string(sub, "class RefscopeSubObject: pass\n"
+                                 "keep = [RefscopeSubObject() for _ in range(%d)]\n" % N_SUB_OBJECTS)
+    ids = []
+    for entry in interpreters.list_all():
+        ids.append(int(entry[0] if isinstance(entry, tuple) else entry))
+    return sorted(ids)
+
+
 def main():
     gc.disable()
+    interpreter_ids = start_subinterpreter() if "--subinterpreter" in sys.argv else [0]
     frozen = [RefscopeFrozen() for _ in range(N_FROZEN)]
     gc.collect()
     gc.freeze()
@@ -120,6 +145,8 @@ def main():
     young = [RefscopeDictInstance(-i) for i in range(10)]
     stop, threads, native_ids, _ = start_threads(2)
     truth = ground_truth(native_ids, frozen)
+    truth["interpreter_ids"] = interpreter_ids
+    truth["sub_objects"] = N_SUB_OBJECTS if len(interpreter_ids) > 1 else 0
     sys.stdout.write(json.dumps(truth) + "\n")
     sys.stdout.flush()
     for line in sys.stdin:
