@@ -1,15 +1,17 @@
 #!/bin/sh
 # Installs the Debian packages refscope needs to build and test, when they
-# are missing. Usage: ensure-deps.sh build|test
+# are missing. Usage: ensure-deps.sh build|test|demo
 set -eu
 
 build_packages="gcc make pkg-config libelf-dev libdw-dev libjson-c-dev"
+demo_packages="$build_packages python3 gdb"
 test_packages="$build_packages libcmocka-dev python3 python3-pytest gdb python3.11 python3.11-dbg"
 
 case "${1:-build}" in
 build) wanted=$build_packages ;;
 test) wanted=$test_packages ;;
-*) echo "usage: $0 build|test" >&2; exit 1 ;;
+demo) wanted=$demo_packages ;;
+*) echo "usage: $0 build|test|demo" >&2; exit 1 ;;
 esac
 
 missing=""
