@@ -100,12 +100,28 @@ static enum rs_size_kind size_kind_of(struct rs_memory *mem, const struct rs_pyt
 	return RS_SIZE_PLAIN;
 }
 
+#define TPFLAGS_TYPE_SUBCLASS (1ul << 31)
+
+/* A type object's own type is type or a metatype: its flags say so. */
+static rs_error *type_check_is_type(struct rs_memory *mem, const struct rs_layout *l, uint64_t address)
+{
+	uint64_t meta, meta_flags;
+	rs_error *err = rs_mem_read_u64(mem, address + (uint64_t)RS_OFF(l, object_type), &meta);
+	if (!err)
+		err = rs_mem_read_u64(mem, meta + (uint64_t)RS_OFF(l, type_flags), &meta_flags);
+	if (!err && !(meta_flags & TPFLAGS_TYPE_SUBCLASS))
+		err = rs_error_new(RS_ERR_CORRUPT, "the object's ob_type points at something that is not a type");
+	return err;
+}
+
 static void type_read(struct rs_type_info *info, struct rs_memory *mem, const struct rs_python *py,
 		      char *name)
 {
 	const struct rs_layout *l = &py->layout;
 	uint64_t address = info->public.address, name_ptr = 0;
-	rs_error *err = rs_mem_read_u64(mem, address + (uint64_t)RS_OFF(l, type_name), &name_ptr);
+	rs_error *err = type_check_is_type(mem, l, address);
+	if (!err)
+		err = rs_mem_read_u64(mem, address + (uint64_t)RS_OFF(l, type_name), &name_ptr);
 	if (!err)
 		err = rs_mem_read(mem, address + (uint64_t)RS_OFF(l, type_basicsize), &info->basicsize, 8);
 	if (!err)
