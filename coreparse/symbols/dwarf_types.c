@@ -117,6 +117,9 @@ static int64_t member_location(Dwarf_Die *member)
 {
 	Dwarf_Attribute attr;
 	Dwarf_Word off;
+	/* DWARF 5 places bit-fields by DW_AT_data_bit_offset alone. */
+	if (dwarf_attr_integrate(member, DW_AT_data_bit_offset, &attr))
+		return dwarf_formudata(&attr, &off) == 0 ? (int64_t)(off / 8) : -1;
 	if (!dwarf_attr_integrate(member, DW_AT_data_member_location, &attr))
 		return 0; /* union members have none */
 	if (dwarf_formudata(&attr, &off) != 0)

@@ -111,11 +111,12 @@ static size_t core_build_id_of_mapping(const struct core_memory *core, uint64_t 
 	Elf *elf = elf_memory((char *)page, sizeof(page));
 	if (!elf)
 		return 0;
-	const unsigned char *found;
+	const unsigned char *found = NULL;
 	size_t len = elf_build_id(elf, &found);
 	if (len > 64)
 		len = 0;
-	memcpy(id_out, found, len);
+	if (len)
+		memcpy(id_out, found, len);
 	elf_end(elf);
 	return len;
 }
@@ -144,8 +145,10 @@ static void backing_check(struct core_memory *core, struct file_backing *file)
 	}
 	void *data = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
 	close(fd);
-	if (data == MAP_FAILED)
+	if (data == MAP_FAILED) {
+		rs_diag_add(core->base.diag, "%s: cannot map it: %s", file->path, strerror(errno));
 		return;
+	}
 	file->data = data;
 	file->size = (size_t)st.st_size;
 
@@ -195,27 +198,41 @@ static bool core_file_read(struct core_memory *core, uint64_t address, void *buf
 	return true;
 }
 
+/* One piece of a read: what the core holds, else what a mapped file holds,
+ * never crossing the end of either. */
+static bool core_read_piece(struct core_memory *core, uint64_t address, unsigned char *out, size_t len,
+			    size_t *done)
+{
+	const struct core_segment *seg = segment_find(core, address);
+	if (seg) {
+		uint64_t rel = address - seg->vaddr;
+		if (rel < seg->present) {
+			*done = len < seg->present - rel ? len : (size_t)(seg->present - rel);
+			memcpy(out, core->image + seg->offset + rel, *done);
+			return true;
+		}
+		if (len > seg->memsz - rel)
+			len = (size_t)(seg->memsz - rel);
+	}
+	const struct file_mapping *map = mapping_find(core, address);
+	if (map && len > map->end - address)
+		len = (size_t)(map->end - address);
+	*done = len;
+	return core_file_read(core, address, out, len);
+}
+
 static rs_error *core_read(struct rs_memory *mem, uint64_t address, void *buf, size_t len)
 {
 	struct core_memory *core = (struct core_memory *)mem;
 	unsigned char *out = buf;
-	/* Split at segment ends: a read may span two adjacent mappings. */
 	while (len > 0) {
-		const struct core_segment *seg = segment_find(core, address);
-		size_t chunk = len;
-		if (seg && seg->vaddr + seg->memsz - address < chunk)
-			chunk = seg->vaddr + seg->memsz - address;
-		if (seg && address - seg->vaddr + chunk <= seg->present) {
-			memcpy(out, core->image + seg->offset + (address - seg->vaddr), chunk);
-		} else if (!core_file_read(core, address, out, chunk)) {
-			if (seg && address - seg->vaddr < seg->filesz)
-				return rs_error_fault(address, "address 0x%" PRIx64
-						      " lies past the end of the truncated core", address);
-			return rs_error_fault(address, "address 0x%" PRIx64 " is not in the core", address);
-		}
-		out += chunk;
-		address += chunk;
-		len -= chunk;
+		size_t done;
+		if (!core_read_piece(core, address, out, len, &done))
+			return rs_error_fault(address, "address 0x%" PRIx64 " is not in the core, nor in a "
+					      "file mapped there", address);
+		out += done;
+		address += done;
+		len -= done;
 	}
 	return NULL;
 }
@@ -260,11 +277,13 @@ static rs_error *core_segments_load(struct core_memory *core, size_t phnum)
 	core->segments = calloc(phnum ? phnum : 1, sizeof(*core->segments));
 	if (!core->segments)
 		return rs_error_nomem();
-	uint64_t missing = 0;
+	uint64_t missing = 0, expected_size = core->image_size;
 	for (size_t i = 0; i < phnum; i++) {
 		GElf_Phdr ph;
 		if (!gelf_getphdr(core->base.core_elf, (int)i, &ph))
 			return rs_error_new(RS_ERR_FORMAT, "unreadable program header %zu", i);
+		if (ph.p_offset + ph.p_filesz > expected_size)
+			expected_size = ph.p_offset + ph.p_filesz;
 		if (ph.p_type != PT_LOAD || ph.p_memsz == 0)
 			continue;
 		struct core_segment *seg = &core->segments[core->n_segments++];
@@ -283,9 +302,9 @@ static rs_error *core_segments_load(struct core_memory *core, size_t phnum)
 	/* A heap read from a cut core would be silently partial: refuse it. */
 	if (missing)
 		return rs_error_new(RS_ERR_FORMAT,
-				    "the core file is truncated: %" PRIu64 " of its %zu bytes are missing "
-				    "(was the core size limit reached, or the copy cut short?)",
-				    missing, core->image_size + (size_t)missing);
+				    "the core file is truncated: %" PRIu64 " of its %" PRIu64 " bytes are "
+				    "missing (was the core size limit reached, or the copy cut short?)",
+				    expected_size - core->image_size, expected_size);
 	return NULL;
 }
 

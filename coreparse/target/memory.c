@@ -19,30 +19,31 @@ rs_error *rs_mem_read_cstr(struct rs_memory *mem, uint64_t address, char *buf, s
 {
 	size_t got = 0;
 	*truncated = true;
+	if (max == 0)
+		return NULL;
 	buf[0] = '\0';
-	while (got + 1 < max) {
+	while (got < max) {
 		uint64_t at = address + got;
 		size_t chunk = 4096 - (at & 4095);
-		if (chunk > max - 1 - got)
-			chunk = max - 1 - got;
+		if (chunk > max - got)
+			chunk = max - got;
 		if (chunk > 64)
 			chunk = 64;
 		rs_error *err = rs_mem_read(mem, at, buf + got, chunk);
 		if (err) {
-			buf[got] = '\0';
+			buf[got < max ? got : max - 1] = '\0';
 			if (got == 0)
 				return err;
 			rs_error_free(err);
 			return NULL;
 		}
-		char *nul = memchr(buf + got, '\0', chunk);
-		if (nul) {
+		if (memchr(buf + got, '\0', chunk)) {
 			*truncated = false;
 			return NULL;
 		}
 		got += chunk;
 	}
-	buf[got] = '\0';
+	buf[max - 1] = '\0';
 	return NULL;
 }
 
