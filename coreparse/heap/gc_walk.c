@@ -10,6 +10,8 @@
  * list that fails a guard is reported with the address where it broke, and
  * what was found before that point is kept. */
 #include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -42,12 +44,19 @@ static bool objects_reserve(struct rs_heap *heap)
 	return true;
 }
 
-static void list_broken(struct list_walk *w, uint64_t at, const char *why)
+/* Reports where a list broke: the address of the object (or list head)
+ * whose link was bad, in the words the user can look up. */
+__attribute__((format(printf, 2, 3))) static void list_broken(struct list_walk *w, const char *fmt, ...)
 {
+	char why[256];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(why, sizeof(why), fmt, ap);
+	va_end(ap);
 	w->gen->broken = true;
-	rs_diag_add(w->mem->diag, "gc list of generation %s (interpreter %" PRId64 ") broken at 0x%" PRIx64
-		    ": %s; %" PRIu64 " objects read before it", w->gen->name,
-		    w->heap->interps[w->interp].id, at, why, w->gen->objects);
+	rs_diag_add(w->mem->diag, "gc list of generation %s (interpreter %" PRId64 ") is broken: %s; "
+		    "%" PRIu64 " objects read before that", w->gen->name, w->heap->interps[w->interp].id, why,
+		    w->gen->objects);
 }
 
 /* Records the object whose gc head is at node; false if it cannot be read. */
@@ -93,12 +102,13 @@ static rs_error *list_walk(struct list_walk *w, uint64_t head)
 	uint64_t prev = head, node, words[5];
 	rs_error *err = rs_mem_read_u64(w->mem, head, &node);
 	if (err) {
-		list_broken(w, head, rs_error_message(err));
 		rs_error_free(err);
+		list_broken(w, "its head at 0x%" PRIx64 " is unreadable", head);
 		return NULL;
 	}
 	node &= LINK_MASK;
 	uint64_t tortoise = head, power = 1, steps = 0;
+	const uint64_t gc_head = (uint64_t)RS_OFF(&w->py->layout, gc_head_size);
 	while (node != head) {
 		/* gc head (next, prev), then ob_refcnt, ob_type, ob_size */
 		err = rs_mem_read(w->mem, node, words, sizeof(words));
@@ -108,12 +118,14 @@ static rs_error *list_walk(struct list_walk *w, uint64_t head)
 			err = rs_mem_read(w->mem, node, words, 4 * sizeof(uint64_t));
 		}
 		if (err) {
-			list_broken(w, node, rs_error_message(err));
 			rs_error_free(err);
+			list_broken(w, "0x%" PRIx64 " links to 0x%" PRIx64 ", which is unreadable",
+				    prev == head ? head : prev + gc_head, node + gc_head);
 			return NULL;
 		}
 		if (w->check_prev && (words[1] & LINK_MASK) != prev) {
-			list_broken(w, node, "its prev link does not point back at the node before it");
+			list_broken(w, "the object at 0x%" PRIx64 " does not link back to 0x%" PRIx64
+				    " (its prev link disagrees)", node + gc_head, prev == head ? head : prev + gc_head);
 			return NULL;
 		}
 		if (!objects_reserve(w->heap) || !object_record(w, node, words))
@@ -123,7 +135,7 @@ static rs_error *list_walk(struct list_walk *w, uint64_t head)
 		prev = node;
 		node = words[0] & LINK_MASK;
 		if (node == tortoise) {
-			list_broken(w, node, "the list loops without returning to its head");
+			list_broken(w, "the list loops back to the object at 0x%" PRIx64, node + gc_head);
 			return NULL;
 		}
 		if (++steps == power) {
@@ -147,7 +159,8 @@ static rs_error *generation_walk(struct list_walk *w, uint64_t head, const char 
 	gen->threshold = tc[0];
 	gen->count = tc[1];
 	if (!rs_gc_list_head_sound(w->mem, head)) {
-		list_broken(w, head, "the list head's first node does not point back at it");
+		list_broken(w, "its head at 0x%" PRIx64 " and its first node do not link to each other",
+			    head);
 		return NULL;
 	}
 	return list_walk(w, head);

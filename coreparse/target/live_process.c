@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "memory.h"
+#include "read_cache.h"
 
 #define MAX_THREADS 65536
 #define STOP_TIMEOUT_MS 5000
@@ -31,6 +32,7 @@ struct live_memory {
 	struct rs_memory base;
 	int mem_fd;
 	bool vm_readv_works;
+	struct rs_read_cache cache;
 	char exe[4096];
 };
 
@@ -235,26 +237,36 @@ void rs_live_memory_release(struct rs_memory *mem)
 	fatal_signals_restore();
 }
 
+/* Fills a cache line: as many bytes from address as are readable. Lines are
+ * read whole, so a heap walk costs one system call per 16 KiB, not per object. */
+static long live_fill(void *ctx, uint64_t address, void *buf, size_t len)
+{
+	struct live_memory *live = ctx;
+	if (live->vm_readv_works) {
+		struct iovec local = {buf, len}, remote = {(void *)(uintptr_t)address, len};
+		ssize_t n = process_vm_readv(live->base.pid, &local, 1, &remote, 1, 0);
+		if (n >= 0)
+			return n;
+		if (errno == EFAULT || errno == EIO)
+			return 0; /* the line starts in unmapped memory */
+		if (errno == ESRCH)
+			return -1;
+		live->vm_readv_works = false;
+	}
+	/* /proc/PID/mem stops at the first unmapped page too. */
+	ssize_t n = pread(live->mem_fd, buf, len, (off_t)address);
+	return n >= 0 ? n : (errno == EIO || errno == EFAULT ? 0 : -1);
+}
+
 static rs_error *live_read(struct rs_memory *mem, uint64_t address, void *buf, size_t len)
 {
 	struct live_memory *live = (struct live_memory *)mem;
-	if (live->vm_readv_works) {
-		struct iovec local = {buf, len}, remote = {(void *)(uintptr_t)address, len};
-		ssize_t n = process_vm_readv(mem->pid, &local, 1, &remote, 1, 0);
-		if (n == (ssize_t)len)
-			return NULL;
-		if (n >= 0 || errno == EFAULT || errno == EIO)
-			return rs_error_fault(address, "address 0x%" PRIx64 " is not readable in process %d",
-					      address, (int)mem->pid);
-		if (errno == ESRCH)
-			return rs_error_new(RS_ERR_NOT_FOUND, "process %d exited while being read", (int)mem->pid);
-		live->vm_readv_works = false;
-	}
-	ssize_t n = pread(live->mem_fd, buf, len, (off_t)address);
-	if (n == (ssize_t)len)
+	uint64_t bad;
+	if (rs_read_cache_read(&live->cache, address, buf, len, &bad) == 0)
 		return NULL;
-	return rs_error_fault(address, "address 0x%" PRIx64 " is not readable in process %d", address,
-			      (int)mem->pid);
+	if (errno == ESRCH)
+		return rs_error_new(RS_ERR_NOT_FOUND, "process %d exited while being read", (int)mem->pid);
+	return rs_error_fault(bad, "address 0x%" PRIx64 " is not readable in process %d", bad, (int)mem->pid);
 }
 
 static void live_destroy(struct rs_memory *mem)
@@ -263,6 +275,7 @@ static void live_destroy(struct rs_memory *mem)
 	rs_live_memory_release(mem);
 	if (live->mem_fd >= 0)
 		close(live->mem_fd);
+	rs_read_cache_free(&live->cache);
 	free(live);
 }
 
@@ -289,6 +302,10 @@ rs_error *rs_live_memory_open(pid_t pid, struct rs_diag *diag, struct rs_memory 
 	live->base.pid = pid;
 	live->vm_readv_works = true;
 	live->mem_fd = -1;
+	if (rs_read_cache_init(&live->cache, live_fill, live) != 0) {
+		free(live);
+		return rs_error_nomem();
+	}
 	rs_error *err = process_freeze(pid);
 	if (!err) {
 		snprintf(path, sizeof(path), "/proc/%d/mem", (int)pid);

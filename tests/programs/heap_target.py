@@ -143,9 +143,12 @@ def main():
     heap = build_heap()
     gc.collect()  # everything so far goes to the oldest generation
     young = [RefscopeDictInstance(-i) for i in range(10)]
+    ballast = [[i] for i in range(int(sys.argv[sys.argv.index("--ballast") + 1]))] \
+        if "--ballast" in sys.argv else []
     stop, threads, native_ids, _ = start_threads(2)
     truth = ground_truth(native_ids, frozen)
     truth["interpreter_ids"] = interpreter_ids
+    truth["probe"] = id(heap["dict_instances"][600])  # an object in the oldest generation
     truth["sub_objects"] = N_SUB_OBJECTS if len(interpreter_ids) > 1 else 0
     sys.stdout.write(json.dumps(truth) + "\n")
     sys.stdout.flush()
@@ -158,7 +161,7 @@ def main():
         elif command == "quit":
             break
     stop.set()
-    del frozen, young
+    del frozen, young, ballast
 
 
 if __name__ == "__main__":

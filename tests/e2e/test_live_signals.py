@@ -1,0 +1,44 @@
+"""refscope interrupted while it holds a live target stopped (SIGINT,
+SIGTERM, SIGKILL): the target runs on, neither stopped nor traced."""
+import signal
+import subprocess
+import tempfile
+import time
+
+import pytest
+
+from conftest import INTERPRETERS, REFSCOPE, Target, proc_status, require_present
+
+INTERP = next(i for i in INTERPRETERS if i.name == "debian-3.11-stripped")
+
+
+@pytest.fixture(scope="module")
+def big_target(tmp_root):
+    require_present(INTERP)
+    t = Target(INTERP, tmpdir=tempfile.mkdtemp(dir=tmp_root), args=["--ballast", "1500000"])
+    yield t
+    t.close()
+
+
+def wait_until_frozen(pid, refscope, timeout=20):
+    """Waits until the target is in a ptrace stop, i.e. refscope is reading it."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if refscope.poll() is not None:
+            pytest.fail("refscope finished before it could be interrupted: %r" % refscope.stderr.read())
+        if proc_status(pid)["State"].startswith("t"):
+            return
+        time.sleep(0.005)
+    pytest.fail("the target never stopped")
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM, signal.SIGKILL], ids=lambda s: s.name)
+def test_interrupted_refscope_lets_the_target_run_on(big_target, sig):
+    refscope = subprocess.Popen([REFSCOPE, "summary", "--pid", str(big_target.pid)], env=INTERP.refscope_env,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    wait_until_frozen(big_target.pid, refscope)
+    refscope.send_signal(sig)
+    assert refscope.wait(timeout=30) == -sig
+    assert refscope.stdout.read() == "", "nothing half-written on stdout"
+    time.sleep(0.1)
+    big_target.assert_runs_on()
