@@ -46,6 +46,8 @@ rs_error *rs_command_run(const struct rs_command *cmd, struct rs_command_context
 /* Shared pieces of documents (document.c). */
 json_object *rs_doc_python(const rs_target *target);
 json_object *rs_doc_generation(const struct rs_generation *gen, bool with_counters);
+/* {enabled, collecting, generations[], permanent, objects, bytes} */
+json_object *rs_doc_interpreter_gc(const struct rs_interpreter *it);
 const char *rs_layout_source_name(enum rs_layout_source source);
 char *rs_format_address(uint64_t address, char buf[19]);
 void rs_format_bytes(uint64_t bytes, char *buf, size_t size);

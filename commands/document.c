@@ -106,3 +106,22 @@ bool rs_json_bool(json_object *o, const char *key)
 	json_object *v;
 	return json_object_object_get_ex(o, key, &v) && json_object_get_boolean(v);
 }
+
+json_object *rs_doc_interpreter_gc(const struct rs_interpreter *it)
+{
+	json_object *gc = json_object_new_object();
+	json_object_object_add(gc, "enabled", json_object_new_boolean(it->enabled));
+	json_object_object_add(gc, "collecting", json_object_new_boolean(it->collecting));
+	json_object *gens = json_object_new_array();
+	uint64_t objects = it->permanent.objects, bytes = it->permanent.bytes;
+	for (size_t g = 0; g < it->n_generations; g++) {
+		json_object_array_add(gens, rs_doc_generation(&it->generations[g], true));
+		objects += it->generations[g].objects;
+		bytes += it->generations[g].bytes;
+	}
+	json_object_object_add(gc, "generations", gens);
+	json_object_object_add(gc, "permanent", rs_doc_generation(&it->permanent, false));
+	json_object_object_add(gc, "objects", json_object_new_int64((int64_t)objects));
+	json_object_object_add(gc, "bytes", json_object_new_int64((int64_t)bytes));
+	return gc;
+}

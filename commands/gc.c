@@ -8,13 +8,10 @@ static json_object *interpreter_gc(const struct rs_interpreter *it)
 {
 	json_object *o = json_object_new_object();
 	json_object_object_add(o, "id", json_object_new_int64(it->id));
-	json_object_object_add(o, "enabled", json_object_new_boolean(it->enabled));
-	json_object_object_add(o, "collecting", json_object_new_boolean(it->collecting));
-	json_object *gens = json_object_new_array();
-	for (size_t g = 0; g < it->n_generations; g++)
-		json_object_array_add(gens, rs_doc_generation(&it->generations[g], true));
-	json_object_object_add(o, "generations", gens);
-	json_object_object_add(o, "permanent", rs_doc_generation(&it->permanent, false));
+	json_object *gc = rs_doc_interpreter_gc(it);
+	json_object_object_foreach(gc, key, value)
+		json_object_object_add(o, key, json_object_get(value));
+	json_object_put(gc);
 	return o;
 }
 

@@ -26,20 +26,7 @@ static json_object *interpreter_doc(const struct rs_interpreter *it)
 	for (size_t t = 0; t < it->n_threads; t++)
 		json_object_array_add(threads, thread_doc(&it->threads[t]));
 	json_object_object_add(o, "thread_list", threads);
-	json_object *gc = json_object_new_object();
-	json_object_object_add(gc, "enabled", json_object_new_boolean(it->enabled));
-	json_object_object_add(gc, "collecting", json_object_new_boolean(it->collecting));
-	json_object *gens = json_object_new_array();
-	uint64_t objects = it->permanent.objects, bytes = it->permanent.bytes;
-	for (size_t g = 0; g < it->n_generations; g++) {
-		json_object_array_add(gens, rs_doc_generation(&it->generations[g], true));
-		objects += it->generations[g].objects;
-		bytes += it->generations[g].bytes;
-	}
-	json_object_object_add(gc, "generations", gens);
-	json_object_object_add(gc, "permanent", rs_doc_generation(&it->permanent, false));
-	json_object_object_add(gc, "objects", json_object_new_int64((int64_t)objects));
-	json_object_object_add(gc, "bytes", json_object_new_int64((int64_t)bytes));
+	json_object *gc = rs_doc_interpreter_gc(it);
 	json_object_object_add(o, "gc", gc);
 	return o;
 }
