@@ -19,7 +19,10 @@ struct cli {
 	struct rs_open_options open;
 	const char *debug_dirs[MAX_DEBUG_DIRS];
 	const char *command;
+	const char *positional[3];
+	size_t n_positional;
 	const char *core;
+	const char *address;
 	const char *pid;
 	struct rs_command_options opts;
 };
@@ -27,8 +30,9 @@ struct cli {
 static void usage(FILE *out)
 {
 	fprintf(out,
-		"usage: refscope [--json] [--exe PATH] [--debug-dir DIR]... COMMAND [OPTIONS] TARGET\n"
+		"usage: refscope [--json] [--exe PATH] [--debug-dir DIR]... COMMAND [OPTIONS] TARGET [ADDR]\n"
 		"       TARGET = CORE (an ELF core file) | --pid PID (a live process)\n"
+		"       ADDR   = an object's address (id() in the process), for refs and referrers\n"
 		"\n"
 		"commands:\n");
 	for (size_t i = 0; rs_commands[i]; i++)
@@ -43,6 +47,7 @@ static void usage(FILE *out)
 		"  --layout SOURCE    take offsets only from dwarf, debug_offsets or builtin\n"
 		"  --top N            summary: show the N largest types\n"
 		"  --sort count|bytes summary: order (default bytes)\n"
+		"  --min-size N       cycles: only cycles of at least N objects\n"
 		"\n"
 		"exit status: 0 ok, 1 usage error, 2 target unreadable, unsupported or bad\n");
 }
@@ -106,6 +111,10 @@ static int parse_valued_option(struct cli *cli, const char *opt, const char *val
 			cli->opts.sort = RS_SORT_BYTES;
 		else
 			return usage_error("--sort must be count or bytes, not '%s'", value);
+	} else if (strcmp(opt, "--min-size") == 0) {
+		if (!parse_int(value, 1, 1L << 30, &n))
+			return usage_error("--min-size needs a count, not '%s'", value);
+		cli->opts.min_size = (int)n;
 	} else if (strcmp(opt, "--layout") == 0)
 		return parse_layout(cli, value);
 	else
@@ -148,8 +157,8 @@ static int parse_args(struct cli *cli, int argc, char **argv)
 				return rc;
 		} else if (!cli->command) {
 			cli->command = arg;
-		} else if (!cli->core) {
-			cli->core = arg;
+		} else if (cli->n_positional < 3) {
+			cli->positional[cli->n_positional++] = arg;
 		} else {
 			return usage_error("unexpected argument '%s'", arg);
 		}
@@ -158,10 +167,35 @@ static int parse_args(struct cli *cli, int argc, char **argv)
 		usage(stderr);
 		return EXIT_USAGE;
 	}
+	return 0;
+}
+
+/* TARGET [ADDR]: the target is a core path unless --pid was given. */
+static int parse_positionals(struct cli *cli, const struct rs_command *cmd)
+{
+	size_t i = 0;
+	if (!cli->pid && i < cli->n_positional)
+		cli->core = cli->positional[i++];
+	if (cmd->needs_address && i < cli->n_positional)
+		cli->address = cli->positional[i++];
+	if (i < cli->n_positional)
+		return usage_error("unexpected argument '%s'", cli->positional[i]);
 	if (!cli->core && !cli->pid)
 		return usage_error("%s needs a target: a core file or --pid PID", cli->command);
-	if (cli->core && cli->pid)
-		return usage_error("give a core file or --pid, not both%s", "");
+	if (cmd->needs_address && !cli->address)
+		return usage_error("%s needs the address of an object after the target", cli->command);
+	return 0;
+}
+
+static int parse_address(const char *text, uint64_t *out)
+{
+	char *end;
+	errno = 0;
+	unsigned long long value = strtoull(text, &end, 0);
+	if (errno || end == text || *end || text[0] == '-')
+		return usage_error("'%s' is not an address (give it as 0x... or in decimal, as id() prints it)",
+				   text);
+	*out = value;
 	return 0;
 }
 
@@ -180,6 +214,12 @@ int main(int argc, char **argv)
 	const struct rs_command *cmd = rs_command_find(cli.command);
 	if (!cmd)
 		return usage_error("unknown command '%s'", cli.command);
+	rc = parse_positionals(&cli, cmd);
+	uint64_t address = 0;
+	if (!rc && cli.address)
+		rc = parse_address(cli.address, &address);
+	if (rc)
+		return rc;
 	cli.open.core_path = cli.core;
 	cli.open.debug_dirs = cli.debug_dirs;
 	bool tty = isatty(STDERR_FILENO);
@@ -188,7 +228,8 @@ int main(int argc, char **argv)
 
 	char label[64];
 	snprintf(label, sizeof(label), "pid %s", cli.pid ? cli.pid : "");
-	struct rs_command_context ctx = {.opts = cli.opts, .target_label = cli.core ? cli.core : label};
+	struct rs_command_context ctx = {
+		.opts = cli.opts, .target_label = cli.core ? cli.core : label, .address = address};
 	rs_error *err = rs_target_open(&cli.open, &ctx.target);
 	if (!err)
 		err = rs_command_run(cmd, &ctx, cli.json, stdout);

@@ -17,6 +17,7 @@ struct rs_command_options {
 	int top;              /* rows to show; 0: the command's default */
 	bool top_given;
 	enum rs_sort sort;
+	int min_size;         /* cycles: smallest cycle shown */
 	void (*progress)(uint64_t seen, void *arg);
 };
 
@@ -25,12 +26,14 @@ struct rs_command_context {
 	rs_heap *heap;        /* walked on first need, kept for the next command */
 	struct rs_command_options opts;
 	const char *target_label; /* the core path, or "pid N" */
+	uint64_t address;     /* ADDR of show, refs, referrers, path */
 };
 
 struct rs_command {
 	const char *name;
 	const char *summary;
 	bool needs_heap;
+	bool needs_address;   /* takes ADDR after the target */
 	rs_error *(*build)(struct rs_command_context *ctx, json_object **out);
 	void (*render)(json_object *doc, const struct rs_command_options *opts, FILE *out);
 };
@@ -59,6 +62,11 @@ void rs_table_row(struct rs_table *table, const char *const *cells);
 void rs_table_print(struct rs_table *table, FILE *out, const char *indent);
 void rs_table_free(struct rs_table *table);
 
-extern const struct rs_command rs_command_info, rs_command_gc, rs_command_summary, rs_command_layout;
+/* The object at ctx->address, or an error saying it is none (exit 2). */
+rs_error *rs_command_object(struct rs_command_context *ctx, uint32_t *index);
+json_object *rs_doc_object_ref(const rs_heap *heap, uint32_t index);
+
+extern const struct rs_command rs_command_info, rs_command_gc, rs_command_summary, rs_command_layout,
+	rs_command_refs, rs_command_referrers, rs_command_cycles, rs_command_garbage;
 
 #endif

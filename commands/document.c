@@ -1,6 +1,8 @@
 #include <inttypes.h>
 #include <stdio.h>
 
+#include "util/error.h"
+
 #include "render.h"
 
 const char *rs_layout_source_name(enum rs_layout_source source)
@@ -124,4 +126,26 @@ json_object *rs_doc_interpreter_gc(const struct rs_interpreter *it)
 	json_object_object_add(gc, "objects", json_object_new_int64((int64_t)objects));
 	json_object_object_add(gc, "bytes", json_object_new_int64((int64_t)bytes));
 	return gc;
+}
+
+rs_error *rs_command_object(struct rs_command_context *ctx, uint32_t *index)
+{
+	rs_error *err = rs_heap_graph_build(ctx->target, ctx->heap);
+	if (err)
+		return err;
+	*index = rs_heap_find(ctx->target, ctx->heap, ctx->address);
+	if (*index == RS_NO_OBJECT)
+		return rs_error_new(RS_ERR_NOT_FOUND, "0x%" PRIx64 " is not the address of an object in this heap",
+				    ctx->address);
+	return NULL;
+}
+
+json_object *rs_doc_object_ref(const rs_heap *heap, uint32_t index)
+{
+	const struct rs_object *o = &rs_heap_objects(heap)[index];
+	char addr[19];
+	json_object *ref = json_object_new_object();
+	json_object_object_add(ref, "address", json_object_new_string(rs_format_address(o->address, addr)));
+	json_object_object_add(ref, "type", json_object_new_string(rs_heap_type(heap, o->type)->name));
+	return ref;
 }

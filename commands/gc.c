@@ -82,5 +82,5 @@ static void gc_render(json_object *doc, const struct rs_command_options *opts, F
 }
 
 const struct rs_command rs_command_gc = {
-	"gc", "per interpreter, per generation: threshold, count, objects, bytes", true, gc_build, gc_render,
+	"gc", "per interpreter, per generation: threshold, count, objects, bytes", true, false, gc_build, gc_render,
 };

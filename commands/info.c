@@ -100,5 +100,5 @@ static void info_render(json_object *doc, const struct rs_command_options *opts,
 }
 
 const struct rs_command rs_command_info = {
-	"info", "Python version, layout source, interpreters, threads, gc summary", true, info_build, info_render,
+	"info", "Python version, layout source, interpreters, threads, gc summary", true, false, info_build, info_render,
 };

@@ -10,5 +10,10 @@ bool rs_json_bool(json_object *o, const char *key);
 
 void rs_render_gc_table(json_object *interp, FILE *out, const char *indent);
 void rs_render_warnings(json_object *doc, FILE *out);
+json_object *rs_doc_group_types(const rs_heap *heap, const uint32_t *members, size_t n);
+void rs_render_group_types(json_object *group, char *buf, size_t size);
+
+/* A table of {via, address, type} rows under doc[key]. */
+void rs_render_references(json_object *doc, const char *key, const char *what, FILE *out);
 
 #endif

@@ -99,5 +99,5 @@ static void summary_render(json_object *doc, const struct rs_command_options *op
 }
 
 const struct rs_command rs_command_summary = {
-	"summary", "objects by type: count and bytes, largest first", true, summary_build, summary_render,
+	"summary", "objects by type: count and bytes, largest first", true, false, summary_build, summary_render,
 };

@@ -141,6 +141,7 @@ struct rs_object {
 };
 
 #define RS_GENERATION_PERMANENT 0xff
+#define RS_GENERATION_UNTRACKED 0xfe /* reached by references, not on a gc list */
 
 struct rs_type {
 	uint64_t address;
@@ -162,6 +163,66 @@ size_t rs_heap_object_count(const rs_heap *heap);
 const struct rs_object *rs_heap_objects(const rs_heap *heap);
 size_t rs_heap_type_count(const rs_heap *heap);
 const struct rs_type *rs_heap_type(const rs_heap *heap, uint32_t i);
+
+/* ---- the reference graph ------------------------------------------- */
+
+#define RS_NO_OBJECT UINT32_MAX
+
+/* Builds the graph once: every gc-tracked object's references as its
+ * tp_traverse visits them, and the untracked objects they reach, appended
+ * to the heap's objects (generation RS_GENERATION_UNTRACKED). */
+rs_error *rs_heap_graph_build(rs_target *target, rs_heap *heap);
+
+/* The index of the object at address, or RS_NO_OBJECT. An address the
+ * graph did not reach is checked and adopted when it holds an object. */
+uint32_t rs_heap_find(rs_target *target, rs_heap *heap, uint64_t address);
+
+/* The referents of object i as object indices. */
+const uint32_t *rs_heap_referents(const rs_heap *heap, uint32_t i, size_t *count);
+
+/* The references of object i in traversal order, each with its label
+ * ("[3]", "['users']", ".session") and whether it was found conservatively. */
+typedef void (*rs_reference_fn)(void *arg, uint64_t referent, const char *via, bool conservative);
+rs_error *rs_heap_references(rs_target *target, rs_heap *heap, uint32_t i, rs_reference_fn fn, void *arg);
+
+/* Groups of objects (cycles, garbage groups): members of group g are
+ * members[start[g] .. start[g+1]). */
+struct rs_groups {
+	size_t count;
+	uint64_t *start;
+	uint32_t *members;
+};
+void rs_groups_free(struct rs_groups *groups);
+
+/* Strongly connected components with more than one object or a reference
+ * to themselves. */
+rs_error *rs_heap_cycles(rs_target *target, rs_heap *heap, struct rs_groups *out);
+
+enum rs_finalizer {
+	RS_FINALIZER_NONE,
+	RS_FINALIZER_DEL,              /* a Python __del__ */
+	RS_FINALIZER_TP_DEL,           /* a legacy tp_del: the group becomes uncollectable */
+	RS_FINALIZER_TP_FINALIZE,      /* a C type's tp_finalize */
+	RS_FINALIZER_WEAKREF_CALLBACK, /* a live weakref to it has a callback */
+};
+
+/* What gc.collect() would free now, CPython's algorithm over the tracked
+ * objects: groups are the connected parts of the garbage; finalizer[i] is
+ * indexed like the heap's objects (NONE outside the garbage). */
+struct rs_garbage {
+	struct rs_groups groups;
+	uint8_t *finalizer;  /* enum rs_finalizer per object */
+	uint64_t *unreachable; /* bit per object */
+	size_t objects;
+	uint64_t bytes;
+};
+rs_error *rs_heap_garbage(rs_target *target, rs_heap *heap, struct rs_garbage *out);
+void rs_garbage_free(struct rs_garbage *garbage);
+
+static inline bool rs_garbage_contains(const struct rs_garbage *g, uint32_t i)
+{
+	return (g->unreachable[i / 64] >> (i % 64)) & 1;
+}
 
 #ifdef __cplusplus
 }

@@ -16,7 +16,7 @@
 #include <string.h>
 
 #include "heap.h"
-#include "object_size.h"
+#include "../objects/object_size.h"
 
 #define LINK_MASK (~(uint64_t)3)
 #define PROGRESS_EVERY (1u << 20)

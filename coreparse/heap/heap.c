@@ -30,7 +30,7 @@ rs_error *rs_heap_walk(rs_target *target, void (*progress)(uint64_t seen, void *
 			err = rs_gc_state_walk(target->mem, &target->py, gc_state, (uint16_t)i, heap);
 	}
 	if (err) {
-		rs_heap_free(heap);
+		rs_heap_destroy(heap);
 		return err;
 	}
 	rs_type_table_finish(&heap->types);
@@ -38,7 +38,7 @@ rs_error *rs_heap_walk(rs_target *target, void (*progress)(uint64_t seen, void *
 	return NULL;
 }
 
-void rs_heap_free(rs_heap *heap)
+void rs_heap_destroy(struct rs_heap *heap)
 {
 	if (!heap)
 		return;

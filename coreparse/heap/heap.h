@@ -3,9 +3,12 @@
 #ifndef RS_HEAP_HEAP_H
 #define RS_HEAP_HEAP_H
 
-#include "types.h"
+#include "../objects/types.h"
+
+struct rs_graph;
 
 struct rs_heap {
+	struct rs_graph *graph;   /* built on first need */
 	struct rs_interpreter *interps;
 	size_t n_interps;
 	struct rs_thread *threads;
@@ -16,6 +19,9 @@ struct rs_heap {
 	void (*progress)(uint64_t seen, void *arg);
 	void *progress_arg;
 };
+
+/* Frees the snapshot's own arrays (the graph is freed by its owner first). */
+void rs_heap_destroy(struct rs_heap *heap);
 
 /* interpreters.c: the interpreters of the runtime and their threads, without gc data. */
 rs_error *rs_interpreters_read(struct rs_memory *mem, const struct rs_python *py, struct rs_heap *heap);

@@ -43,10 +43,23 @@
 	X(type_itemsize, "_typeobject", "tp_itemsize")                                   \
 	X(type_flags, "_typeobject", "tp_flags")                                         \
 	X(type_base, "_typeobject", "tp_base")                                           \
+	X(type_traverse, "_typeobject", "tp_traverse")                                   \
+	X(type_members, "_typeobject", "tp_members")                                     \
+	X(type_dict, "_typeobject", "tp_dict")                                           \
+	X(type_dictoffset, "_typeobject", "tp_dictoffset")                               \
+	X(type_bases, "_typeobject", "tp_bases")                                         \
+	X(type_mro, "_typeobject", "tp_mro")                                             \
+	X(type_cache, "_typeobject", "tp_cache")                                         \
+	X(type_del, "_typeobject", "tp_del")                                             \
+	X(type_finalize, "_typeobject", "tp_finalize")                                   \
+	X(type_weaklistoffset, "_typeobject", "tp_weaklistoffset")                       \
+	X(heaptype_module, "_heaptypeobject", "ht_module")                               \
 	X(type_object_size, "_typeobject", "sizeof")                                     \
 	X(heaptype_cached_keys, "_heaptypeobject", "ht_cached_keys")                     \
 	X(heaptype_size, "_heaptypeobject", "sizeof")                                    \
 	X(list_allocated, "PyListObject", "allocated")                                   \
+	X(list_items, "PyListObject", "ob_item")                                         \
+	X(tuple_items, "PyTupleObject", "ob_item")                                       \
 	X(dict_keys, "PyDictObject", "ma_keys")                                          \
 	X(dict_values, "PyDictObject", "ma_values")                                      \
 	X(dictkeys_refcnt, "_dictkeysobject", "dk_refcnt")                               \

@@ -32,6 +32,18 @@ static void layout_common(struct rs_layout *l)
 	RS_OFF(l, type_itemsize) = 40;
 	RS_OFF(l, type_flags) = 168;
 	RS_OFF(l, type_base) = 256;
+	RS_OFF(l, type_traverse) = 184;
+	RS_OFF(l, type_members) = 240;
+	RS_OFF(l, type_dict) = 264;
+	RS_OFF(l, type_dictoffset) = 288;
+	RS_OFF(l, type_bases) = 336;
+	RS_OFF(l, type_mro) = 344;
+	RS_OFF(l, type_cache) = 352;
+	RS_OFF(l, type_del) = 376;
+	RS_OFF(l, type_finalize) = 392;
+	RS_OFF(l, type_weaklistoffset) = 208;
+	RS_OFF(l, list_items) = 24;
+	RS_OFF(l, tuple_items) = 24;
 	RS_OFF(l, list_allocated) = 32;
 	RS_OFF(l, dict_keys) = 32;
 	RS_OFF(l, dict_values) = 40;
@@ -99,6 +111,8 @@ static void layout_types(struct rs_layout *l, int64_t type_size, int64_t cached_
 {
 	RS_OFF(l, type_object_size) = type_size;
 	RS_OFF(l, heaptype_cached_keys) = cached_keys;
+	if (l->minor >= 9) /* ht_module follows ht_cached_keys */
+		RS_OFF(l, heaptype_module) = cached_keys + 8;
 	RS_OFF(l, heaptype_size) = heap_size;
 }
 
@@ -153,6 +167,7 @@ static void layout_311_to_313(struct rs_layout *l, unsigned minor)
 
 static void layout_314_315(struct rs_layout *l, uint32_t hexversion)
 {
+	RS_OFF(l, tuple_items) = 32; /* ob_hash came before the items */
 	layout_dict_since_311(l);
 	layout_unicode_since_312(l);
 	RS_OFF(l, long_tag) = 16;

@@ -15,10 +15,9 @@
 #include "python.h"
 
 static const char *const symbol_names[RS_SYM_COUNT] = {
-	"_PyRuntime",       "Py_Version",       "PyType_Type",    "PyBaseObject_Type",
-	"PyList_Type",      "PyTuple_Type",     "PyDict_Type",    "PySet_Type",
-	"PyFrozenSet_Type", "PyUnicode_Type",   "PyBytes_Type",   "PyByteArray_Type",
-	"PyLong_Type",      "PyBool_Type",      "PyFloat_Type",   "PyCMethod_Type",
+#define RS_SYM_NAME(id, name) name,
+	RS_PYTHON_SYMBOLS(RS_SYM_NAME)
+#undef RS_SYM_NAME
 };
 
 static bool module_symbols(const struct rs_module *mod, uint64_t *symbols)

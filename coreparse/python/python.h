@@ -7,23 +7,40 @@
 #include "layout.h"
 
 /* Static objects found by symbol; the order is that of rs_python_symbol_names. */
+#define RS_PYTHON_SYMBOLS(X)                                                              \
+	X(PyRuntime, "_PyRuntime") X(Py_Version, "Py_Version")                             \
+	X(PyType_Type, "PyType_Type") X(PyBaseObject_Type, "PyBaseObject_Type")             \
+	X(PyList_Type, "PyList_Type") X(PyTuple_Type, "PyTuple_Type")                       \
+	X(PyDict_Type, "PyDict_Type") X(PySet_Type, "PySet_Type")                           \
+	X(PyFrozenSet_Type, "PyFrozenSet_Type") X(PyUnicode_Type, "PyUnicode_Type")         \
+	X(PyBytes_Type, "PyBytes_Type") X(PyByteArray_Type, "PyByteArray_Type")             \
+	X(PyLong_Type, "PyLong_Type") X(PyBool_Type, "PyBool_Type")                         \
+	X(PyFloat_Type, "PyFloat_Type") X(PyCMethod_Type, "PyCMethod_Type")                 \
+	X(PyCell_Type, "PyCell_Type") X(PyMethod_Type, "PyMethod_Type")                     \
+	X(PyInstanceMethod_Type, "PyInstanceMethod_Type")                                   \
+	X(PyFunction_Type, "PyFunction_Type") X(PyModule_Type, "PyModule_Type")             \
+	X(PyClassMethod_Type, "PyClassMethod_Type")                                         \
+	X(PyStaticMethod_Type, "PyStaticMethod_Type") X(PyProperty_Type, "PyProperty_Type") \
+	X(PyWeakref_RefType, "_PyWeakref_RefType")                                          \
+	X(PyWeakref_ProxyType, "_PyWeakref_ProxyType")                                      \
+	X(PyWeakref_CallableProxyType, "_PyWeakref_CallableProxyType")                      \
+	X(PyCFunction_Type, "PyCFunction_Type") X(PyCode_Type, "PyCode_Type")               \
+	X(PyExc_BaseException, "PyExc_BaseException") X(PySet_Dummy, "_PySet_Dummy")        \
+	X(PyMethodDescr_Type, "PyMethodDescr_Type")                                         \
+	X(PyClassMethodDescr_Type, "PyClassMethodDescr_Type")                               \
+	X(PyGetSetDescr_Type, "PyGetSetDescr_Type")                                         \
+	X(PyMemberDescr_Type, "PyMemberDescr_Type")                                         \
+	X(PyWrapperDescr_Type, "PyWrapperDescr_Type")                                       \
+	X(PyMethodWrapper_Type, "_PyMethodWrapper_Type")                                    \
+	X(PyDictProxy_Type, "PyDictProxy_Type") X(PyNone_Struct, "_Py_NoneStruct")          \
+	X(subtype_traverse, "subtype_traverse")
+
+/* Static objects found by symbol (in .dynsym even of stripped builds, except
+ * subtype_traverse, a static function found only in .symtab). */
 enum rs_python_symbol {
-	RS_SYM_PyRuntime,
-	RS_SYM_Py_Version,
-	RS_SYM_PyType_Type,
-	RS_SYM_PyBaseObject_Type,
-	RS_SYM_PyList_Type,
-	RS_SYM_PyTuple_Type,
-	RS_SYM_PyDict_Type,
-	RS_SYM_PySet_Type,
-	RS_SYM_PyFrozenSet_Type,
-	RS_SYM_PyUnicode_Type,
-	RS_SYM_PyBytes_Type,
-	RS_SYM_PyByteArray_Type,
-	RS_SYM_PyLong_Type,
-	RS_SYM_PyBool_Type,
-	RS_SYM_PyFloat_Type,
-	RS_SYM_PyCMethod_Type,
+#define RS_SYM_ENUM(id, name) RS_SYM_##id,
+	RS_PYTHON_SYMBOLS(RS_SYM_ENUM)
+#undef RS_SYM_ENUM
 	RS_SYM_COUNT
 };
 

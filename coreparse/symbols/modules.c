@@ -106,6 +106,14 @@ void rs_modules_free(struct rs_modules *mods)
 	free(mods);
 }
 
+/* LTO renames local symbols ("subtype_traverse.lto_priv.0"): the part
+ * before the first dot is the name. */
+static bool symbol_name_matches(const char *symbol, const char *wanted)
+{
+	size_t n = strlen(wanted);
+	return strncmp(symbol, wanted, n) == 0 && (symbol[n] == '\0' || symbol[n] == '.');
+}
+
 void rs_module_symbols_find(const struct rs_module *mod, struct rs_symbol_query *queries, size_t n)
 {
 	int count = dwfl_module_getsymtab(mod->dwfl_module);
@@ -117,7 +125,7 @@ void rs_module_symbols_find(const struct rs_module *mod, struct rs_symbol_query 
 		if (!name || sym.st_shndx == SHN_UNDEF)
 			continue;
 		for (size_t q = 0; q < n; q++) {
-			if (!queries[q].found && strcmp(queries[q].name, name) == 0) {
+			if (!queries[q].found && symbol_name_matches(name, queries[q].name)) {
 				queries[q].found = true;
 				queries[q].address = addr;
 				queries[q].size = sym.st_size;

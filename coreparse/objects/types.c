@@ -194,6 +194,7 @@ void rs_type_table_finish(struct rs_type_table *table)
 void rs_type_table_free(struct rs_type_table *table)
 {
 	free(table->types);
+	free(table->slots);
 	free(table->slot_keys);
 	free(table->slot_values);
 	free(table->names);

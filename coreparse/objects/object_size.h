@@ -1,5 +1,5 @@
-#ifndef RS_HEAP_OBJECT_SIZE_H
-#define RS_HEAP_OBJECT_SIZE_H
+#ifndef RS_OBJECTS_OBJECT_SIZE_H
+#define RS_OBJECTS_OBJECT_SIZE_H
 
 #include <inttypes.h>
 

@@ -1,0 +1,125 @@
+/* garbage: what gc.collect() would free now, in connected groups, with finalizers. */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "render.h"
+
+#define TEXT_DEFAULT_TOP 20
+
+static const char *finalizer_name(uint8_t f)
+{
+	switch (f) {
+	case RS_FINALIZER_DEL:
+		return "__del__";
+	case RS_FINALIZER_TP_DEL:
+		return "tp_del";
+	case RS_FINALIZER_TP_FINALIZE:
+		return "tp_finalize";
+	case RS_FINALIZER_WEAKREF_CALLBACK:
+		return "weakref_callback";
+	default:
+		return NULL;
+	}
+}
+
+static json_object *group_doc(const rs_heap *heap, const struct rs_garbage *g, size_t k)
+{
+	const struct rs_object *objects = rs_heap_objects(heap);
+	const uint32_t *members = g->groups.members + g->groups.start[k];
+	size_t n = (size_t)(g->groups.start[k + 1] - g->groups.start[k]);
+	json_object *o = json_object_new_object(), *list = json_object_new_array();
+	uint64_t bytes = 0;
+	bool has_finalizer = false;
+	for (size_t i = 0; i < n; i++) {
+		json_object *ref = rs_doc_object_ref(heap, members[i]);
+		const char *fin = finalizer_name(g->finalizer[members[i]]);
+		json_object_object_add(ref, "finalizer", fin ? json_object_new_string(fin) : NULL);
+		json_object_array_add(list, ref);
+		bytes += objects[members[i]].size;
+		has_finalizer |= fin != NULL;
+	}
+	json_object_object_add(o, "size", json_object_new_int64((int64_t)n));
+	json_object_object_add(o, "bytes", json_object_new_int64((int64_t)bytes));
+	json_object_object_add(o, "has_finalizer", json_object_new_boolean(has_finalizer));
+	json_object_object_add(o, "types", rs_doc_group_types(heap, members, n));
+	json_object_object_add(o, "objects", list);
+	return o;
+}
+
+static int size_cmp(const void *a, const void *b)
+{
+	json_object *x = *(json_object *const *)a, *y = *(json_object *const *)b;
+	int64_t sx = rs_json_int(x, "size"), sy = rs_json_int(y, "size");
+	return sx != sy ? (sx < sy ? 1 : -1) : 0;
+}
+
+static rs_error *garbage_build(struct rs_command_context *ctx, json_object **out)
+{
+	struct rs_garbage g;
+	rs_error *err = rs_heap_garbage(ctx->target, ctx->heap, &g);
+	if (err)
+		return err;
+	json_object **groups = calloc(g.groups.count + 1, sizeof(*groups));
+	if (!groups) {
+		rs_garbage_free(&g);
+		return rs_error_nomem();
+	}
+	for (size_t k = 0; k < g.groups.count; k++)
+		groups[k] = group_doc(ctx->heap, &g, k);
+	qsort(groups, g.groups.count, sizeof(*groups), size_cmp);
+	size_t shown = ctx->opts.top_given && (size_t)ctx->opts.top < g.groups.count ? (size_t)ctx->opts.top
+										    : g.groups.count;
+	json_object *doc = json_object_new_object(), *list = json_object_new_array();
+	json_object_object_add(doc, "objects", json_object_new_int64((int64_t)g.objects));
+	json_object_object_add(doc, "bytes", json_object_new_int64((int64_t)g.bytes));
+	json_object_object_add(doc, "groups_total", json_object_new_int64((int64_t)g.groups.count));
+	for (size_t k = 0; k < g.groups.count; k++) {
+		if (k < shown)
+			json_object_array_add(list, groups[k]);
+		else
+			json_object_put(groups[k]);
+	}
+	json_object_object_add(doc, "groups", list);
+	free(groups);
+	rs_garbage_free(&g);
+	*out = doc;
+	return NULL;
+}
+
+static void garbage_render(json_object *doc, const struct rs_command_options *opts, FILE *out)
+{
+	json_object *groups;
+	json_object_object_get_ex(doc, "groups", &groups);
+	size_t n = json_object_array_length(groups);
+	size_t shown = opts->top_given ? n : (n < TEXT_DEFAULT_TOP ? n : TEXT_DEFAULT_TOP);
+	char bytes[32];
+	rs_format_bytes((uint64_t)rs_json_int(doc, "bytes"), bytes, sizeof(bytes));
+	fprintf(out, "gc.collect() would free %" PRId64 " objects (%s) in %" PRId64 " groups\n",
+		rs_json_int(doc, "objects"), bytes, rs_json_int(doc, "groups_total"));
+	static const char *const headers[] = {"objects", "bytes", "finalizer", "first object", "types"};
+	struct rs_table *table = rs_table_new(5, headers, "rrlll");
+	for (size_t i = 0; i < shown; i++) {
+		json_object *g = json_object_array_get_idx(groups, i), *objects;
+		json_object_object_get_ex(g, "objects", &objects);
+		char size[24], group_bytes[32], types[160];
+		snprintf(size, sizeof(size), "%" PRId64, rs_json_int(g, "size"));
+		rs_format_bytes((uint64_t)rs_json_int(g, "bytes"), group_bytes, sizeof(group_bytes));
+		rs_render_group_types(g, types, sizeof(types));
+		const char *cells[] = {size, group_bytes, rs_json_bool(g, "has_finalizer") ? "yes" : "",
+				       rs_json_str(json_object_array_get_idx(objects, 0), "address"), types};
+		rs_table_row(table, cells);
+	}
+	if (n)
+		rs_table_print(table, out, "");
+	rs_table_free(table);
+	if ((int64_t)shown < rs_json_int(doc, "groups_total"))
+		fprintf(out, "... %" PRId64 " more groups not shown (--top N to see more)\n",
+			rs_json_int(doc, "groups_total") - (int64_t)shown);
+	rs_render_warnings(doc, out);
+}
+
+const struct rs_command rs_command_garbage = {
+	"garbage", "what gc.collect() would free now, in connected groups, with finalizers", true, false,
+	garbage_build, garbage_render,
+};

@@ -1,0 +1,64 @@
+/* Documents for groups of objects (cycles, garbage groups): members with
+ * their types, and a short "3 Node, 1 dict" summary of each group. */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "render.h"
+
+struct type_count {
+	uint32_t type;
+	uint64_t count;
+};
+
+static int count_cmp(const void *a, const void *b)
+{
+	const struct type_count *x = a, *y = b;
+	return x->count != y->count ? (x->count < y->count ? 1 : -1) : (x->type > y->type) - (x->type < y->type);
+}
+
+/* {type: count} of a group, most common first, as an array of {type, count}. */
+json_object *rs_doc_group_types(const rs_heap *heap, const uint32_t *members, size_t n)
+{
+	struct type_count *counts = calloc(n ? n : 1, sizeof(*counts));
+	size_t distinct = 0;
+	const struct rs_object *objects = rs_heap_objects(heap);
+	for (size_t i = 0; counts && i < n; i++) {
+		uint32_t type = objects[members[i]].type;
+		size_t k = 0;
+		while (k < distinct && counts[k].type != type)
+			k++;
+		if (k == distinct)
+			counts[distinct++] = (struct type_count){type, 0};
+		counts[k].count++;
+	}
+	qsort(counts, distinct, sizeof(*counts), count_cmp);
+	json_object *types = json_object_new_array();
+	for (size_t k = 0; k < distinct; k++) {
+		json_object *row = json_object_new_object();
+		json_object_object_add(row, "type", json_object_new_string(rs_heap_type(heap, counts[k].type)->name));
+		json_object_object_add(row, "count", json_object_new_int64((int64_t)counts[k].count));
+		json_object_array_add(types, row);
+	}
+	free(counts);
+	return types;
+}
+
+void rs_render_group_types(json_object *group, char *buf, size_t size)
+{
+	json_object *types;
+	size_t len = 0;
+	buf[0] = '\0';
+	json_object_object_get_ex(group, "types", &types);
+	for (size_t k = 0; k < json_object_array_length(types) && len + 1 < size; k++) {
+		json_object *row = json_object_array_get_idx(types, k);
+		int n = snprintf(buf + len, size - len, "%s%" PRId64 " %s", k ? ", " : "", rs_json_int(row, "count"),
+				 rs_json_str(row, "type"));
+		if (n < 0)
+			break;
+		len += (size_t)n;
+	}
+	if (len + 1 >= size && size > 4)
+		strcpy(buf + size - 4, "...");
+}

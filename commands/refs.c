@@ -1,0 +1,79 @@
+/* refs ADDR: what the object refers to, exactly as its tp_traverse visits it. */
+#include <inttypes.h>
+#include <stdio.h>
+
+#include "render.h"
+
+struct collected {
+	rs_target *target;
+	rs_heap *heap;
+	json_object *rows;
+};
+
+static void reference_row(void *arg, uint64_t referent, const char *via, bool conservative)
+{
+	struct collected *c = arg;
+	uint32_t index = rs_heap_find(c->target, c->heap, referent);
+	json_object *row;
+	if (index != RS_NO_OBJECT) {
+		row = rs_doc_object_ref(c->heap, index);
+	} else {
+		char addr[19];
+		row = json_object_new_object();
+		json_object_object_add(row, "address", json_object_new_string(rs_format_address(referent, addr)));
+		json_object_object_add(row, "type", NULL);
+	}
+	json_object_object_add(row, "via", json_object_new_string(via));
+	if (conservative)
+		json_object_object_add(row, "conservative", json_object_new_boolean(true));
+	json_object_array_add(c->rows, row);
+}
+
+static rs_error *refs_build(struct rs_command_context *ctx, json_object **out)
+{
+	uint32_t index;
+	rs_error *err = rs_command_object(ctx, &index);
+	if (err)
+		return err;
+	struct collected c = {ctx->target, ctx->heap, json_object_new_array()};
+	err = rs_heap_references(ctx->target, ctx->heap, index, reference_row, &c);
+	if (err) {
+		json_object_put(c.rows);
+		return err;
+	}
+	json_object *doc = rs_doc_object_ref(ctx->heap, index);
+	json_object_object_add(doc, "referents", c.rows);
+	*out = doc;
+	return NULL;
+}
+
+/* One "address type via" table, shared with referrers. */
+void rs_render_references(json_object *doc, const char *key, const char *what, FILE *out)
+{
+	json_object *rows;
+	json_object_object_get_ex(doc, key, &rows);
+	size_t n = json_object_array_length(rows);
+	fprintf(out, "%s at %s: %zu %s\n", rs_json_str(doc, "type"), rs_json_str(doc, "address"), n, what);
+	static const char *const headers[] = {"via", "address", "type"};
+	struct rs_table *table = rs_table_new(3, headers, "lll");
+	for (size_t i = 0; i < n; i++) {
+		json_object *row = json_object_array_get_idx(rows, i);
+		const char *type = rs_json_str(row, "type");
+		const char *cells[] = {rs_json_str(row, "via"), rs_json_str(row, "address"), type && *type ? type : "?"};
+		rs_table_row(table, cells);
+	}
+	if (n)
+		rs_table_print(table, out, "  ");
+	rs_table_free(table);
+	rs_render_warnings(doc, out);
+}
+
+static void refs_render(json_object *doc, const struct rs_command_options *opts, FILE *out)
+{
+	(void)opts;
+	rs_render_references(doc, "referents", "references", out);
+}
+
+const struct rs_command rs_command_refs = {
+	"refs", "what the object at ADDR refers to, with how (via)", true, true, refs_build, refs_render,
+};

@@ -1,0 +1,247 @@
+/* What gc.collect() would free now, computed the way CPython's collector
+ * does it (Python/gc.c, "the cycle GC algorithm"):
+ *
+ *  1. Every tracked object outside the permanent generation takes part; its
+ *     gc_refs start at its reference count.
+ *  2. For each reference from one such object to another, the target's
+ *     gc_refs drop by one. What is left counts references from outside the
+ *     collected set: C code, the stack, untracked or frozen objects.
+ *  3. Objects with gc_refs > 0 are alive, and so is everything they reach.
+ *  4. The rest is unreachable: garbage.
+ *
+ * References found only by a conservative scan are followed in step 3 but
+ * never subtracted in step 2, so an uncertain reference can make garbage
+ * look alive, never the reverse. The garbage is then split into connected
+ * groups, and each object's finalizer is named (CPython runs tp_finalize /
+ * __del__ once, treats legacy tp_del objects as uncollectable, and calls
+ * the callbacks of live weakrefs to garbage). */
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../graph/graph.h"
+#include "../target.h"
+
+#define FINALIZED_BIT 1 /* _gc_prev bit 0, 3.8+ */
+#define WEAKREF_LIST_MAX 100000
+
+struct collect {
+	rs_target *target;
+	rs_heap *heap;
+	const struct rs_graph *g;
+	uint64_t n;              /* tracked objects: indices [0, n) */
+	int64_t *gc_refs;
+	uint64_t *alive;         /* bit per object */
+	uint32_t *work;
+};
+
+static bool bit(const uint64_t *bits, uint64_t i)
+{
+	return (bits[i / 64] >> (i % 64)) & 1;
+}
+
+static void bit_set(uint64_t *bits, uint64_t i)
+{
+	bits[i / 64] |= 1ull << (i % 64);
+}
+
+static bool collected(const struct collect *c, uint32_t i)
+{
+	return i < c->n && c->heap->objects[i].generation != RS_GENERATION_PERMANENT;
+}
+
+static void refs_subtract(struct collect *c)
+{
+	const struct rs_graph *g = c->g;
+	for (uint32_t i = 0; i < c->n; i++)
+		c->gc_refs[i] = c->heap->objects[i].refcnt;
+	for (uint32_t i = 0; i < c->n; i++) {
+		if (!collected(c, i))
+			continue;
+		for (uint64_t e = g->edge_start[i]; e < g->edge_start[i + 1]; e++)
+			if (collected(c, g->edges[e]) && !rs_graph_edge_conservative(g, e))
+				c->gc_refs[g->edges[e]]--;
+	}
+}
+
+static void alive_mark(struct collect *c)
+{
+	const struct rs_graph *g = c->g;
+	uint64_t top = 0;
+	for (uint32_t i = 0; i < c->n; i++) {
+		bool root = !collected(c, i) || c->gc_refs[i] > 0 || (c->heap->objects[i].flags & RS_IMMORTAL);
+		if (root) {
+			bit_set(c->alive, i);
+			c->work[top++] = i;
+		}
+	}
+	while (top > 0) {
+		uint32_t v = c->work[--top];
+		for (uint64_t e = g->edge_start[v]; e < g->edge_start[v + 1]; e++) {
+			uint32_t w = g->edges[e];
+			if (w < c->n && !bit(c->alive, w)) {
+				bit_set(c->alive, w);
+				c->work[top++] = w;
+			}
+		}
+	}
+}
+
+/* ---- groups: union-find over references between garbage objects ---- */
+
+static uint32_t root_of(uint32_t *parent, uint32_t v)
+{
+	while (parent[v] != v) {
+		parent[v] = parent[parent[v]];
+		v = parent[v];
+	}
+	return v;
+}
+
+static rs_error *groups_build(struct collect *c, struct rs_garbage *out)
+{
+	const struct rs_graph *g = c->g;
+	uint32_t *parent = c->work; /* reused: the marking is done */
+	for (uint32_t i = 0; i < c->n; i++)
+		parent[i] = i;
+	for (uint32_t i = 0; i < c->n; i++) {
+		if (bit(c->alive, i))
+			continue;
+		for (uint64_t e = g->edge_start[i]; e < g->edge_start[i + 1]; e++) {
+			uint32_t w = g->edges[e];
+			if (w < c->n && !bit(c->alive, w))
+				parent[root_of(parent, i)] = root_of(parent, w);
+		}
+	}
+	/* Number the groups in order of their first member, then place members. */
+	uint32_t *group = malloc(c->n * sizeof(*group) + 1);
+	out->groups.members = malloc(out->objects * sizeof(uint32_t) + 1);
+	if (!group || !out->groups.members) {
+		free(group);
+		return rs_error_nomem();
+	}
+	size_t count = 0;
+	for (uint32_t i = 0; i < c->n; i++)
+		group[i] = UINT32_MAX;
+	for (uint32_t i = 0; i < c->n; i++)
+		if (!bit(c->alive, i) && group[root_of(parent, i)] == UINT32_MAX)
+			group[root_of(parent, i)] = (uint32_t)count++;
+	out->groups.start = calloc(count + 1, sizeof(uint64_t));
+	if (!out->groups.start) {
+		free(group);
+		return rs_error_nomem();
+	}
+	for (uint32_t i = 0; i < c->n; i++)
+		if (!bit(c->alive, i))
+			out->groups.start[group[root_of(parent, i)] + 1]++;
+	for (size_t k = 0; k < count; k++)
+		out->groups.start[k + 1] += out->groups.start[k];
+	uint64_t *fill = calloc(count + 1, sizeof(uint64_t));
+	if (!fill) {
+		free(group);
+		return rs_error_nomem();
+	}
+	for (uint32_t i = 0; i < c->n; i++) {
+		if (bit(c->alive, i))
+			continue;
+		uint32_t k = group[root_of(parent, i)];
+		out->groups.members[out->groups.start[k] + fill[k]++] = i;
+	}
+	out->groups.count = count;
+	free(fill);
+	free(group);
+	return NULL;
+}
+
+/* ---- finalizers ---- */
+
+static uint64_t read_word(struct rs_memory *mem, uint64_t address)
+{
+	uint64_t value = 0;
+	rs_error *err = rs_mem_read_u64(mem, address, &value);
+	rs_error_free(err);
+	return err ? 0 : value;
+}
+
+/* A weakref to obj whose callback will run: the weakref itself survives. */
+static bool weakref_callback_pending(struct collect *c, uint32_t i, int64_t weaklistoffset)
+{
+	struct rs_memory *mem = c->target->mem;
+	uint64_t ref = read_word(mem, c->heap->objects[i].address + (uint64_t)weaklistoffset);
+	for (int n = 0; ref && n < WEAKREF_LIST_MAX; n++) {
+		uint64_t callback = read_word(mem, ref + 24); /* wr_callback */
+		uint32_t ref_index = rs_address_index_get(&c->g->index, ref);
+		bool ref_dies = ref_index != RS_NO_INDEX && ref_index < c->n && !bit(c->alive, ref_index);
+		if (callback && !ref_dies)
+			return true;
+		ref = read_word(mem, ref + 48); /* wr_next */
+	}
+	return false;
+}
+
+static enum rs_finalizer finalizer_of(struct collect *c, uint32_t i)
+{
+	const struct rs_layout *l = &c->target->py.layout;
+	struct rs_memory *mem = c->target->mem;
+	const struct rs_object *o = &c->heap->objects[i];
+	const struct rs_type_info *type = &c->heap->types.types[o->type];
+	uint64_t t = type->public.address;
+	if (read_word(mem, t + (uint64_t)RS_OFF(l, type_del)))
+		return RS_FINALIZER_TP_DEL;
+	if (read_word(mem, t + (uint64_t)RS_OFF(l, type_finalize))) {
+		uint64_t prev = read_word(mem, o->address - (uint64_t)RS_OFF(l, gc_head_size) + 8);
+		if (!(prev & FINALIZED_BIT))
+			return type->subtype ? RS_FINALIZER_DEL : RS_FINALIZER_TP_FINALIZE;
+	}
+	int64_t weaklistoffset = (int64_t)read_word(mem, t + (uint64_t)RS_OFF(l, type_weaklistoffset));
+	if (weaklistoffset != 0 && weakref_callback_pending(c, i, weaklistoffset))
+		return RS_FINALIZER_WEAKREF_CALLBACK;
+	return RS_FINALIZER_NONE;
+}
+
+rs_error *rs_heap_garbage(rs_target *target, rs_heap *heap, struct rs_garbage *out)
+{
+	memset(out, 0, sizeof(*out));
+	rs_error *err = rs_heap_graph_build(target, heap);
+	if (err)
+		return err;
+	struct collect c = {target, heap, heap->graph, heap->graph->objects_tracked, NULL, NULL, NULL};
+	size_t words = heap->n_objects / 64 + 1;
+	c.gc_refs = malloc(c.n * sizeof(*c.gc_refs) + 1);
+	c.alive = calloc(words, sizeof(uint64_t));
+	c.work = malloc(c.n * sizeof(*c.work) + 1);
+	out->unreachable = calloc(words, sizeof(uint64_t));
+	out->finalizer = calloc(heap->n_objects + 1, 1);
+	if (!c.gc_refs || !c.alive || !c.work || !out->unreachable || !out->finalizer) {
+		err = rs_error_nomem();
+		goto done;
+	}
+	refs_subtract(&c);
+	alive_mark(&c);
+	for (uint32_t i = 0; i < c.n; i++) {
+		if (bit(c.alive, i))
+			continue;
+		bit_set(out->unreachable, i);
+		out->objects++;
+		out->bytes += heap->objects[i].size;
+	}
+	for (uint32_t i = 0; i < c.n; i++)
+		if (!bit(c.alive, i))
+			out->finalizer[i] = (uint8_t)finalizer_of(&c, i);
+	err = groups_build(&c, out);
+done:
+	free(c.gc_refs);
+	free(c.alive);
+	free(c.work);
+	if (err)
+		rs_garbage_free(out);
+	return err;
+}
+
+void rs_garbage_free(struct rs_garbage *garbage)
+{
+	rs_groups_free(&garbage->groups);
+	free(garbage->finalizer);
+	free(garbage->unreachable);
+	memset(garbage, 0, sizeof(*garbage));
+}

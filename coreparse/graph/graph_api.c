@@ -1,0 +1,70 @@
+/* The public face of the graph: building it on first need, finding an
+ * object, its referents, and its references with their labels. */
+#include <stdlib.h>
+
+#include "../objects/repr.h"
+#include "../target.h"
+#include "graph.h"
+
+rs_error *rs_heap_graph_build(rs_target *target, rs_heap *heap)
+{
+	if (heap->graph)
+		return NULL;
+	return rs_graph_build(target->mem, &target->py, heap, &heap->graph);
+}
+
+uint32_t rs_heap_find(rs_target *target, rs_heap *heap, uint64_t address)
+{
+	if (!heap->graph)
+		return RS_NO_OBJECT;
+	uint32_t index = rs_address_index_get(&heap->graph->index, address);
+	if (index == RS_NO_INDEX)
+		index = rs_graph_adopt(heap->graph, target->mem, &target->py, heap, address);
+	return index == RS_NO_INDEX ? RS_NO_OBJECT : index;
+}
+
+const uint32_t *rs_heap_referents(const rs_heap *heap, uint32_t i, size_t *count)
+{
+	const struct rs_graph *g = heap->graph;
+	*count = (size_t)(g->edge_start[i + 1] - g->edge_start[i]);
+	return g->edges + g->edge_start[i];
+}
+
+struct labeling {
+	struct rs_objmodel *model;
+	rs_reference_fn fn;
+	void *arg;
+};
+
+static void label_reference(void *arg, uint64_t referent, enum rs_via_kind kind, uint64_t detail)
+{
+	struct labeling *lab = arg;
+	char via[256];
+	rs_via_text(lab->model, kind, detail, via, sizeof(via));
+	lab->fn(lab->arg, referent, via, kind == RS_VIA_CONSERVATIVE);
+}
+
+rs_error *rs_heap_references(rs_target *target, rs_heap *heap, uint32_t i, rs_reference_fn fn, void *arg)
+{
+	(void)target;
+	struct labeling lab = {&heap->graph->model, fn, arg};
+	return rs_object_traverse(&heap->graph->model, heap->objects[i].address, heap->objects[i].type,
+				  label_reference, &lab);
+}
+
+void rs_groups_free(struct rs_groups *groups)
+{
+	free(groups->start);
+	free(groups->members);
+	groups->start = NULL;
+	groups->members = NULL;
+	groups->count = 0;
+}
+
+void rs_heap_free(rs_heap *heap)
+{
+	if (!heap)
+		return;
+	rs_graph_free(heap->graph);
+	rs_heap_destroy(heap);
+}

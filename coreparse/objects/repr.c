@@ -1,0 +1,203 @@
+/* Short, bounded text for objects and reference labels: the characters of
+ * a str (every internal kind, as UTF-8, escaped), small ints, and the
+ * labels of references ("[3]", "['users']", ".session"). */
+#include "repr.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#define STATE_KIND(state) (((state) >> 2) & 7)
+#define STATE_COMPACT (1u << 5)
+#define STATE_ASCII (1u << 6)
+#define TPFLAGS_LONG_SUBCLASS (1ul << 24)
+#define TPFLAGS_UNICODE_SUBCLASS (1ul << 28)
+
+static size_t utf8_put(char *out, uint32_t c)
+{
+	if (c < 0x80) {
+		out[0] = (char)c;
+		return 1;
+	}
+	if (c < 0x800) {
+		out[0] = (char)(0xc0 | (c >> 6));
+		out[1] = (char)(0x80 | (c & 0x3f));
+		return 2;
+	}
+	if (c < 0x10000) {
+		out[0] = (char)(0xe0 | (c >> 12));
+		out[1] = (char)(0x80 | ((c >> 6) & 0x3f));
+		out[2] = (char)(0x80 | (c & 0x3f));
+		return 3;
+	}
+	out[0] = (char)(0xf0 | (c >> 18));
+	out[1] = (char)(0x80 | ((c >> 12) & 0x3f));
+	out[2] = (char)(0x80 | ((c >> 6) & 0x3f));
+	out[3] = (char)(0x80 | (c & 0x3f));
+	return 4;
+}
+
+/* Appends character c, escaped like Python's repr would for quotes,
+ * backslashes and control characters; false when the buffer is full. */
+static bool char_append(char *buf, size_t size, size_t *len, uint32_t c)
+{
+	char tmp[12];
+	size_t n;
+	if (c == '\'' || c == '\\')
+		n = (size_t)snprintf(tmp, sizeof(tmp), "\\%c", (char)c);
+	else if (c < 0x20 || c == 0x7f)
+		n = (size_t)snprintf(tmp, sizeof(tmp), "\\x%02x", c);
+	else if (c > 0x10ffff || (c >= 0xd800 && c < 0xe000))
+		n = (size_t)snprintf(tmp, sizeof(tmp), "\\u%04x", c & 0xffff);
+	else
+		n = utf8_put(tmp, c);
+	if (*len + n + 1 > size)
+		return false;
+	memcpy(buf + *len, tmp, n);
+	*len += n;
+	buf[*len] = '\0';
+	return true;
+}
+
+rs_error *rs_str_text(struct rs_memory *mem, const struct rs_layout *l, uint64_t str, char *buf, size_t size,
+		      bool *cut)
+{
+	int64_t length;
+	uint32_t state;
+	*cut = false;
+	buf[0] = '\0';
+	rs_error *err = rs_mem_read(mem, str + (uint64_t)RS_OFF(l, unicode_length), &length, 8);
+	if (!err)
+		err = rs_mem_read_u32(mem, str + (uint64_t)RS_OFF(l, unicode_state), &state);
+	if (err)
+		return err;
+	unsigned kind = STATE_KIND(state);
+	if (length < 0 || (kind != 1 && kind != 2 && kind != 4))
+		return rs_error_fault(str, "str at 0x%" PRIx64 " looks corrupt", str);
+	uint64_t data;
+	if ((state & STATE_COMPACT) && (state & STATE_ASCII))
+		data = str + (uint64_t)RS_OFF(l, unicode_ascii_size);
+	else if (state & STATE_COMPACT)
+		data = str + (uint64_t)RS_OFF(l, unicode_compact_size);
+	else if ((err = rs_mem_read_u64(mem, str + (uint64_t)RS_OFF(l, unicode_compact_size), &data)))
+		return err;
+	unsigned char chars[256];
+	size_t len = 0;
+	uint64_t wanted = (uint64_t)length;
+	for (uint64_t done = 0; done < wanted;) {
+		uint64_t count = (wanted - done) * kind < sizeof(chars) ? wanted - done : sizeof(chars) / kind;
+		if ((err = rs_mem_read(mem, data + done * kind, chars, count * kind)))
+			return err;
+		for (uint64_t i = 0; i < count; i++) {
+			uint32_t c = kind == 1 ? chars[i] : kind == 2 ? ((uint16_t *)(void *)chars)[i]
+							      : ((uint32_t *)(void *)chars)[i];
+			if (!char_append(buf, size, &len, c)) {
+				*cut = true;
+				return NULL;
+			}
+		}
+		done += count;
+	}
+	return NULL;
+}
+
+/* An int that fits in 64 bits, for labels; false otherwise. */
+static bool small_int_value(struct rs_memory *mem, const struct rs_layout *l, uint64_t obj, int64_t *value)
+{
+	uint64_t tag;
+	uint32_t digits[3] = {0, 0, 0};
+	int64_t ndigits;
+	bool negative;
+	rs_error *err = rs_mem_read_u64(mem, obj + 16, &tag);
+	if (err) {
+		rs_error_free(err);
+		return false;
+	}
+	if (RS_OFF(l, long_tag) >= 0) {
+		ndigits = (int64_t)(tag >> 3);
+		negative = (tag & 3) == 2;
+	} else {
+		ndigits = (int64_t)tag < 0 ? -(int64_t)tag : (int64_t)tag;
+		negative = (int64_t)tag < 0;
+	}
+	if (ndigits > 2)
+		return false;
+	if (ndigits > 0 && (err = rs_mem_read(mem, obj + (uint64_t)RS_OFF(l, long_digits), digits, 4 * (size_t)ndigits))) {
+		rs_error_free(err);
+		return false;
+	}
+	uint64_t magnitude = digits[0] | ((uint64_t)digits[1] << 30);
+	*value = negative ? -(int64_t)magnitude : (int64_t)magnitude;
+	return true;
+}
+
+void rs_key_text(struct rs_objmodel *m, uint64_t key, char *buf, size_t size)
+{
+	const struct rs_layout *l = &m->py->layout;
+	uint64_t type = 0, flags = 0;
+	rs_error *err = rs_mem_read_u64(m->mem, key + (uint64_t)RS_OFF(l, object_type), &type);
+	if (!err)
+		err = rs_mem_read_u64(m->mem, type + (uint64_t)RS_OFF(l, type_flags), &flags);
+	if (!err && (flags & TPFLAGS_UNICODE_SUBCLASS)) {
+		char text[160];
+		bool cut;
+		err = rs_str_text(m->mem, l, key, text, sizeof(text), &cut);
+		if (!err) {
+			snprintf(buf, size, "'%s%s'", text, cut ? "..." : "");
+			return;
+		}
+	}
+	int64_t value;
+	if (!err && (flags & TPFLAGS_LONG_SUBCLASS) && small_int_value(m->mem, l, key, &value)) {
+		snprintf(buf, size, "%" PRId64, value);
+		return;
+	}
+	rs_error_free(err);
+	snprintf(buf, size, "<key at 0x%" PRIx64 ">", key);
+}
+
+void rs_via_text(struct rs_objmodel *m, enum rs_via_kind kind, uint64_t detail, char *buf, size_t size)
+{
+	char key[192];
+	bool truncated;
+	switch (kind) {
+	case RS_VIA_INDEX:
+		snprintf(buf, size, "[%" PRIu64 "]", detail);
+		return;
+	case RS_VIA_DICT_VALUE:
+		rs_key_text(m, detail, key, sizeof(key));
+		snprintf(buf, size, "[%s]", key);
+		return;
+	case RS_VIA_DICT_KEY:
+		rs_key_text(m, detail, key, sizeof(key));
+		snprintf(buf, size, "key %s", key);
+		return;
+	case RS_VIA_SET_ITEM:
+		snprintf(buf, size, "{item}");
+		return;
+	case RS_VIA_ATTRIBUTE:
+		if (detail && !rs_str_text(m->mem, &m->py->layout, detail, key, sizeof(key), &truncated)) {
+			snprintf(buf, size, ".%s", key);
+			return;
+		}
+		snprintf(buf, size, ".<attribute>");
+		return;
+	case RS_VIA_SLOT: {
+		rs_error *err = rs_mem_read_cstr(m->mem, detail, key, sizeof(key), &truncated);
+		if (!err) {
+			snprintf(buf, size, ".%s", key);
+			return;
+		}
+		rs_error_free(err);
+		snprintf(buf, size, ".<slot>");
+		return;
+	}
+	case RS_VIA_FIELD:
+		snprintf(buf, size, ".%s", (const char *)(uintptr_t)detail);
+		return;
+	case RS_VIA_CONSERVATIVE:
+		snprintf(buf, size, "+0x%" PRIx64 " (conservative)", detail);
+		return;
+	}
+	snprintf(buf, size, "?");
+}

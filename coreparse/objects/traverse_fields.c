@@ -1,0 +1,253 @@
+/* Types whose tp_traverse visits a fixed list of fields, heap type objects,
+ * builtin functions, and the dispatch to the base part of any object.
+ *
+ * A static type is recognised by its tp_traverse function: the function of
+ * a known type (read from the type object found by symbol) visits the same
+ * fields in every type that shares it, e.g. BaseException_traverse in
+ * ValueError, descr_traverse in every descriptor type. */
+#include <inttypes.h>
+#include <string.h>
+
+#include "traverse_parts.h"
+
+struct field {
+	uint16_t offset;
+	const char *name;
+};
+
+enum field_list {
+	FL_CELL = 1,
+	FL_METHOD,
+	FL_INSTANCEMETHOD,
+	FL_CLASSMETHOD,
+	FL_PROPERTY,
+	FL_WEAKREF,
+	FL_EXCEPTION,
+	FL_FUNCTION,
+	FL_MODULE,
+	FL_DESCRIPTOR,
+	FL_METHOD_WRAPPER,
+	FL_MAPPINGPROXY,
+};
+
+#define END {0, NULL}
+static const struct field cell[] = {{16, "cell_contents"}, END};
+static const struct field method[] = {{16, "__func__"}, {24, "__self__"}, END};
+static const struct field instancemethod[] = {{16, "__func__"}, END};
+static const struct field classmethod[] = {{16, "__func__"}, {24, "__dict__"}, END};
+static const struct field property_39[] = {{16, "fget"}, {24, "fset"}, {32, "fdel"}, {40, "__doc__"}, END};
+static const struct field property_310[] = {{16, "fget"}, {24, "fset"}, {32, "fdel"}, {40, "__doc__"},
+					    {48, "__name__"}, END};
+static const struct field weakref[] = {{24, "__callback__"}, END};
+static const struct field exception_310[] = {{16, "__dict__"}, {24, "args"}, {32, "__traceback__"},
+					     {40, "__context__"}, {48, "__cause__"}, END};
+static const struct field exception_311[] = {{16, "__dict__"}, {24, "args"}, {32, "__notes__"},
+					     {40, "__traceback__"}, {48, "__context__"}, {56, "__cause__"}, END};
+static const struct field function_39[] = {
+	{16, "__code__"}, {24, "__globals__"}, {32, "__defaults__"}, {40, "__kwdefaults__"},
+	{48, "__closure__"}, {56, "__doc__"}, {64, "__name__"}, {72, "__dict__"}, {88, "__module__"},
+	{96, "__annotations__"}, {104, "__qualname__"}, END};
+static const struct field function_310[] = {
+	{16, "__globals__"}, {24, "__builtins__"}, {32, "__name__"}, {40, "__qualname__"}, {48, "__code__"},
+	{56, "__defaults__"}, {64, "__kwdefaults__"}, {72, "__closure__"}, {80, "__doc__"}, {88, "__dict__"},
+	{104, "__module__"}, {112, "__annotations__"}, END};
+static const struct field function_312[] = {
+	{16, "__globals__"}, {24, "__builtins__"}, {32, "__name__"}, {40, "__qualname__"}, {48, "__code__"},
+	{56, "__defaults__"}, {64, "__kwdefaults__"}, {72, "__closure__"}, {80, "__doc__"}, {88, "__dict__"},
+	{104, "__module__"}, {112, "__annotations__"}, {120, "__type_params__"}, END};
+static const struct field function_314[] = {
+	{16, "__globals__"}, {24, "__builtins__"}, {32, "__name__"}, {40, "__qualname__"}, {48, "__code__"},
+	{56, "__defaults__"}, {64, "__kwdefaults__"}, {72, "__closure__"}, {80, "__doc__"}, {88, "__dict__"},
+	{104, "__module__"}, {112, "__annotations__"}, {120, "__annotate__"}, {128, "__type_params__"}, END};
+static const struct field module[] = {{16, "__dict__"}, END};
+static const struct field descriptor[] = {{16, "__objclass__"}, END};
+static const struct field method_wrapper[] = {{16, "descriptor"}, {24, "__self__"}, END};
+static const struct field mappingproxy[] = {{16, "mapping"}, END};
+
+static const struct field *field_list_get(const struct rs_objmodel *m, uint8_t list)
+{
+	unsigned minor = m->py->layout.minor;
+	switch (list) {
+	case FL_CELL:
+		return cell;
+	case FL_METHOD:
+		return method;
+	case FL_INSTANCEMETHOD:
+		return instancemethod;
+	case FL_CLASSMETHOD:
+		return classmethod;
+	case FL_PROPERTY:
+		return minor >= 10 ? property_310 : property_39;
+	case FL_WEAKREF:
+		return weakref;
+	case FL_EXCEPTION:
+		return minor >= 11 ? exception_311 : exception_310;
+	case FL_FUNCTION:
+		return minor >= 14 ? function_314 : minor >= 12 ? function_312 : minor >= 10 ? function_310 : function_39;
+	case FL_MODULE:
+		return module;
+	case FL_DESCRIPTOR:
+		return descriptor;
+	case FL_METHOD_WRAPPER:
+		return method_wrapper;
+	case FL_MAPPINGPROXY:
+		return mappingproxy;
+	default:
+		return NULL;
+	}
+}
+
+struct known_type {
+	enum rs_python_symbol symbol;
+	bool pointer_variable; /* the symbol holds a pointer to the type */
+	enum rs_trav_kind kind;
+	uint8_t fields;
+};
+
+static const struct known_type known_types[] = {
+	{RS_SYM_PyList_Type, false, RS_TRAV_LIST, 0},
+	{RS_SYM_PyTuple_Type, false, RS_TRAV_TUPLE, 0},
+	{RS_SYM_PyDict_Type, false, RS_TRAV_DICT, 0},
+	{RS_SYM_PySet_Type, false, RS_TRAV_SET, 0},
+	{RS_SYM_PyFrozenSet_Type, false, RS_TRAV_SET, 0},
+	{RS_SYM_PyType_Type, false, RS_TRAV_TYPE, 0},
+	{RS_SYM_PyCFunction_Type, false, RS_TRAV_CFUNCTION, 0},
+	{RS_SYM_PyCMethod_Type, false, RS_TRAV_CFUNCTION, 0},
+	{RS_SYM_PyCell_Type, false, RS_TRAV_FIELDS, FL_CELL},
+	{RS_SYM_PyMethod_Type, false, RS_TRAV_FIELDS, FL_METHOD},
+	{RS_SYM_PyInstanceMethod_Type, false, RS_TRAV_FIELDS, FL_INSTANCEMETHOD},
+	{RS_SYM_PyClassMethod_Type, false, RS_TRAV_FIELDS, FL_CLASSMETHOD},
+	{RS_SYM_PyStaticMethod_Type, false, RS_TRAV_FIELDS, FL_CLASSMETHOD},
+	{RS_SYM_PyProperty_Type, false, RS_TRAV_FIELDS, FL_PROPERTY},
+	{RS_SYM_PyWeakref_RefType, false, RS_TRAV_FIELDS, FL_WEAKREF},
+	{RS_SYM_PyWeakref_ProxyType, false, RS_TRAV_FIELDS, FL_WEAKREF},
+	{RS_SYM_PyWeakref_CallableProxyType, false, RS_TRAV_FIELDS, FL_WEAKREF},
+	{RS_SYM_PyExc_BaseException, true, RS_TRAV_FIELDS, FL_EXCEPTION},
+	{RS_SYM_PyFunction_Type, false, RS_TRAV_FIELDS, FL_FUNCTION},
+	{RS_SYM_PyModule_Type, false, RS_TRAV_FIELDS, FL_MODULE},
+	{RS_SYM_PyMethodDescr_Type, false, RS_TRAV_FIELDS, FL_DESCRIPTOR},
+	{RS_SYM_PyClassMethodDescr_Type, false, RS_TRAV_FIELDS, FL_DESCRIPTOR},
+	{RS_SYM_PyGetSetDescr_Type, false, RS_TRAV_FIELDS, FL_DESCRIPTOR},
+	{RS_SYM_PyMemberDescr_Type, false, RS_TRAV_FIELDS, FL_DESCRIPTOR},
+	{RS_SYM_PyWrapperDescr_Type, false, RS_TRAV_FIELDS, FL_DESCRIPTOR},
+	{RS_SYM_PyMethodWrapper_Type, false, RS_TRAV_FIELDS, FL_METHOD_WRAPPER},
+	{RS_SYM_PyDictProxy_Type, false, RS_TRAV_FIELDS, FL_MAPPINGPROXY},
+};
+
+static uint64_t type_traverse_of(const struct rs_objmodel *m, uint64_t type)
+{
+	uint64_t traverse = 0;
+	rs_error *err = rs_mem_read_u64(m->mem, type + (uint64_t)RS_OFF(&m->py->layout, type_traverse), &traverse);
+	rs_error_free(err);
+	return err ? 0 : traverse;
+}
+
+enum rs_trav_kind rs_static_trav_kind(const struct rs_objmodel *m, uint64_t type, uint8_t *fields)
+{
+	uint64_t traverse = type_traverse_of(m, type);
+	*fields = 0;
+	if (!traverse)
+		return RS_TRAV_NONE;
+	for (size_t i = 0; i < sizeof(known_types) / sizeof(known_types[0]); i++) {
+		const struct known_type *k = &known_types[i];
+		uint64_t known = m->py->symbols[k->symbol];
+		if (k->pointer_variable)
+			known = k->symbol == RS_SYM_PyExc_BaseException ? m->base_exception : 0;
+		if (known && (known == type || type_traverse_of(m, known) == traverse)) {
+			*fields = k->fields;
+			return k->kind;
+		}
+	}
+	return RS_TRAV_CONSERVATIVE;
+}
+
+rs_error *rs_traverse_fields(const struct rs_traversal *t)
+{
+	const struct field *fields = field_list_get(t->m, t->type->fields);
+	uint64_t words[24];
+	if (!fields)
+		return NULL;
+	size_t last = 0;
+	for (const struct field *f = fields; f->name; f++)
+		if (f->offset > last)
+			last = f->offset;
+	rs_error *err = rs_mem_read(t->m->mem, t->obj, words, last + 8);
+	if (err)
+		return err;
+	for (const struct field *f = fields; f->name; f++)
+		rs_visit_nonnull(t, words[f->offset / 8], RS_VIA_FIELD, (uint64_t)(uintptr_t)f->name);
+	return NULL;
+}
+
+#define METH_METHOD 0x0200
+
+/* meth_traverse: m_self, m_module, and (3.9+) the defining class of a METH_METHOD function. */
+rs_error *rs_traverse_cfunction(const struct rs_traversal *t)
+{
+	uint64_t words[8]; /* m_ml@16, m_self@24, m_module@32, mm_class@56 */
+	rs_error *err = rs_mem_read(t->m->mem, t->obj, words, 7 * 8);
+	if (err)
+		return err;
+	rs_visit_nonnull(t, words[3], RS_VIA_FIELD, (uint64_t)(uintptr_t) "__self__");
+	rs_visit_nonnull(t, words[4], RS_VIA_FIELD, (uint64_t)(uintptr_t) "__module__");
+	if (t->m->py->layout.minor < 9 || !words[2])
+		return NULL;
+	int32_t flags;
+	err = rs_mem_read(t->m->mem, words[2] + 16, &flags, 4); /* PyMethodDef.ml_flags */
+	if (err)
+		return err;
+	if (flags & METH_METHOD) {
+		err = rs_mem_read_u64(t->m->mem, t->obj + 56, &words[7]);
+		if (!err)
+			rs_visit_nonnull(t, words[7], RS_VIA_FIELD, (uint64_t)(uintptr_t) "defining class");
+	}
+	return err;
+}
+
+/* type_traverse, for heap types (static types are no gc objects). */
+rs_error *rs_traverse_heap_type(const struct rs_traversal *t)
+{
+	const struct rs_layout *l = &t->m->py->layout;
+	static const struct {
+		enum rs_layout_field field;
+		const char *name;
+	} parts[] = {
+		{RS_LF_type_dict, "__dict__"}, {RS_LF_type_cache, "tp_cache"}, {RS_LF_type_mro, "__mro__"},
+		{RS_LF_type_bases, "__bases__"}, {RS_LF_type_base, "__base__"}, {RS_LF_heaptype_module, "__module__ (C)"},
+	};
+	for (size_t i = 0; i < sizeof(parts) / sizeof(parts[0]); i++) {
+		int64_t offset = l->field[parts[i].field];
+		uint64_t value;
+		if (offset < 0)
+			continue;
+		rs_error *err = rs_mem_read_u64(t->m->mem, t->obj + (uint64_t)offset, &value);
+		if (err)
+			return err;
+		rs_visit_nonnull(t, value, RS_VIA_FIELD, (uint64_t)(uintptr_t)parts[i].name);
+	}
+	return NULL;
+}
+
+rs_error *rs_traverse_base(const struct rs_traversal *t)
+{
+	switch (t->type->trav_kind) {
+	case RS_TRAV_LIST:
+		return rs_traverse_list(t);
+	case RS_TRAV_TUPLE:
+		return rs_traverse_tuple(t);
+	case RS_TRAV_DICT:
+		return rs_traverse_dict(t, t->obj);
+	case RS_TRAV_SET:
+		return rs_traverse_set(t);
+	case RS_TRAV_FIELDS:
+		return rs_traverse_fields(t);
+	case RS_TRAV_TYPE:
+		return rs_traverse_heap_type(t);
+	case RS_TRAV_CFUNCTION:
+		return rs_traverse_cfunction(t);
+	case RS_TRAV_CONSERVATIVE:
+		return rs_traverse_conservative(t);
+	default:
+		return NULL;
+	}
+}

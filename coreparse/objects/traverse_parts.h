@@ -1,0 +1,46 @@
+/* The pieces of traversal, one file each: instance parts of Python classes
+ * (traverse_instance.c), containers (traverse_containers.c), types with a
+ * fixed list of fields (traverse_fields.c), conservative scans. */
+#ifndef RS_OBJECTS_TRAVERSE_PARTS_H
+#define RS_OBJECTS_TRAVERSE_PARTS_H
+
+#include "traverse.h"
+
+struct rs_traversal {
+	struct rs_objmodel *m;
+	uint64_t obj;
+	const struct rs_type_info *type;
+	rs_visit_fn visit;
+	void *arg;
+};
+
+static inline void rs_visit_nonnull(const struct rs_traversal *t, uint64_t referent, enum rs_via_kind kind,
+				    uint64_t detail)
+{
+	if (referent)
+		t->visit(t->arg, referent, kind, detail);
+}
+
+/* traverse_fields.c: the traversal kind of a static type, by its address;
+ * *fields says which field list for RS_TRAV_FIELDS. */
+enum rs_trav_kind rs_static_trav_kind(const struct rs_objmodel *m, uint64_t type, uint8_t *fields);
+rs_error *rs_traverse_fields(const struct rs_traversal *t);
+rs_error *rs_traverse_cfunction(const struct rs_traversal *t);
+rs_error *rs_traverse_heap_type(const struct rs_traversal *t);
+
+/* traverse_containers.c */
+rs_error *rs_traverse_list(const struct rs_traversal *t);
+rs_error *rs_traverse_tuple(const struct rs_traversal *t);
+rs_error *rs_traverse_set(const struct rs_traversal *t);
+rs_error *rs_traverse_dict(const struct rs_traversal *t, uint64_t dict);
+
+/* traverse_instance.c: slots and __dict__ of a Python class instance. */
+rs_error *rs_traverse_instance(const struct rs_traversal *t);
+
+/* traverse_conservative.c */
+rs_error *rs_traverse_conservative(const struct rs_traversal *t);
+
+/* The part below any Python class: the static base's own traversal. */
+rs_error *rs_traverse_base(const struct rs_traversal *t);
+
+#endif
