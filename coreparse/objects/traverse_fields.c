@@ -124,7 +124,7 @@ static const struct known_type known_types[] = {
 	{RS_SYM_PyWeakref_CallableProxyType, false, RS_TRAV_FIELDS, FL_WEAKREF},
 	{RS_SYM_PyExc_BaseException, true, RS_TRAV_FIELDS, FL_EXCEPTION},
 	{RS_SYM_PyFunction_Type, false, RS_TRAV_FIELDS, FL_FUNCTION},
-	{RS_SYM_PyModule_Type, false, RS_TRAV_FIELDS, FL_MODULE},
+	{RS_SYM_PyModule_Type, false, RS_TRAV_MODULE, 0},
 	{RS_SYM_PyMethodDescr_Type, false, RS_TRAV_FIELDS, FL_DESCRIPTOR},
 	{RS_SYM_PyClassMethodDescr_Type, false, RS_TRAV_FIELDS, FL_DESCRIPTOR},
 	{RS_SYM_PyGetSetDescr_Type, false, RS_TRAV_FIELDS, FL_DESCRIPTOR},
@@ -228,6 +228,29 @@ rs_error *rs_traverse_heap_type(const struct rs_traversal *t)
 	return NULL;
 }
 
+/* module_traverse: md_dict, then what the C module's m_traverse visits in
+ * its state, which only the module knows: the state is scanned
+ * conservatively (3.8-3.14 layout: md_def@24, md_state@32; PyModuleDef
+ * m_size@56, m_traverse@80). */
+rs_error *rs_traverse_module(const struct rs_traversal *t)
+{
+	uint64_t words[5]; /* ..., md_dict@16, md_def@24, md_state@32 */
+	rs_error *err = rs_mem_read(t->m->mem, t->obj, words, sizeof(words));
+	if (err)
+		return err;
+	rs_visit_nonnull(t, words[2], RS_VIA_FIELD, (uint64_t)(uintptr_t) "__dict__");
+	if (t->m->py->layout.minor >= 15 || !words[3] || !words[4])
+		return NULL;
+	int64_t size;
+	uint64_t traverse;
+	err = rs_mem_read(t->m->mem, words[3] + 56, &size, 8);
+	if (!err)
+		err = rs_mem_read_u64(t->m->mem, words[3] + 80, &traverse);
+	if (err || !traverse || size <= 0)
+		return err;
+	return rs_scan_conservative(t, words[4], (uint64_t)size, 0);
+}
+
 rs_error *rs_traverse_base(const struct rs_traversal *t)
 {
 	switch (t->type->trav_kind) {
@@ -245,6 +268,8 @@ rs_error *rs_traverse_base(const struct rs_traversal *t)
 		return rs_traverse_heap_type(t);
 	case RS_TRAV_CFUNCTION:
 		return rs_traverse_cfunction(t);
+	case RS_TRAV_MODULE:
+		return rs_traverse_module(t);
 	case RS_TRAV_CONSERVATIVE:
 		return rs_traverse_conservative(t);
 	default:

@@ -27,6 +27,7 @@ enum rs_trav_kind rs_static_trav_kind(const struct rs_objmodel *m, uint64_t type
 rs_error *rs_traverse_fields(const struct rs_traversal *t);
 rs_error *rs_traverse_cfunction(const struct rs_traversal *t);
 rs_error *rs_traverse_heap_type(const struct rs_traversal *t);
+rs_error *rs_traverse_module(const struct rs_traversal *t);
 
 /* traverse_containers.c */
 rs_error *rs_traverse_list(const struct rs_traversal *t);
@@ -39,6 +40,9 @@ rs_error *rs_traverse_instance(const struct rs_traversal *t);
 
 /* traverse_conservative.c */
 rs_error *rs_traverse_conservative(const struct rs_traversal *t);
+/* Scans [start, start+size) for addresses of known objects; offsets in
+ * labels count from start + label_base. */
+rs_error *rs_scan_conservative(const struct rs_traversal *t, uint64_t start, uint64_t size, uint64_t label_base);
 
 /* The part below any Python class: the static base's own traversal. */
 rs_error *rs_traverse_base(const struct rs_traversal *t);

@@ -26,6 +26,7 @@ enum rs_trav_kind {
 	RS_TRAV_FIELDS,        /* a fixed list of object fields (cell, method, function, ...) */
 	RS_TRAV_TYPE,
 	RS_TRAV_CFUNCTION,
+	RS_TRAV_MODULE,
 	RS_TRAV_CONSERVATIVE,  /* a C type refscope cannot decode */
 };
 

@@ -106,12 +106,19 @@ void rs_modules_free(struct rs_modules *mods)
 	free(mods);
 }
 
-/* LTO renames local symbols ("subtype_traverse.lto_priv.0"): the part
- * before the first dot is the name. */
+/* LTO renames local symbols ("subtype_traverse.lto_priv.0"); other
+ * suffixes (".cold", ".part.0", ".isra.0") name pieces of a function, not
+ * its entry point. */
 static bool symbol_name_matches(const char *symbol, const char *wanted)
 {
-	size_t n = strlen(wanted);
-	return strncmp(symbol, wanted, n) == 0 && (symbol[n] == '\0' || symbol[n] == '.');
+	size_t n = strlen(wanted), suffix = strlen(".lto_priv.");
+	if (strncmp(symbol, wanted, n) != 0)
+		return false;
+	if (symbol[n] == '\0')
+		return true;
+	if (strncmp(symbol + n, ".lto_priv.", suffix) != 0 || !symbol[n + suffix])
+		return false;
+	return strspn(symbol + n + suffix, "0123456789") == strlen(symbol + n + suffix);
 }
 
 void rs_module_symbols_find(const struct rs_module *mod, struct rs_symbol_query *queries, size_t n)

@@ -1,0 +1,76 @@
+"""The reference graph against CPython's own answers: garbage equals what
+gc.collect() frees (asked of a forked copy of the process), refs equal
+gc.get_referents, referrers include gc.get_referrers, and kept cycles come
+out as strongly connected components with exactly their members; live and
+from a core, on every interpreter."""
+import collections
+import tempfile
+
+import pytest
+
+from conftest import INTERPRETERS, Target, refscope_json, require_present
+
+
+@pytest.fixture(scope="module", params=INTERPRETERS, ids=str)
+def graph_target(request, tmp_root):
+    require_present(request.param)
+    t = Target(request.param, program="graph_target.py", tmpdir=tempfile.mkdtemp(dir=tmp_root))
+    yield t
+    t.close()
+
+
+@pytest.fixture(params=["live", "core"])
+def target_args(request, graph_target):
+    return ["--pid", str(graph_target.pid)] if request.param == "live" else [graph_target.core()]
+
+
+def addr(i):
+    return "0x%x" % i
+
+
+def test_garbage_is_exactly_what_gc_collects(graph_target, target_args):
+    truth = graph_target.truth
+    doc = refscope_json(graph_target.interp, "garbage", target_args)
+    found = [o for g in doc["groups"] for o in g["objects"]]
+    assert sorted(o["address"] for o in found) == sorted(addr(i) for i in truth["garbage"])
+    assert doc["objects"] == len(truth["garbage"])
+    finalizers = collections.Counter(o["finalizer"] for o in found if o["type"] == "Finalized")
+    assert finalizers == {"__del__": 2}
+    watched = next(o for o in found if o["address"] == addr(truth["watched_finalizer"]))
+    assert watched["finalizer"] == "weakref_callback"
+    assert all(o["finalizer"] is None for o in found if o["type"] in ("list", "dict", "cell"))
+    biggest = doc["groups"][0]
+    assert biggest["size"] >= 100 and not biggest["has_finalizer"]
+    assert sum(g["size"] for g in doc["groups"]) == len(found)
+
+
+def test_refs_equal_gc_get_referents(graph_target, target_args):
+    truth = graph_target.truth
+    for name, obj in truth["samples"].items():
+        doc = refscope_json(graph_target.interp, "refs", target_args + [addr(obj)])
+        got = collections.Counter(r["address"] for r in doc["referents"])
+        want = collections.Counter(addr(i) for i in truth["referents"][name])
+        assert got == want, "%s: refscope %s, gc.get_referents %s" % (name, doc["referents"], want)
+        assert all(r["via"] for r in doc["referents"])
+
+
+def test_referrers_include_gc_get_referrers(graph_target, target_args):
+    truth = graph_target.truth
+    for name, want in truth["referrers"].items():
+        doc = refscope_json(graph_target.interp, "referrers", target_args + [addr(truth["samples"][name])])
+        got = {r["address"] for r in doc["referrers"]}
+        missing = {addr(i) for i in want} - got
+        assert not missing, "%s: gc.get_referrers has %s that refscope lacks" % (name, missing)
+
+
+def test_kept_cycles_are_sccs_with_exactly_their_members(graph_target, target_args):
+    truth = graph_target.truth
+    doc = refscope_json(graph_target.interp, "cycles", target_args)
+    by_member = {o["address"]: c for c in doc["cycles"] for o in c["objects"]}
+    for name, members in truth["kept_cycles"].items():
+        cycle = by_member[addr(truth["kept"][name])]
+        assert sorted(o["address"] for o in cycle["objects"]) == sorted(addr(i) for i in members), name
+        assert cycle["reachable"] is True
+    garbage = {addr(i) for i in truth["garbage"]}
+    for cycle in doc["cycles"]:
+        assert cycle["reachable"] is not any(o["address"] in garbage for o in cycle["objects"])

@@ -1,0 +1,197 @@
+"""A Python program with garbage and cycles of known shapes, for refscope's
+reference-graph tests. The collector is disabled, so garbage persists.
+
+Ground truth comes from CPython itself: a forked child (same heap, same
+addresses) runs gc.collect() with DEBUG_SAVEALL and reports what it found;
+the parent reports gc.get_referents / gc.get_referrers of sample objects and
+the strongly connected component of each kept cycle. One JSON line on
+stdout, then it waits for "quit" on stdin. CPython 3.8 and later.
+"""
+import gc
+import json
+import os
+import sys
+import weakref
+
+gc.disable()
+
+
+class Node:
+    def __init__(self, name=""):
+        self.name = name
+        self.peer = None
+
+    def method(self):
+        return self.name
+
+
+class Slotted:
+    __slots__ = ("a", "b")
+
+
+class Finalized:
+    def __del__(self):
+        pass
+
+
+class AppError(Exception):
+    pass
+
+
+def ring(n, name):
+    nodes = [Node("%s%d" % (name, i)) for i in range(n)]
+    for a, b in zip(nodes, nodes[1:] + nodes[:1]):
+        a.peer = b
+    return nodes[0]
+
+
+def closure_cycle():
+    x = None
+
+    def inner():
+        return x
+
+    x = inner
+    return inner
+
+
+CALLBACK_REFS = []
+
+
+def make_garbage():
+    ring(2, "two")
+    ring(100, "long")
+    through_dict = Node("dict")
+    through_dict.table = {"back": through_dict}
+    through_list = Node("list")
+    through_list.items = [through_list]
+    through_method = Node("method")
+    through_method.callback = through_method.method
+    closure_cycle()
+    selfish_list = []
+    selfish_list.append(selfish_list)
+    selfish_dict = {}
+    selfish_dict["me"] = selfish_dict
+    fin_a, fin_b = Finalized(), Finalized()
+    fin_a.other, fin_b.other = fin_b, fin_a
+    watched = Node("watched")
+    watched.peer = watched
+    CALLBACK_REFS.append(weakref.ref(watched, lambda r: None))
+
+
+KEEP = {}
+
+
+def make_reachable():
+    KEEP["ring"] = ring(4, "kept")
+    pair = Node("pair")
+    pair.items = [pair]
+    KEEP["pair"] = pair
+
+
+def samples():
+    """Objects of many built-in kinds whose references are compared with gc.get_referents."""
+    s = Slotted()
+    s.a, s.b = [1], {"k": 2}
+    split = Node("split")  # an instance with a shared-key (split or inline) dict
+    split.extra = (3, 4)
+    materialized = Node("materialized")
+    materialized.__dict__["x"] = [5]
+    cell = closure_cycle.__code__  # code: not a gc object
+    func = closure_cycle()
+    try:
+        raise AppError("boom", 7)
+    except AppError as e:
+        err = e
+    return {
+        "list": [1, "two", (3,), None, KEEP],
+        "tuple": (KEEP, [6], "seven"),
+        "dict_str_keys": {"a": [1], "b": KEEP},
+        "dict_mixed_keys": {1: [2], (3, 4): KEEP, "s": None},
+        "set": {1, (2, 3), "four"},
+        "frozenset": frozenset({(5, 6), "seven"}),
+        "instance_dict": split,
+        "instance_materialized_dict": materialized,
+        "instance_slots": s,
+        "instance_dict_object": materialized.__dict__,
+        "function": func,
+        "closure_cell": func.__closure__[0],
+        "bound_method": split.method,
+        "class": Node,
+        "module": sys.modules["json"],
+        "property": property(lambda self: 1, doc="documented"),
+        "classmethod": classmethod(samples),
+        "staticmethod": staticmethod(samples),
+        "exception": err,
+        "weakref": CALLBACK_REFS[0],
+        "code_holder": [cell],
+    }
+
+
+def garbage_truth():
+    """What gc.collect() frees, asked of CPython in a forked child."""
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        os.close(read)
+        gc.set_debug(gc.DEBUG_SAVEALL)
+        gc.collect()
+        found = [id(o) for o in gc.garbage]
+        os.write(write, json.dumps(found).encode())
+        os._exit(0)
+    os.close(write)
+    chunks = []
+    while True:
+        chunk = os.read(read, 1 << 16)
+        if not chunk:
+            break
+        chunks.append(chunk)
+    os.close(read)
+    os.waitpid(pid, 0)
+    return json.loads(b"".join(chunks))
+
+
+def scc_of(root):
+    """The strongly connected component of root among tracked objects."""
+    forward, order, stack = {id(root): root}, [root], [root]
+    while stack:
+        for r in gc.get_referents(stack.pop()):
+            if gc.is_tracked(r) and id(r) not in forward:
+                forward[id(r)] = r
+                order.append(r)
+                stack.append(r)
+    reaches = {id(root)}
+    changed = True
+    while changed:
+        changed = False
+        for o in order:
+            if id(o) not in reaches and any(id(r) in reaches for r in gc.get_referents(o)):
+                reaches.add(id(o))
+                changed = True
+    return sorted(reaches)
+
+
+def main():
+    make_garbage()
+    make_reachable()
+    sample = samples()
+    truth = {"pid": os.getpid(), "garbage": garbage_truth()}
+    truth["referents"] = {name: [id(r) for r in gc.get_referents(o)] for name, o in sample.items()}
+    truth["samples"] = {name: id(o) for name, o in sample.items()}
+    frame_type = type(sys._getframe())
+    truth["referrers"] = {
+        name: [id(r) for r in gc.get_referrers(sample[name])
+               if not isinstance(r, frame_type) and r is not sample]
+        for name in ("instance_dict", "class", "list")}
+    truth["kept_cycles"] = {name: scc_of(o) for name, o in KEEP.items()}
+    truth["kept"] = {name: id(o) for name, o in KEEP.items()}
+    truth["watched_finalizer"] = id(CALLBACK_REFS[0]())  if CALLBACK_REFS[0]() is not None else None
+    sys.stdout.write(json.dumps(truth) + "\n")
+    sys.stdout.flush()
+    for line in sys.stdin:
+        if line.strip() == "quit":
+            break
+
+
+if __name__ == "__main__":
+    main()
