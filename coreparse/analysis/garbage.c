@@ -9,9 +9,10 @@
  *  3. Objects with gc_refs > 0 are alive, and so is everything they reach.
  *  4. The rest is unreachable: garbage.
  *
- * References found only by a conservative scan are followed in step 3 but
- * never subtracted in step 2, so an uncertain reference can make garbage
- * look alive, never the reverse. The garbage is then split into connected
+ * References found only by a conservative scan are never subtracted in
+ * step 2, so their targets count as alive: an uncertain reference can make
+ * garbage look alive, never the reverse. (Following them in step 3 as well
+ * would add nothing but the stale pointers such scans also find.) The garbage is then split into connected
  * groups, and each object's finalizer is named (CPython runs tp_finalize /
  * __del__ once, treats legacy tp_del objects as uncollectable, and calls
  * the callbacks of live weakrefs to garbage). */
@@ -79,7 +80,8 @@ static void alive_mark(struct collect *c)
 		uint32_t v = c->work[--top];
 		for (uint64_t e = g->edge_start[v]; e < g->edge_start[v + 1]; e++) {
 			uint32_t w = g->edges[e];
-			if (w < c->n && !bit(c->alive, w)) {
+			/* A conservative edge was not subtracted, so its target is a root already. */
+			if (w < c->n && !bit(c->alive, w) && !rs_graph_edge_conservative(g, e)) {
 				bit_set(c->alive, w);
 				c->work[top++] = w;
 			}

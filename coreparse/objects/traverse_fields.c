@@ -24,7 +24,6 @@ enum field_list {
 	FL_WEAKREF,
 	FL_EXCEPTION,
 	FL_FUNCTION,
-	FL_MODULE,
 	FL_DESCRIPTOR,
 	FL_METHOD_WRAPPER,
 	FL_MAPPINGPROXY,
@@ -59,7 +58,6 @@ static const struct field function_314[] = {
 	{16, "__globals__"}, {24, "__builtins__"}, {32, "__name__"}, {40, "__qualname__"}, {48, "__code__"},
 	{56, "__defaults__"}, {64, "__kwdefaults__"}, {72, "__closure__"}, {80, "__doc__"}, {88, "__dict__"},
 	{104, "__module__"}, {112, "__annotations__"}, {120, "__annotate__"}, {128, "__type_params__"}, END};
-static const struct field module[] = {{16, "__dict__"}, END};
 static const struct field descriptor[] = {{16, "__objclass__"}, END};
 static const struct field method_wrapper[] = {{16, "descriptor"}, {24, "__self__"}, END};
 static const struct field mappingproxy[] = {{16, "mapping"}, END};
@@ -84,8 +82,6 @@ static const struct field *field_list_get(const struct rs_objmodel *m, uint8_t l
 		return minor >= 11 ? exception_311 : exception_310;
 	case FL_FUNCTION:
 		return minor >= 14 ? function_314 : minor >= 12 ? function_312 : minor >= 10 ? function_310 : function_39;
-	case FL_MODULE:
-		return module;
 	case FL_DESCRIPTOR:
 		return descriptor;
 	case FL_METHOD_WRAPPER:
@@ -125,6 +121,10 @@ static const struct known_type known_types[] = {
 	{RS_SYM_PyExc_BaseException, true, RS_TRAV_FIELDS, FL_EXCEPTION},
 	{RS_SYM_PyFunction_Type, false, RS_TRAV_FIELDS, FL_FUNCTION},
 	{RS_SYM_PyModule_Type, false, RS_TRAV_MODULE, 0},
+	{RS_SYM_PyFrame_Type, false, RS_TRAV_FRAME, 0},
+	{RS_SYM_PyGen_Type, false, RS_TRAV_GENERATOR, 0},
+	{RS_SYM_PyCoro_Type, false, RS_TRAV_GENERATOR, 0},
+	{RS_SYM_PyAsyncGen_Type, false, RS_TRAV_ASYNC_GENERATOR, 0},
 	{RS_SYM_PyMethodDescr_Type, false, RS_TRAV_FIELDS, FL_DESCRIPTOR},
 	{RS_SYM_PyClassMethodDescr_Type, false, RS_TRAV_FIELDS, FL_DESCRIPTOR},
 	{RS_SYM_PyGetSetDescr_Type, false, RS_TRAV_FIELDS, FL_DESCRIPTOR},
@@ -270,6 +270,11 @@ rs_error *rs_traverse_base(const struct rs_traversal *t)
 		return rs_traverse_cfunction(t);
 	case RS_TRAV_MODULE:
 		return rs_traverse_module(t);
+	case RS_TRAV_FRAME:
+		return rs_traverse_frame(t);
+	case RS_TRAV_GENERATOR:
+	case RS_TRAV_ASYNC_GENERATOR:
+		return rs_traverse_generator(t, t->type->trav_kind == RS_TRAV_ASYNC_GENERATOR);
 	case RS_TRAV_CONSERVATIVE:
 		return rs_traverse_conservative(t);
 	default:

@@ -29,6 +29,10 @@ rs_error *rs_traverse_cfunction(const struct rs_traversal *t);
 rs_error *rs_traverse_heap_type(const struct rs_traversal *t);
 rs_error *rs_traverse_module(const struct rs_traversal *t);
 
+/* traverse_frames.c */
+rs_error *rs_traverse_frame(const struct rs_traversal *t);
+rs_error *rs_traverse_generator(const struct rs_traversal *t, bool async);
+
 /* traverse_containers.c */
 rs_error *rs_traverse_list(const struct rs_traversal *t);
 rs_error *rs_traverse_tuple(const struct rs_traversal *t);

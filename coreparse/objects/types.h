@@ -27,6 +27,9 @@ enum rs_trav_kind {
 	RS_TRAV_TYPE,
 	RS_TRAV_CFUNCTION,
 	RS_TRAV_MODULE,
+	RS_TRAV_FRAME,
+	RS_TRAV_GENERATOR,     /* generators and coroutines */
+	RS_TRAV_ASYNC_GENERATOR,
 	RS_TRAV_CONSERVATIVE,  /* a C type refscope cannot decode */
 };
 

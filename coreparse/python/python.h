@@ -33,6 +33,8 @@
 	X(PyWrapperDescr_Type, "PyWrapperDescr_Type")                                       \
 	X(PyMethodWrapper_Type, "_PyMethodWrapper_Type")                                    \
 	X(PyDictProxy_Type, "PyDictProxy_Type") X(PyNone_Struct, "_Py_NoneStruct")          \
+	X(PyGen_Type, "PyGen_Type") X(PyCoro_Type, "PyCoro_Type")                         \
+	X(PyAsyncGen_Type, "PyAsyncGen_Type") X(PyFrame_Type, "PyFrame_Type")               \
 	X(subtype_traverse, "subtype_traverse")
 
 /* Static objects found by symbol (in .dynsym even of stripped builds, except
