@@ -228,27 +228,38 @@ rs_error *rs_traverse_heap_type(const struct rs_traversal *t)
 	return NULL;
 }
 
-/* module_traverse: md_dict, then what the C module's m_traverse visits in
+/* module_traverse: md_dict, then what the C module's traverse visits in
  * its state, which only the module knows: the state is scanned
- * conservatively (3.8-3.14 layout: md_def@24, md_state@32; PyModuleDef
- * m_size@56, m_traverse@80). */
+ * conservatively. Up to 3.14 the state's size and traverse are in the
+ * PyModuleDef (md_def@24, md_state@32; m_size@56, m_traverse@80); 3.15
+ * keeps them in the module (md_state@24, md_state_size@56,
+ * md_state_traverse@64). */
 rs_error *rs_traverse_module(const struct rs_traversal *t)
 {
-	uint64_t words[5]; /* ..., md_dict@16, md_def@24, md_state@32 */
-	rs_error *err = rs_mem_read(t->m->mem, t->obj, words, sizeof(words));
+	uint64_t w[9];
+	rs_error *err = rs_mem_read(t->m->mem, t->obj, w, sizeof(w));
 	if (err)
 		return err;
-	rs_visit_nonnull(t, words[2], RS_VIA_FIELD, (uint64_t)(uintptr_t) "__dict__");
-	if (t->m->py->layout.minor >= 15 || !words[3] || !words[4])
-		return NULL;
+	rs_visit_nonnull(t, w[2], RS_VIA_FIELD, (uint64_t)(uintptr_t) "__dict__");
+	uint64_t state, traverse;
 	int64_t size;
-	uint64_t traverse;
-	err = rs_mem_read(t->m->mem, words[3] + 56, &size, 8);
-	if (!err)
-		err = rs_mem_read_u64(t->m->mem, words[3] + 80, &traverse);
-	if (err || !traverse || size <= 0)
-		return err;
-	return rs_scan_conservative(t, words[4], (uint64_t)size, 0);
+	if (t->m->py->layout.minor >= 15) {
+		state = w[3];
+		size = (int64_t)w[7];
+		traverse = w[8];
+	} else {
+		state = w[4];
+		if (!w[3] || !state)
+			return NULL;
+		err = rs_mem_read(t->m->mem, w[3] + 56, &size, 8);
+		if (!err)
+			err = rs_mem_read_u64(t->m->mem, w[3] + 80, &traverse);
+		if (err)
+			return err;
+	}
+	if (!state || !traverse || size <= 0)
+		return NULL;
+	return rs_scan_conservative(t, state, (uint64_t)size, 0);
 }
 
 rs_error *rs_traverse_base(const struct rs_traversal *t)
