@@ -4,7 +4,7 @@
 #include "command.h"
 
 const struct rs_command *const rs_commands[] = {
-	&rs_command_info, &rs_command_gc, &rs_command_summary, &rs_command_refs, &rs_command_referrers,
+	&rs_command_info, &rs_command_gc, &rs_command_summary, &rs_command_show, &rs_command_refs, &rs_command_referrers,
 	&rs_command_cycles, &rs_command_garbage, &rs_command_layout, NULL,
 };
 

@@ -185,6 +185,10 @@ const uint32_t *rs_heap_referents(const rs_heap *heap, uint32_t i, size_t *count
 typedef void (*rs_reference_fn)(void *arg, uint64_t referent, const char *via, bool conservative);
 rs_error *rs_heap_references(rs_target *target, rs_heap *heap, uint32_t i, rs_reference_fn fn, void *arg);
 
+/* A bounded repr-like text of object i: values of atomic objects, first
+ * items of containers, attributes of instances, names and places of code. */
+void rs_heap_repr(rs_target *target, rs_heap *heap, uint32_t i, char *buf, size_t size);
+
 /* Groups of objects (cycles, garbage groups): members of group g are
  * members[start[g] .. start[g+1]). */
 struct rs_groups {

@@ -52,6 +52,13 @@ rs_error *rs_heap_references(rs_target *target, rs_heap *heap, uint32_t i, rs_re
 				  label_reference, &lab);
 }
 
+void rs_heap_repr(rs_target *target, rs_heap *heap, uint32_t i, char *buf, size_t size)
+{
+	(void)target;
+	rs_object_repr(&heap->graph->model, heap->objects[i].address, heap->objects[i].type, buf, size);
+	rs_type_table_finish(&heap->types);
+}
+
 void rs_groups_free(struct rs_groups *groups)
 {
 	free(groups->start);

@@ -215,28 +215,39 @@ bool rs_object_is_gc(const struct rs_objmodel *m, uint32_t type, uint64_t obj)
 	return !err && (flags & TPFLAGS_HEAPTYPE);
 }
 
-rs_error *rs_object_traverse(struct rs_objmodel *m, uint64_t obj, uint32_t type, rs_visit_fn visit, void *arg)
+void rs_type_classify(struct rs_objmodel *m, uint32_t type)
 {
 	struct rs_type_info *info = &m->types->types[type];
-	if (!info->readable || !rs_object_is_gc(m, type, obj))
-		return NULL;
-	if (!info->trav_ready) {
-		rs_error *err = classify(m, info);
-		if (err) {
-			info->trav_ready = true;
-			info->trav_kind = RS_TRAV_CONSERVATIVE;
-			rs_error_free(err);
-		}
+	if (info->trav_ready || !info->readable)
+		return;
+	rs_error *err = classify(m, info);
+	if (err) {
+		info->trav_ready = true;
+		info->trav_kind = RS_TRAV_CONSERVATIVE;
+		rs_error_free(err);
 	}
+}
+
+rs_error *rs_object_traverse_parts(struct rs_objmodel *m, uint64_t obj, uint32_t type, unsigned parts,
+				   rs_visit_fn visit, void *arg)
+{
+	if (!m->types->types[type].readable || !rs_object_is_gc(m, type, obj))
+		return NULL;
+	rs_type_classify(m, type);
 	/* A copy: visitors may add types, which moves the table. */
-	const struct rs_type_info type_copy = *info;
+	const struct rs_type_info type_copy = m->types->types[type];
 	struct rs_traversal t = {m, obj, &type_copy, visit, arg};
 	rs_error *err = NULL;
-	if (type_copy.subtype)
+	if ((parts & RS_PART_INSTANCE) && type_copy.subtype)
 		err = rs_traverse_instance(&t);
-	if (!err && type_copy.visit_type)
+	if (!err && (parts & RS_PART_TYPE) && type_copy.visit_type)
 		visit(arg, type_copy.public.address, RS_VIA_FIELD, (uint64_t)(uintptr_t) "__class__");
-	if (!err)
+	if (!err && (parts & RS_PART_BASE))
 		err = rs_traverse_base(&t);
 	return err;
+}
+
+rs_error *rs_object_traverse(struct rs_objmodel *m, uint64_t obj, uint32_t type, rs_visit_fn visit, void *arg)
+{
+	return rs_object_traverse_parts(m, obj, type, RS_PART_ALL, visit, arg);
 }

@@ -49,6 +49,18 @@ void rs_objmodel_init(struct rs_objmodel *m, struct rs_memory *mem, const struct
  * error means the object could not be read whole: what was visited stands. */
 rs_error *rs_object_traverse(struct rs_objmodel *m, uint64_t obj, uint32_t type, rs_visit_fn visit, void *arg);
 
+/* The parts of an object's traversal, for callers that want some only:
+ * the attributes of a Python class instance, its type, its C base part. */
+enum { RS_PART_INSTANCE = 1, RS_PART_TYPE = 2, RS_PART_BASE = 4, RS_PART_ALL = 7 };
+rs_error *rs_object_traverse_parts(struct rs_objmodel *m, uint64_t obj, uint32_t type, unsigned parts,
+				   rs_visit_fn visit, void *arg);
+
+/* Decides, once, how instances of the type are traversed. */
+void rs_type_classify(struct rs_objmodel *m, uint32_t type);
+
+/* A bounded repr-like text of the object (object_repr.c). */
+void rs_object_repr(struct rs_objmodel *m, uint64_t obj, uint32_t type, char *buf, size_t size);
+
 /* Whether instances of the type take part in the collector (tp_traverse is
  * called for them): HAVE_GC, and for type objects only heap types. */
 bool rs_object_is_gc(const struct rs_objmodel *m, uint32_t type, uint64_t obj);

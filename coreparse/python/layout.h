@@ -57,6 +57,11 @@
 	X(type_object_size, "_typeobject", "sizeof")                                     \
 	X(heaptype_cached_keys, "_heaptypeobject", "ht_cached_keys")                     \
 	X(heaptype_size, "_heaptypeobject", "sizeof")                                    \
+	X(code_firstlineno, "PyCodeObject", "co_firstlineno")                            \
+	X(code_filename, "PyCodeObject", "co_filename")                                  \
+	X(code_name, "PyCodeObject", "co_name")                                          \
+	X(code_qualname, "PyCodeObject", "co_qualname")                                  \
+	X(float_value, "PyFloatObject", "ob_fval")                                       \
 	X(list_allocated, "PyListObject", "allocated")                                   \
 	X(list_items, "PyListObject", "ob_item")                                         \
 	X(tuple_items, "PyTupleObject", "ob_item")                                       \

@@ -43,6 +43,10 @@ static void layout_common(struct rs_layout *l)
 	RS_OFF(l, type_finalize) = 392;
 	RS_OFF(l, type_weaklistoffset) = 208;
 	RS_OFF(l, list_items) = 24;
+	RS_OFF(l, float_value) = 16;
+	RS_OFF(l, code_firstlineno) = 40;
+	RS_OFF(l, code_filename) = 104;
+	RS_OFF(l, code_name) = 112;
 	RS_OFF(l, tuple_items) = 24;
 	RS_OFF(l, list_allocated) = 32;
 	RS_OFF(l, dict_keys) = 32;
@@ -137,8 +141,17 @@ static void layout_38_to_310(struct rs_layout *l, unsigned minor)
 	}
 }
 
+static void layout_code_since_311(struct rs_layout *l)
+{
+	RS_OFF(l, code_firstlineno) = l->minor == 11 ? 72 : 68;
+	RS_OFF(l, code_filename) = 112;
+	RS_OFF(l, code_name) = 120;
+	RS_OFF(l, code_qualname) = 128;
+}
+
 static void layout_311_to_313(struct rs_layout *l, unsigned minor)
 {
+	layout_code_since_311(l);
 	layout_dict_since_311(l);
 	if (minor == 11) {
 		layout_unicode_before_312(l);
@@ -168,6 +181,7 @@ static void layout_311_to_313(struct rs_layout *l, unsigned minor)
 static void layout_314_315(struct rs_layout *l, uint32_t hexversion)
 {
 	RS_OFF(l, tuple_items) = 32; /* ob_hash came before the items */
+	layout_code_since_311(l);
 	layout_dict_since_311(l);
 	layout_unicode_since_312(l);
 	RS_OFF(l, long_tag) = 16;

@@ -1,0 +1,56 @@
+/* show ADDR: one object: type, refcount, size, generation and a short repr. */
+#include <inttypes.h>
+#include <stdio.h>
+
+#include "render.h"
+
+#define REPR_MAX 2048
+
+static json_object *generation_of(const rs_heap *heap, const struct rs_object *o)
+{
+	if (o->generation == RS_GENERATION_UNTRACKED)
+		return NULL;
+	if (o->generation == RS_GENERATION_PERMANENT)
+		return json_object_new_string("permanent");
+	const struct rs_interpreter *it = rs_heap_interpreter(heap, o->interp);
+	return json_object_new_string(it && o->generation < it->n_generations ? it->generations[o->generation].name : "?");
+}
+
+static rs_error *show_build(struct rs_command_context *ctx, json_object **out)
+{
+	uint32_t index;
+	rs_error *err = rs_command_object(ctx, &index);
+	if (err)
+		return err;
+	char repr[REPR_MAX];
+	rs_heap_repr(ctx->target, ctx->heap, index, repr, sizeof(repr));
+	const struct rs_object *o = &rs_heap_objects(ctx->heap)[index];
+	json_object *doc = rs_doc_object_ref(ctx->heap, index);
+	json_object_object_add(doc, "refcnt", json_object_new_int64(o->refcnt));
+	json_object_object_add(doc, "immortal", json_object_new_boolean(o->flags & RS_IMMORTAL));
+	json_object_object_add(doc, "size", json_object_new_int64(o->size));
+	json_object_object_add(doc, "generation", generation_of(ctx->heap, o));
+	json_object_object_add(doc, "repr", json_object_new_string(repr));
+	*out = doc;
+	return NULL;
+}
+
+static void show_render(json_object *doc, const struct rs_command_options *opts, FILE *out)
+{
+	(void)opts;
+	json_object *gen;
+	json_object_object_get_ex(doc, "generation", &gen);
+	fprintf(out, "%s at %s\n", rs_json_str(doc, "type"), rs_json_str(doc, "address"));
+	if (rs_json_bool(doc, "immortal"))
+		fprintf(out, "  refcnt      immortal\n");
+	else
+		fprintf(out, "  refcnt      %" PRId64 "\n", rs_json_int(doc, "refcnt"));
+	fprintf(out, "  size        %" PRId64 " bytes\n", rs_json_int(doc, "size"));
+	fprintf(out, "  generation  %s\n", gen ? json_object_get_string(gen) : "untracked");
+	fprintf(out, "  repr        %s\n", rs_json_str(doc, "repr"));
+	rs_render_warnings(doc, out);
+}
+
+const struct rs_command rs_command_show = {
+	"show", "one object: type, refcount, size, generation and a short repr", true, true, show_build, show_render,
+};

@@ -1,0 +1,51 @@
+"""show ADDR: type, size, generation and repr of objects of many kinds,
+against type(), sys.getsizeof(), gc.is_tracked() and repr() in the process;
+an address that is no object exits 2, one that does not parse exits 1."""
+import tempfile
+
+import pytest
+
+from conftest import INTERPRETERS, Target, refscope_json, require_present, run_refscope
+
+
+@pytest.fixture(scope="module", params=INTERPRETERS, ids=str)
+def show_target(request, tmp_root):
+    require_present(request.param)
+    t = Target(request.param, program="show_target.py", tmpdir=tempfile.mkdtemp(dir=tmp_root))
+    yield t
+    t.close()
+
+
+@pytest.mark.parametrize("mode", ["live", "core"])
+def test_show_matches_the_process(show_target, mode):
+    args = ["--pid", str(show_target.pid)] if mode == "live" else [show_target.core()]
+    for name, truth in show_target.truth["objects"].items():
+        doc = refscope_json(show_target.interp, "show", args + ["0x%x" % truth["address"]])
+        assert doc["address"] == "0x%x" % truth["address"]
+        assert doc["type"].rsplit(".", 1)[-1] == truth["type"], name
+        assert doc["size"] == truth["size"], "%s: size %d, sys.getsizeof %d" % (name, doc["size"], truth["size"])
+        assert (doc["generation"] is not None) == truth["tracked"], name
+        if truth["repr"] is not None:
+            want = truth["repr"].replace('"', "'") if name == "bytes" else truth["repr"]
+            assert doc["repr"] == want, name
+    point = refscope_json(show_target.interp, "show", args + ["0x%x" % show_target.truth["objects"]["instance"]["address"]])
+    assert "x=1" in point["repr"] and "label='p'" in point["repr"]
+    module = refscope_json(show_target.interp, "show", args + ["0x%x" % show_target.truth["objects"]["module"]["address"]])
+    assert module["repr"].startswith("<module 'json' from ")
+
+
+def test_address_that_is_no_object(show_target):
+    target = ["--pid", str(show_target.pid)]
+    proc = run_refscope(["show"] + target + ["0x10"], env=show_target.interp.refscope_env)
+    assert proc.returncode == 2 and proc.stdout == ""
+    assert proc.stderr.strip() == "refscope: 0x10 is not the address of an object in this heap"
+    inside = show_target.truth["objects"]["list"]["address"] + 8
+    proc = run_refscope(["refs"] + target + ["0x%x" % inside], env=show_target.interp.refscope_env)
+    assert proc.returncode == 2 and len(proc.stderr.splitlines()) == 1
+
+
+@pytest.mark.parametrize("text", ["0xzz", "0x-5", "", "12abc"])
+def test_address_that_does_not_parse(text):
+    proc = run_refscope(["show", "some.core", text])
+    assert proc.returncode == 1 and proc.stdout == ""
+    assert "is not an address" in proc.stderr
