@@ -18,6 +18,7 @@ struct rs_command_options {
 	bool top_given;
 	enum rs_sort sort;
 	int min_size;         /* cycles: smallest cycle shown */
+	bool dot;             /* Graphviz DOT instead of text */
 	void (*progress)(uint64_t seen, void *arg);
 };
 
@@ -36,6 +37,7 @@ struct rs_command {
 	bool needs_address;   /* takes ADDR after the target */
 	rs_error *(*build)(struct rs_command_context *ctx, json_object **out);
 	void (*render)(json_object *doc, const struct rs_command_options *opts, FILE *out);
+	void (*dot)(struct rs_command_context *ctx, json_object *doc, FILE *out); /* NULL: no picture */
 };
 
 const struct rs_command *rs_command_find(const char *name);

@@ -6,6 +6,7 @@
 #include "render.h"
 
 #define TEXT_DEFAULT_TOP 20
+#define DOT_DEFAULT_TOP 5 /* a picture of every cycle is unreadable */
 
 struct cycle_row {
 	size_t group;
@@ -62,7 +63,8 @@ static rs_error *cycles_build(struct rs_command_context *ctx, json_object **out)
 			rows[n_rows++] = (struct cycle_row){k, size, bytes};
 	}
 	qsort(rows, n_rows, sizeof(*rows), row_cmp);
-	size_t shown = ctx->opts.top_given && (size_t)ctx->opts.top < n_rows ? (size_t)ctx->opts.top : n_rows;
+	size_t top = ctx->opts.top_given ? (size_t)ctx->opts.top : ctx->opts.dot ? DOT_DEFAULT_TOP : n_rows;
+	size_t shown = top < n_rows ? top : n_rows;
 	json_object *doc = json_object_new_object(), *cycles = json_object_new_array();
 	for (size_t r = 0; r < shown; r++)
 		json_object_array_add(cycles, cycle_doc(ctx->heap, &g, rows[r].group, &garbage, rows[r].bytes));
@@ -103,7 +105,17 @@ static void cycles_render(json_object *doc, const struct rs_command_options *opt
 	rs_render_warnings(doc, out);
 }
 
+static void cycles_dot(struct rs_command_context *ctx, json_object *doc, FILE *out)
+{
+	rs_dot_groups(ctx, doc, "cycles", "cycle", out);
+}
+
 const struct rs_command rs_command_cycles = {
-	"cycles", "reference cycles (strongly connected components), largest first", true, false, cycles_build,
-	cycles_render,
+	.name = "cycles",
+	.summary = "reference cycles (strongly connected components), largest first",
+	.needs_heap = true,
+	.needs_address = false,
+	.build = cycles_build,
+	.render = cycles_render,
+	.dot = cycles_dot,
 };

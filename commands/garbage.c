@@ -119,7 +119,17 @@ static void garbage_render(json_object *doc, const struct rs_command_options *op
 	rs_render_warnings(doc, out);
 }
 
+static void garbage_dot(struct rs_command_context *ctx, json_object *doc, FILE *out)
+{
+	rs_dot_groups(ctx, doc, "groups", "garbage", out);
+}
+
 const struct rs_command rs_command_garbage = {
-	"garbage", "what gc.collect() would free now, in connected groups, with finalizers", true, false,
-	garbage_build, garbage_render,
+	.name = "garbage",
+	.summary = "what gc.collect() would free now, in connected groups, with finalizers",
+	.needs_heap = true,
+	.needs_address = false,
+	.build = garbage_build,
+	.render = garbage_render,
+	.dot = garbage_dot,
 };

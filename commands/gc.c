@@ -82,5 +82,10 @@ static void gc_render(json_object *doc, const struct rs_command_options *opts, F
 }
 
 const struct rs_command rs_command_gc = {
-	"gc", "per interpreter, per generation: threshold, count, objects, bytes", true, false, gc_build, gc_render,
+	.name = "gc",
+	.summary = "per interpreter, per generation: threshold, count, objects, bytes",
+	.needs_heap = true,
+	.needs_address = false,
+	.build = gc_build,
+	.render = gc_render,
 };

@@ -100,5 +100,10 @@ static void info_render(json_object *doc, const struct rs_command_options *opts,
 }
 
 const struct rs_command rs_command_info = {
-	"info", "Python version, layout source, interpreters, threads, gc summary", true, false, info_build, info_render,
+	.name = "info",
+	.summary = "Python version, layout source, interpreters, threads, gc summary",
+	.needs_heap = true,
+	.needs_address = false,
+	.build = info_build,
+	.render = info_render,
 };

@@ -41,5 +41,10 @@ static void layout_render(json_object *doc, const struct rs_command_options *opt
 }
 
 const struct rs_command rs_command_layout = {
-	"layout", "the byte offsets used for this interpreter and their source", false, false, layout_build, layout_render,
+	.name = "layout",
+	.summary = "the byte offsets used for this interpreter and their source",
+	.needs_heap = false,
+	.needs_address = false,
+	.build = layout_build,
+	.render = layout_render,
 };

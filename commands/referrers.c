@@ -60,5 +60,10 @@ static void referrers_render(json_object *doc, const struct rs_command_options *
 }
 
 const struct rs_command rs_command_referrers = {
-	"referrers", "the objects that refer to the object at ADDR", true, true, referrers_build, referrers_render,
+	.name = "referrers",
+	.summary = "the objects that refer to the object at ADDR",
+	.needs_heap = true,
+	.needs_address = true,
+	.build = referrers_build,
+	.render = referrers_render,
 };

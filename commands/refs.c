@@ -75,5 +75,10 @@ static void refs_render(json_object *doc, const struct rs_command_options *opts,
 }
 
 const struct rs_command rs_command_refs = {
-	"refs", "what the object at ADDR refers to, with how (via)", true, true, refs_build, refs_render,
+	.name = "refs",
+	.summary = "what the object at ADDR refers to, with how (via)",
+	.needs_heap = true,
+	.needs_address = true,
+	.build = refs_build,
+	.render = refs_render,
 };

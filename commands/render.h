@@ -13,6 +13,9 @@ void rs_render_warnings(json_object *doc, FILE *out);
 json_object *rs_doc_group_types(const rs_heap *heap, const uint32_t *members, size_t n);
 void rs_render_group_types(json_object *group, char *buf, size_t size);
 
+/* Graphviz DOT of the groups under doc[key] (dot.c). */
+void rs_dot_groups(struct rs_command_context *ctx, json_object *doc, const char *key, const char *name, FILE *out);
+
 /* A table of {via, address, type} rows under doc[key]. */
 void rs_render_references(json_object *doc, const char *key, const char *what, FILE *out);
 

@@ -39,6 +39,8 @@ static void document_add_warnings(json_object *doc, const rs_target *target)
 rs_error *rs_command_run(const struct rs_command *cmd, struct rs_command_context *ctx, bool json, FILE *out)
 {
 	rs_error *err = NULL;
+	if (ctx->opts.dot && !cmd->dot)
+		return rs_error_new(RS_ERR_USAGE, "%s draws no picture: --dot is for cycles and garbage", cmd->name);
 	if (cmd->needs_heap && !ctx->heap)
 		err = rs_heap_walk(ctx->target, ctx->opts.progress, NULL, &ctx->heap);
 	/* A live target runs on as soon as its memory has been read. */
@@ -65,6 +67,8 @@ rs_error *rs_command_run(const struct rs_command *cmd, struct rs_command_context
 	if (json)
 		fprintf(mem, "%s\n", json_object_to_json_string_ext(full, JSON_C_TO_STRING_PRETTY |
 									 JSON_C_TO_STRING_NOSLASHESCAPE));
+	else if (ctx->opts.dot && cmd->dot)
+		cmd->dot(ctx, full, mem);
 	else
 		cmd->render(full, &ctx->opts, mem);
 	fclose(mem);

@@ -52,5 +52,10 @@ static void show_render(json_object *doc, const struct rs_command_options *opts,
 }
 
 const struct rs_command rs_command_show = {
-	"show", "one object: type, refcount, size, generation and a short repr", true, true, show_build, show_render,
+	.name = "show",
+	.summary = "one object: type, refcount, size, generation and a short repr",
+	.needs_heap = true,
+	.needs_address = true,
+	.build = show_build,
+	.render = show_render,
 };

@@ -119,5 +119,10 @@ static void summary_render(json_object *doc, const struct rs_command_options *op
 }
 
 const struct rs_command rs_command_summary = {
-	"summary", "objects by type: count and bytes, largest first", true, false, summary_build, summary_render,
+	.name = "summary",
+	.summary = "objects by type: count and bytes, largest first",
+	.needs_heap = true,
+	.needs_address = false,
+	.build = summary_build,
+	.render = summary_render,
 };

@@ -74,3 +74,18 @@ def test_kept_cycles_are_sccs_with_exactly_their_members(graph_target, target_ar
     garbage = {addr(i) for i in truth["garbage"]}
     for cycle in doc["cycles"]:
         assert cycle["reachable"] is not any(o["address"] in garbage for o in cycle["objects"])
+
+
+def test_dot_pictures_render(graph_target, target_args, tmp_path):
+    import subprocess
+    from conftest import run_refscope
+
+    for command in ("cycles", "garbage"):
+        proc = run_refscope([command, "--dot", "--top", "3"] + target_args, env=graph_target.interp.refscope_env)
+        assert proc.returncode == 0, proc.stderr
+        assert proc.stdout.startswith("digraph ")
+        svg = subprocess.run(["dot", "-Tsvg"], input=proc.stdout, capture_output=True, text=True)
+        assert svg.returncode == 0 and "<svg" in svg.stdout, svg.stderr
+    picture = run_refscope(["garbage", "--dot"] + target_args, env=graph_target.interp.refscope_env).stdout
+    # The long ring's links: an attribute, or (before 3.11) an item of the instance __dict__.
+    assert picture.count('label=".peer"') + picture.count("label=\"['peer']\"") >= 100
