@@ -85,7 +85,11 @@ bool rs_debug_offsets_apply(struct rs_memory *mem, uint64_t runtime, struct rs_l
 	RS_OFF(layout, tstate_thread_id) = (int64_t)ts[tid];
 	RS_OFF(layout, tstate_native_thread_id) = (int64_t)ts[tid + 1];
 	RS_OFF(layout, gc_collecting) = (int64_t)gc[1];
+	RS_OFF(layout, interp_size) = (int64_t)is[0];
+	RS_OFF(layout, tstate_size) = (int64_t)ts[0];
+	RS_OFF(layout, tstate_frame) = (int64_t)ts[4];
 	static const enum rs_layout_field applied[] = {
+		RS_LF_interp_size, RS_LF_tstate_size, RS_LF_tstate_frame,
 		RS_LF_runtime_interpreters_head, RS_LF_interp_id, RS_LF_interp_next, RS_LF_interp_threads_head,
 		RS_LF_interp_gc, RS_LF_interp_modules, RS_LF_interp_sysdict, RS_LF_interp_builtins,
 		RS_LF_tstate_next, RS_LF_tstate_interp, RS_LF_tstate_thread_id, RS_LF_tstate_native_thread_id,

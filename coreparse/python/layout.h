@@ -23,6 +23,9 @@
 	X(interp_modules, "_is", "imports.modules|modules")                              \
 	X(interp_sysdict, "_is", "sysdict")                                              \
 	X(interp_builtins, "_is", "builtins")                                            \
+	X(interp_size, "_is", "sizeof")                                                  \
+	X(tstate_size, "_ts", "sizeof")                                                  \
+	X(tstate_frame, "_ts", "current_frame|frame|cframe")                             \
 	X(tstate_next, "_ts", "next")                                                    \
 	X(tstate_interp, "_ts", "interp")                                                \
 	X(tstate_thread_id, "_ts", "thread_id")                                          \

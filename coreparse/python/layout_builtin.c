@@ -120,8 +120,16 @@ static void layout_types(struct rs_layout *l, int64_t type_size, int64_t cached_
 	RS_OFF(l, heaptype_size) = heap_size;
 }
 
+static void layout_sizes(struct rs_layout *l, int64_t interp, int64_t tstate)
+{
+	RS_OFF(l, interp_size) = interp;
+	RS_OFF(l, tstate_size) = tstate;
+}
+
 static void layout_threads(struct rs_layout *l, int64_t thread_id, int64_t native_thread_id)
 {
+	/* tstate->frame up to 3.10, ->cframe in 3.11-3.12, ->current_frame from 3.13 */
+	RS_OFF(l, tstate_frame) = l->minor <= 10 ? 24 : l->minor <= 12 ? 56 : 72;
 	RS_OFF(l, tstate_thread_id) = thread_id;
 	RS_OFF(l, tstate_native_thread_id) = native_thread_id;
 }
@@ -131,6 +139,7 @@ static void layout_38_to_310(struct rs_layout *l, unsigned minor)
 	layout_dict_before_311(l);
 	layout_unicode_before_312(l);
 	layout_threads(l, 176, -1);
+	layout_sizes(l, minor == 8 ? 2720 : minor == 9 ? 5656 : 113528, minor == 10 ? 280 : 264);
 	if (minor == 8) {
 		layout_interp(l, 32, 16, 8, -1, 56, 72);
 		RS_OFF(l, runtime_gc) = 344;
@@ -157,6 +166,7 @@ static void layout_311_to_313(struct rs_layout *l, unsigned minor)
 		layout_unicode_before_312(l);
 		layout_interp(l, 40, 48, 16, 648, 888, 904);
 		layout_threads(l, 152, 160);
+		layout_sizes(l, 107752, 360);
 		layout_types(l, 408, 872, 904);
 		return;
 	}
@@ -165,6 +175,7 @@ static void layout_311_to_313(struct rs_layout *l, unsigned minor)
 	if (minor == 12) {
 		layout_interp(l, 40, 8, 72, 112, 944, 352);
 		layout_threads(l, 136, 144);
+		layout_sizes(l, 383552, 288);
 		layout_types(l, 416, 880, 920);
 		return;
 	}

@@ -29,7 +29,8 @@ def test_builtin_table_equals_dwarf(dwarf_target):
     dwarf = layout(dwarf_target, "dwarf")
     builtin = layout(dwarf_target, "builtin")
     for name, value in dwarf["fields"].items():
-        if dwarf["sources"][name] != "dwarf":
+        # The tables leave out what _Py_DebugOffsets gives (3.13+ struct sizes).
+        if dwarf["sources"][name] != "dwarf" or (builtin["fields"][name] is None and name.endswith("_size")):
             continue
         assert builtin["fields"][name] == value, "%s: built-in %s, DWARF %s" % (
             name, builtin["fields"][name], value)
