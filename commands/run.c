@@ -5,7 +5,7 @@
 
 const struct rs_command *const rs_commands[] = {
 	&rs_command_info, &rs_command_gc, &rs_command_summary, &rs_command_show, &rs_command_refs, &rs_command_referrers,
-	&rs_command_cycles, &rs_command_garbage, &rs_command_layout, NULL,
+	&rs_command_cycles, &rs_command_garbage, &rs_command_refcheck, &rs_command_layout, NULL,
 };
 
 const struct rs_command *rs_command_find(const char *name)

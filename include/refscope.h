@@ -185,6 +185,11 @@ const uint32_t *rs_heap_referents(const rs_heap *heap, uint32_t i, size_t *count
 typedef void (*rs_reference_fn)(void *arg, uint64_t referent, const char *via, bool conservative);
 rs_error *rs_heap_references(rs_target *target, rs_heap *heap, uint32_t i, rs_reference_fn fn, void *arg);
 
+/* The strong references of object i that tp_traverse does not report (code
+ * objects' fields, heap types' names and subclasses), as object indices. */
+typedef void (*rs_index_fn)(void *arg, uint32_t referent);
+void rs_heap_hidden_references(rs_target *target, rs_heap *heap, uint32_t i, rs_index_fn fn, void *arg);
+
 /* A bounded repr-like text of object i: values of atomic objects, first
  * items of containers, attributes of instances, names and places of code. */
 void rs_heap_repr(rs_target *target, rs_heap *heap, uint32_t i, char *buf, size_t size);
@@ -201,6 +206,37 @@ void rs_groups_free(struct rs_groups *groups);
 /* Strongly connected components with more than one object or a reference
  * to themselves. */
 rs_error *rs_heap_cycles(rs_target *target, rs_heap *heap, struct rs_groups *out);
+
+/* References from outside the heap, named (see coreparse/analysis/roots.c). */
+enum rs_root_kind {
+	RS_ROOT_MODULE,       /* an entry of sys.modules */
+	RS_ROOT_FRAME,        /* a running frame of a thread */
+	RS_ROOT_THREAD,       /* a thread state */
+	RS_ROOT_INTERPRETER,  /* an interpreter state */
+	RS_ROOT_STATIC,       /* writable data of a loaded module */
+	RS_ROOT_EXTERNAL,     /* a reference no named root explains */
+};
+
+struct rs_root_ref {
+	uint32_t object;
+	uint8_t kind;         /* enum rs_root_kind */
+	uint32_t name;        /* index into names, or UINT32_MAX: name it by where */
+	uint64_t where;       /* the address holding the reference, when there is one */
+};
+
+struct rs_roots {
+	struct rs_root_ref *refs; /* modules first, then frames, threads, interpreters, statics */
+	size_t n_refs;
+	char **names;
+	size_t n_names;
+	uint32_t *counts;     /* per object: how many root references it has */
+	size_t counts_capacity;
+};
+
+rs_error *rs_heap_roots(rs_target *target, rs_heap *heap, struct rs_roots *out);
+void rs_root_name(rs_target *target, const struct rs_roots *roots, const struct rs_root_ref *ref, char *buf,
+		  size_t size);
+void rs_roots_free(struct rs_roots *roots);
 
 enum rs_finalizer {
 	RS_FINALIZER_NONE,

@@ -59,6 +59,30 @@ void rs_heap_repr(rs_target *target, rs_heap *heap, uint32_t i, char *buf, size_
 	rs_type_table_finish(&heap->types);
 }
 
+struct hidden {
+	const struct rs_graph *g;
+	rs_index_fn fn;
+	void *arg;
+};
+
+static void hidden_reference(void *arg, uint64_t referent, enum rs_via_kind kind, uint64_t detail)
+{
+	(void)kind;
+	(void)detail;
+	struct hidden *h = arg;
+	uint32_t index = rs_address_index_get(&h->g->index, referent);
+	if (index != RS_NO_INDEX)
+		h->fn(h->arg, index);
+}
+
+void rs_heap_hidden_references(rs_target *target, rs_heap *heap, uint32_t i, rs_index_fn fn, void *arg)
+{
+	(void)target;
+	struct hidden h = {heap->graph, fn, arg};
+	rs_error_free(rs_object_hidden_references(&heap->graph->model, heap->objects[i].address, heap->objects[i].type,
+						  hidden_reference, &h));
+}
+
 void rs_groups_free(struct rs_groups *groups)
 {
 	free(groups->start);

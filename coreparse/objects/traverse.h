@@ -55,6 +55,21 @@ enum { RS_PART_INSTANCE = 1, RS_PART_TYPE = 2, RS_PART_BASE = 4, RS_PART_ALL = 7
 rs_error *rs_object_traverse_parts(struct rs_objmodel *m, uint64_t obj, uint32_t type, unsigned parts,
 				   rs_visit_fn visit, void *arg);
 
+/* A 3.11+ interpreter frame of a thread's stack: its references (locals,
+ * function, code, live stack), and the facts needed to walk and name it. */
+struct rs_frame_info {
+	uint64_t code;      /* the executable: a code object, or something else for shim frames */
+	uint64_t previous;  /* the caller's frame */
+	uint8_t owner;      /* 0: the thread's own frame */
+};
+rs_error *rs_interpreter_frame_traverse(struct rs_objmodel *m, uint64_t frame, rs_visit_fn visit, void *arg);
+rs_error *rs_interpreter_frame_info(struct rs_objmodel *m, uint64_t frame, struct rs_frame_info *out);
+
+/* Strong references that tp_traverse does not report (code objects' fields,
+ * heap types' names and subclasses), for explaining reference counts. */
+rs_error *rs_object_hidden_references(struct rs_objmodel *m, uint64_t obj, uint32_t type, rs_visit_fn visit,
+				      void *arg);
+
 /* Decides, once, how instances of the type are traversed. */
 void rs_type_classify(struct rs_objmodel *m, uint32_t type);
 

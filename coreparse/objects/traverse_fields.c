@@ -292,3 +292,37 @@ rs_error *rs_traverse_base(const struct rs_traversal *t)
 		return NULL;
 	}
 }
+
+/* Strong references tp_traverse leaves out because they cannot form
+ * cycles, which refcheck still needs to explain reference counts: the
+ * fields of code objects (not gc objects at all), a heap type's name,
+ * qualname, __slots__ and subclasses dict, and the type of every instance
+ * of a heap type whose traverse does not visit it. */
+rs_error *rs_object_hidden_references(struct rs_objmodel *m, uint64_t obj, uint32_t type, rs_visit_fn visit, void *arg)
+{
+	const struct rs_layout *l = &m->py->layout;
+	rs_type_classify(m, type);
+	const struct rs_type_info *info = &m->types->types[type];
+	struct rs_traversal t = {m, obj, info, visit, arg};
+	/* Every instance of a heap type holds its type, visited or not. */
+	if ((info->public.flags & (1ul << 9)) && !(info->visit_type && rs_object_is_gc(m, type, obj)))
+		visit(arg, info->public.address, RS_VIA_FIELD, (uint64_t)(uintptr_t) "__class__");
+	if (info->public.address == m->py->symbols[RS_SYM_PyCode_Type])
+		return rs_scan_conservative(&t, obj + 16, (uint64_t)(l->minor >= 11 ? 128 : 112), 16);
+	if (!(info->public.flags & (1ul << 31)) || !rs_object_is_gc(m, type, obj))
+		return NULL; /* only heap types from here */
+	static const char *const names[] = {"__name__", "__slots__", "__qualname__"};
+	int64_t keys = RS_OFF(l, heaptype_cached_keys);
+	for (int i = 0; i < 3; i++) {
+		uint64_t value = 0;
+		rs_error *err = rs_mem_read_u64(m->mem, obj + (uint64_t)(keys - 24 + 8 * i), &value);
+		if (err)
+			return err;
+		rs_visit_nonnull(&t, value, RS_VIA_FIELD, (uint64_t)(uintptr_t)names[i]);
+	}
+	uint64_t subclasses = 0;
+	rs_error *err = rs_mem_read_u64(m->mem, obj + 360, &subclasses); /* tp_subclasses */
+	if (!err)
+		rs_visit_nonnull(&t, subclasses, RS_VIA_FIELD, (uint64_t)(uintptr_t) "__subclasses__");
+	return err;
+}

@@ -189,3 +189,49 @@ rs_error *rs_traverse_generator(const struct rs_traversal *t, bool async)
 {
 	return t->m->py->layout.minor <= 10 ? generator_before_311(t, async) : generator_since_311(t, async);
 }
+
+/* ---- thread stacks (3.11+): interpreter frames that are no objects ---- */
+
+static const struct rs_type_info no_type;
+
+/* A frame of a thread's stack: while it runs or calls C code its stack
+ * depth is not saved (stacktop is stale), so only what stays valid is
+ * visited: function, code, f_locals and the co_nlocalsplus local slots. */
+rs_error *rs_interpreter_frame_traverse(struct rs_objmodel *m, uint64_t frame, rs_visit_fn visit, void *arg)
+{
+	struct rs_traversal t = {m, frame, &no_type, visit, arg};
+	struct iframe_layout fl = iframe_layout(m->py->layout.minor);
+	uint64_t w[10];
+	rs_error *err = rs_mem_read(m->mem, frame, w, sizeof(w));
+	if (err)
+		return err;
+	uint64_t code = fl.stackrefs ? w[fl.code / 8] & ~(uint64_t)3 : w[fl.code / 8];
+	int32_t nlocalsplus = 0;
+	err = rs_mem_read(m->mem, code + (uint64_t)RS_OFF(&m->py->layout, code_nlocalsplus), &nlocalsplus, 4);
+	if (err)
+		return err;
+	field_visit(&t, w[fl.locals / 8], "f_locals", false);
+	field_visit(&t, w[fl.function / 8], "function", fl.stackrefs);
+	field_visit(&t, w[fl.code / 8], "code", fl.stackrefs);
+	return words_visit(&t, frame + (uint64_t)fl.localsplus, nlocalsplus > 0 ? (uint64_t)nlocalsplus : 0,
+			   fl.stackrefs, 0);
+}
+
+rs_error *rs_interpreter_frame_info(struct rs_objmodel *m, uint64_t frame, struct rs_frame_info *out)
+{
+	struct iframe_layout fl = iframe_layout(m->py->layout.minor);
+	unsigned minor = m->py->layout.minor;
+	uint64_t code = 0, previous = 0;
+	uint8_t owner = 0;
+	rs_error *err = rs_mem_read_u64(m->mem, frame + (uint64_t)fl.code, &code);
+	if (!err)
+		err = rs_mem_read_u64(m->mem, frame + (minor == 11 ? 48 : 8), &previous);
+	if (!err)
+		err = rs_mem_read(m->mem, frame + (uint64_t)fl.owner, &owner, 1);
+	if (err)
+		return err;
+	out->code = fl.stackrefs ? code & ~(uint64_t)3 : code;
+	out->previous = previous;
+	out->owner = owner;
+	return NULL;
+}

@@ -62,6 +62,7 @@
 	X(heaptype_size, "_heaptypeobject", "sizeof")                                    \
 	X(code_firstlineno, "PyCodeObject", "co_firstlineno")                            \
 	X(code_filename, "PyCodeObject", "co_filename")                                  \
+	X(code_nlocalsplus, "PyCodeObject", "co_nlocalsplus")                            \
 	X(code_name, "PyCodeObject", "co_name")                                          \
 	X(code_qualname, "PyCodeObject", "co_qualname")                                  \
 	X(float_value, "PyFloatObject", "ob_fval")                                       \

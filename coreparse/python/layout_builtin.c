@@ -153,6 +153,7 @@ static void layout_38_to_310(struct rs_layout *l, unsigned minor)
 static void layout_code_since_311(struct rs_layout *l)
 {
 	RS_OFF(l, code_firstlineno) = l->minor == 11 ? 72 : 68;
+	RS_OFF(l, code_nlocalsplus) = l->minor == 11 ? 76 : 72;
 	RS_OFF(l, code_filename) = 112;
 	RS_OFF(l, code_name) = 120;
 	RS_OFF(l, code_qualname) = 128;

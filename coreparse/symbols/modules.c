@@ -1,6 +1,7 @@
 #include "modules.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -176,4 +177,33 @@ Dwarf *rs_module_dwarf(const struct rs_module *mod)
 {
 	Dwarf_Addr bias;
 	return dwfl_module_getdwarf(mod->dwfl_module, &bias);
+}
+
+void rs_module_writable_ranges(const struct rs_module *mod, void (*fn)(void *arg, uint64_t start, uint64_t end),
+			       void *arg)
+{
+	GElf_Addr bias;
+	Elf *elf = dwfl_module_getelf(mod->dwfl_module, &bias);
+	size_t phnum;
+	if (!elf || elf_getphdrnum(elf, &phnum) != 0)
+		return;
+	for (size_t i = 0; i < phnum; i++) {
+		GElf_Phdr ph;
+		if (gelf_getphdr(elf, (int)i, &ph) && ph.p_type == PT_LOAD && (ph.p_flags & PF_W) && ph.p_memsz)
+			fn(arg, ph.p_vaddr + bias, ph.p_vaddr + bias + ph.p_memsz);
+	}
+}
+
+bool rs_module_symbolize(const struct rs_module *mod, uint64_t address, char *buf, size_t size)
+{
+	GElf_Off offset;
+	GElf_Sym sym;
+	const char *name = dwfl_module_addrinfo(mod->dwfl_module, address, &offset, &sym, NULL, NULL, NULL);
+	if (!name)
+		return false;
+	if (offset)
+		snprintf(buf, size, "%s+0x%" PRIx64, name, (uint64_t)offset);
+	else
+		snprintf(buf, size, "%s", name);
+	return true;
 }

@@ -47,6 +47,13 @@ void rs_module_symbols_find(const struct rs_module *mod, struct rs_symbol_query 
 bool rs_module_section_find(const struct rs_module *mod, const char *name, uint64_t *address,
 			    uint64_t *size);
 
+/* Calls fn with [start, end) of each writable segment the module loaded. */
+void rs_module_writable_ranges(const struct rs_module *mod, void (*fn)(void *arg, uint64_t start, uint64_t end),
+			       void *arg);
+
+/* "symbol+0x10" for an address inside the module; false when no symbol covers it. */
+bool rs_module_symbolize(const struct rs_module *mod, uint64_t address, char *buf, size_t size);
+
 /* The file the module was loaded from, as found on disk; NULL if not found. */
 const char *rs_module_file_path(const struct rs_module *mod);
 

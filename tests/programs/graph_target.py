@@ -82,6 +82,17 @@ def make_garbage():
 KEEP = {}
 
 
+def make_leaks():
+    """Objects whose refcount C code raised without storing a reference (what
+    a buggy extension does), and untouched twins held the same way."""
+    import ctypes
+
+    KEEP["leaked"] = [Node("leaked%d" % i) for i in range(3)]
+    KEEP["twins"] = [Node("twin%d" % i) for i in range(3)]
+    for obj in KEEP["leaked"]:
+        ctypes.pythonapi.Py_IncRef(ctypes.py_object(obj))
+
+
 def make_reachable():
     KEEP["ring"] = ring(4, "kept")
     pair = Node("pair")
@@ -174,6 +185,7 @@ def scc_of(root):
 def main():
     make_garbage()
     make_reachable()
+    make_leaks()
     sample = samples()
     truth = {"pid": os.getpid(), "garbage": garbage_truth()}
     truth["referents"] = {name: [id(r) for r in gc.get_referents(o)] for name, o in sample.items()}
@@ -183,8 +195,10 @@ def main():
         name: [id(r) for r in gc.get_referrers(sample[name])
                if not isinstance(r, frame_type) and r is not sample]
         for name in ("instance_dict", "class", "list")}
-    truth["kept_cycles"] = {name: scc_of(o) for name, o in KEEP.items()}
-    truth["kept"] = {name: id(o) for name, o in KEEP.items()}
+    truth["kept_cycles"] = {name: scc_of(KEEP[name]) for name in ("ring", "pair")}
+    truth["kept"] = {name: id(o) for name, o in KEEP.items() if name in ("ring", "pair")}
+    truth["leaked"] = [id(o) for o in KEEP["leaked"]]
+    truth["twins"] = [id(o) for o in KEEP["twins"]]
     truth["watched_finalizer"] = id(CALLBACK_REFS[0]())  if CALLBACK_REFS[0]() is not None else None
     sys.stdout.write(json.dumps(truth) + "\n")
     sys.stdout.flush()
