@@ -195,8 +195,12 @@ static rs_error *classify(struct rs_objmodel *m, struct rs_type_info *info)
 	info->trav_kind = (uint8_t)rs_static_trav_kind(m, base, &info->fields);
 	if (info->trav_kind == RS_TRAV_NONE && base_fields.traverse)
 		info->trav_kind = RS_TRAV_CONSERVATIVE; /* a C type with a traverse we do not know */
+	/* Instances of a C metatype are type objects: their type part is known. */
+	if (info->trav_kind == RS_TRAV_CONSERVATIVE && (info->public.flags & TPFLAGS_TYPE_SUBCLASS))
+		info->trav_kind = RS_TRAV_METATYPE;
 	/* From 3.9 the traverse of a heap type visits the instance's type. */
-	if (info->trav_kind == RS_TRAV_CONSERVATIVE && (base_fields.flags & TPFLAGS_HEAPTYPE) && l->minor >= 9)
+	if ((info->trav_kind == RS_TRAV_CONSERVATIVE || info->trav_kind == RS_TRAV_METATYPE) &&
+	    (base_fields.flags & TPFLAGS_HEAPTYPE) && l->minor >= 9)
 		info->visit_type = true;
 	info->trav_ready = true;
 	return NULL;

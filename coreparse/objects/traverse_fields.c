@@ -288,6 +288,14 @@ rs_error *rs_traverse_base(const struct rs_traversal *t)
 		return rs_traverse_generator(t, t->type->trav_kind == RS_TRAV_ASYNC_GENERATOR);
 	case RS_TRAV_CONSERVATIVE:
 		return rs_traverse_conservative(t);
+	case RS_TRAV_METATYPE: {
+		rs_error *err = rs_traverse_heap_type(t);
+		int64_t heap_size = RS_OFF(&t->m->py->layout, heaptype_size);
+		if (!err && t->type->basicsize > heap_size)
+			err = rs_scan_conservative(t, t->obj + (uint64_t)heap_size,
+						   (uint64_t)(t->type->basicsize - heap_size), (uint64_t)heap_size);
+		return err;
+	}
 	default:
 		return NULL;
 	}

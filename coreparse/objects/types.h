@@ -31,6 +31,7 @@ enum rs_trav_kind {
 	RS_TRAV_GENERATOR,     /* generators and coroutines */
 	RS_TRAV_ASYNC_GENERATOR,
 	RS_TRAV_CONSERVATIVE,  /* a C type refscope cannot decode */
+	RS_TRAV_METATYPE,      /* a C metatype: type fields exactly, its own fields conservatively */
 };
 
 /* How a managed __dict__ (3.11+) or a tp_dictoffset dict is reached. */
