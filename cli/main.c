@@ -32,7 +32,7 @@ static void usage(FILE *out)
 	fprintf(out,
 		"usage: refscope [--json] [--exe PATH] [--debug-dir DIR]... COMMAND [OPTIONS] TARGET [ADDR]\n"
 		"       TARGET = CORE (an ELF core file) | --pid PID (a live process)\n"
-		"       ADDR   = an object's address (id() in the process), for show, refs and referrers\n"
+		"       ADDR   = an object's address (id() in the process), for show, refs, referrers and path\n"
 		"\n"
 		"commands:\n");
 	for (size_t i = 0; rs_commands[i]; i++)
@@ -48,7 +48,7 @@ static void usage(FILE *out)
 		"  --top N            summary: show the N largest types\n"
 		"  --sort count|bytes summary: order (default bytes)\n"
 		"  --min-size N       cycles: only cycles of at least N objects\n"
-		"  --dot              cycles, garbage: a Graphviz DOT picture on stdout\n"
+		"  --dot              cycles, garbage, path: a Graphviz DOT picture on stdout\n"
 		"\n"
 		"exit status: 0 ok, 1 usage error, 2 target unreadable, unsupported or bad\n");
 }

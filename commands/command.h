@@ -69,6 +69,6 @@ rs_error *rs_command_object(struct rs_command_context *ctx, uint32_t *index);
 json_object *rs_doc_object_ref(const rs_heap *heap, uint32_t index);
 
 extern const struct rs_command rs_command_info, rs_command_gc, rs_command_summary, rs_command_layout,
-	rs_command_show, rs_command_refs, rs_command_referrers, rs_command_refcheck, rs_command_cycles, rs_command_garbage;
+	rs_command_show, rs_command_refs, rs_command_referrers, rs_command_refcheck, rs_command_path, rs_command_cycles, rs_command_garbage;
 
 #endif

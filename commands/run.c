@@ -4,7 +4,7 @@
 #include "command.h"
 
 const struct rs_command *const rs_commands[] = {
-	&rs_command_info, &rs_command_gc, &rs_command_summary, &rs_command_show, &rs_command_refs, &rs_command_referrers,
+	&rs_command_info, &rs_command_gc, &rs_command_summary, &rs_command_show, &rs_command_refs, &rs_command_referrers, &rs_command_path,
 	&rs_command_cycles, &rs_command_garbage, &rs_command_refcheck, &rs_command_layout, NULL,
 };
 
@@ -40,7 +40,7 @@ rs_error *rs_command_run(const struct rs_command *cmd, struct rs_command_context
 {
 	rs_error *err = NULL;
 	if (ctx->opts.dot && !cmd->dot)
-		return rs_error_new(RS_ERR_USAGE, "%s draws no picture: --dot is for cycles and garbage", cmd->name);
+		return rs_error_new(RS_ERR_USAGE, "%s draws no picture: --dot is for cycles, garbage and path", cmd->name);
 	if (cmd->needs_heap && !ctx->heap)
 		err = rs_heap_walk(ctx->target, ctx->opts.progress, NULL, &ctx->heap);
 	/* A live target runs on as soon as its memory has been read. */

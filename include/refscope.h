@@ -238,6 +238,19 @@ void rs_root_name(rs_target *target, const struct rs_roots *roots, const struct 
 		  size_t size);
 void rs_roots_free(struct rs_roots *roots);
 
+/* A shortest chain from a root to an object: steps[0] is held by the root
+ * refs[root] (or, when external, by references no root explains), and
+ * steps[length-1] is the object. */
+struct rs_path {
+	struct rs_roots roots;
+	uint32_t root;        /* index into roots.refs; UINT32_MAX when external */
+	bool external;
+	uint32_t *steps;
+	size_t length;
+};
+rs_error *rs_heap_path(rs_target *target, rs_heap *heap, uint32_t object, struct rs_path *out);
+void rs_path_free(struct rs_path *path);
+
 enum rs_finalizer {
 	RS_FINALIZER_NONE,
 	RS_FINALIZER_DEL,              /* a Python __del__ */

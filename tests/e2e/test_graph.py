@@ -104,3 +104,20 @@ def test_refcheck_finds_leaked_references_not_their_twins(graph_target, target_a
     # The rest is held by C code refscope cannot see (the C stack of the
     # running call, caches in malloc'd runtime structures): a few dozen here.
     assert doc["suspects_total"] <= len(truth["leaked"]) + 80, doc["suspects"]
+
+
+def test_path_steps_are_real_references(graph_target, target_args):
+    truth = graph_target.truth
+    for name in ("ring", "pair"):
+        target = addr(truth["kept"][name])
+        doc = refscope_json(graph_target.interp, "path", target_args + [target])
+        assert doc["target"]["address"] == target
+        assert doc["root"] == {"kind": "module", "name": "__main__"}, doc["root"]
+        steps = doc["path"]
+        assert steps[0]["type"] == "module" and steps[-1]["address"] == target
+        for here, there in zip(steps, steps[1:]):
+            refs = refscope_json(graph_target.interp, "refs", target_args + [here["address"]])
+            assert there["address"] in {r["address"] for r in refs["referents"]}
+            assert there["via"] in {r["via"] for r in refs["referents"] if r["address"] == there["address"]}
+    garbage = refscope_json(graph_target.interp, "path", target_args + [addr(truth["garbage"][0])])
+    assert garbage["root"]["kind"] == "external"
