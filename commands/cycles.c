@@ -77,30 +77,19 @@ static rs_error *cycles_build(struct rs_command_context *ctx, json_object **out)
 	return NULL;
 }
 
+static const char *reachable_column(json_object *cycle)
+{
+	return rs_json_bool(cycle, "reachable") ? "yes" : "NO (garbage)";
+}
+
 static void cycles_render(json_object *doc, const struct rs_command_options *opts, FILE *out)
 {
 	json_object *cycles;
 	json_object_object_get_ex(doc, "cycles", &cycles);
 	size_t n = json_object_array_length(cycles);
 	size_t shown = opts->top_given ? n : (n < TEXT_DEFAULT_TOP ? n : TEXT_DEFAULT_TOP);
-	static const char *const headers[] = {"objects", "bytes", "reachable", "first object", "types"};
-	struct rs_table *table = rs_table_new(5, headers, "rrlll");
-	for (size_t i = 0; i < shown; i++) {
-		json_object *c = json_object_array_get_idx(cycles, i), *objects;
-		json_object_object_get_ex(c, "objects", &objects);
-		char size[24], bytes[32], types[160];
-		snprintf(size, sizeof(size), "%" PRId64, rs_json_int(c, "size"));
-		rs_format_bytes((uint64_t)rs_json_int(c, "bytes"), bytes, sizeof(bytes));
-		rs_render_group_types(c, types, sizeof(types));
-		const char *cells[] = {size, bytes, rs_json_bool(c, "reachable") ? "yes" : "NO (garbage)",
-				       rs_json_str(json_object_array_get_idx(objects, 0), "address"), types};
-		rs_table_row(table, cells);
-	}
-	rs_table_print(table, out, "");
-	rs_table_free(table);
 	int64_t total = rs_json_int(doc, "cycles_total");
-	if ((int64_t)shown < total)
-		fprintf(out, "... %" PRId64 " more cycles not shown (--top N to see more)\n", total - (int64_t)shown);
+	rs_render_group_table(cycles, shown, total, "cycles", "reachable", reachable_column, out);
 	fprintf(out, "%" PRId64 " cycles\n", total);
 	rs_render_warnings(doc, out);
 }

@@ -87,6 +87,11 @@ static rs_error *garbage_build(struct rs_command_context *ctx, json_object **out
 	return NULL;
 }
 
+static const char *finalizer_column(json_object *group)
+{
+	return rs_json_bool(group, "has_finalizer") ? "yes" : "";
+}
+
 static void garbage_render(json_object *doc, const struct rs_command_options *opts, FILE *out)
 {
 	json_object *groups;
@@ -97,25 +102,8 @@ static void garbage_render(json_object *doc, const struct rs_command_options *op
 	rs_format_bytes((uint64_t)rs_json_int(doc, "bytes"), bytes, sizeof(bytes));
 	fprintf(out, "gc.collect() would free %" PRId64 " objects (%s) in %" PRId64 " groups\n",
 		rs_json_int(doc, "objects"), bytes, rs_json_int(doc, "groups_total"));
-	static const char *const headers[] = {"objects", "bytes", "finalizer", "first object", "types"};
-	struct rs_table *table = rs_table_new(5, headers, "rrlll");
-	for (size_t i = 0; i < shown; i++) {
-		json_object *g = json_object_array_get_idx(groups, i), *objects;
-		json_object_object_get_ex(g, "objects", &objects);
-		char size[24], group_bytes[32], types[160];
-		snprintf(size, sizeof(size), "%" PRId64, rs_json_int(g, "size"));
-		rs_format_bytes((uint64_t)rs_json_int(g, "bytes"), group_bytes, sizeof(group_bytes));
-		rs_render_group_types(g, types, sizeof(types));
-		const char *cells[] = {size, group_bytes, rs_json_bool(g, "has_finalizer") ? "yes" : "",
-				       rs_json_str(json_object_array_get_idx(objects, 0), "address"), types};
-		rs_table_row(table, cells);
-	}
-	if (n)
-		rs_table_print(table, out, "");
-	rs_table_free(table);
-	if ((int64_t)shown < rs_json_int(doc, "groups_total"))
-		fprintf(out, "... %" PRId64 " more groups not shown (--top N to see more)\n",
-			rs_json_int(doc, "groups_total") - (int64_t)shown);
+	rs_render_group_table(groups, shown, rs_json_int(doc, "groups_total"), "groups", "finalizer", finalizer_column,
+			      out);
 	rs_render_warnings(doc, out);
 }
 

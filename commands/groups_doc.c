@@ -62,3 +62,28 @@ void rs_render_group_types(json_object *group, char *buf, size_t size)
 	if (len + 1 >= size && size > 4)
 		strcpy(buf + size - 4, "...");
 }
+
+/* The table of groups (cycles, garbage groups): size, bytes, one column of
+ * the caller's, the first member and the types; then how many were left out. */
+void rs_render_group_table(json_object *groups, size_t shown, int64_t total, const char *what, const char *header,
+			   const char *(*column)(json_object *group), FILE *out)
+{
+	const char *headers[] = {"objects", "bytes", header, "first object", "types"};
+	struct rs_table *table = rs_table_new(5, headers, "rrlll");
+	for (size_t i = 0; i < shown; i++) {
+		json_object *g = json_object_array_get_idx(groups, i), *objects;
+		json_object_object_get_ex(g, "objects", &objects);
+		char size[24], bytes[32], types[160];
+		snprintf(size, sizeof(size), "%" PRId64, rs_json_int(g, "size"));
+		rs_format_bytes((uint64_t)rs_json_int(g, "bytes"), bytes, sizeof(bytes));
+		rs_render_group_types(g, types, sizeof(types));
+		const char *cells[] = {size, bytes, column(g), rs_json_str(json_object_array_get_idx(objects, 0), "address"),
+				       types};
+		rs_table_row(table, cells);
+	}
+	if (shown)
+		rs_table_print(table, out, "");
+	rs_table_free(table);
+	if ((int64_t)shown < total)
+		fprintf(out, "... %" PRId64 " more %s not shown (--top N to see more)\n", total - (int64_t)shown, what);
+}

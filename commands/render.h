@@ -12,6 +12,8 @@ void rs_render_gc_table(json_object *interp, FILE *out, const char *indent);
 void rs_render_warnings(json_object *doc, FILE *out);
 json_object *rs_doc_group_types(const rs_heap *heap, const uint32_t *members, size_t n);
 void rs_render_group_types(json_object *group, char *buf, size_t size);
+void rs_render_group_table(json_object *groups, size_t shown, int64_t total, const char *what, const char *header,
+			   const char *(*column)(json_object *group), FILE *out);
 
 /* Graphviz DOT of the groups under doc[key] (dot.c). */
 void rs_dot_groups(struct rs_command_context *ctx, json_object *doc, const char *key, const char *name, FILE *out);

@@ -197,3 +197,16 @@ def target(request, tmp_root):
     t = Target(interp, tmpdir=tmpdir)
     yield t
     t.close()
+
+
+def program_fixture(program, interpreters=None, args=()):
+    """A module-scoped fixture running `program` under each interpreter."""
+
+    @pytest.fixture(scope="module", params=interpreters or INTERPRETERS, ids=str)
+    def fixture(request, tmp_root):
+        require_present(request.param)
+        t = Target(request.param, program=program, tmpdir=tempfile.mkdtemp(dir=tmp_root), args=args)
+        yield t
+        t.close()
+
+    return fixture

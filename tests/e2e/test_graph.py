@@ -4,19 +4,13 @@ gc.get_referents, referrers include gc.get_referrers, and kept cycles come
 out as strongly connected components with exactly their members; live and
 from a core, on every interpreter."""
 import collections
-import tempfile
 
 import pytest
 
-from conftest import INTERPRETERS, Target, refscope_json, require_present
+from conftest import program_fixture, refscope_json
 
 
-@pytest.fixture(scope="module", params=INTERPRETERS, ids=str)
-def graph_target(request, tmp_root):
-    require_present(request.param)
-    t = Target(request.param, program="graph_target.py", tmpdir=tempfile.mkdtemp(dir=tmp_root))
-    yield t
-    t.close()
+graph_target = program_fixture("graph_target.py")
 
 
 @pytest.fixture(params=["live", "core"])

@@ -1,19 +1,13 @@
 """show ADDR: type, size, generation and repr of objects of many kinds,
 against type(), sys.getsizeof(), gc.is_tracked() and repr() in the process;
 an address that is no object exits 2, one that does not parse exits 1."""
-import tempfile
 
 import pytest
 
-from conftest import INTERPRETERS, Target, refscope_json, require_present, run_refscope
+from conftest import program_fixture, refscope_json, run_refscope
 
 
-@pytest.fixture(scope="module", params=INTERPRETERS, ids=str)
-def show_target(request, tmp_root):
-    require_present(request.param)
-    t = Target(request.param, program="show_target.py", tmpdir=tempfile.mkdtemp(dir=tmp_root))
-    yield t
-    t.close()
+show_target = program_fixture("show_target.py")
 
 
 @pytest.mark.parametrize("mode", ["live", "core"])
