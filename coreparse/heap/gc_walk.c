@@ -71,6 +71,9 @@ static bool object_record(struct list_walk *w, uint64_t node, const uint64_t *wo
 		return false;
 	const struct rs_type_info *info = &w->heap->types.types[type];
 	uint64_t size = 0;
+	if (!info->readable)
+		rs_diag_add(w->mem->diag, "object at 0x%" PRIx64 " has ob_type 0x%" PRIx64 ", which is not a readable type",
+			    obj, type_addr);
 	if (info->readable) {
 		rs_error *err = rs_object_size(w->mem, l, info, obj, ob_size, &size);
 		if (err) {

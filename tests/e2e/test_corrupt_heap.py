@@ -65,3 +65,28 @@ def test_broken_gc_list_is_reported_with_the_object(core_and_truth, case):
     # The other lists are whole.
     assert doc["interpreters"][0]["permanent"]["objects"] == truth["freeze_count"]
     os.unlink(path)
+
+
+def test_list_whose_size_runs_past_its_memory(core_and_truth):
+    """A list claiming more items than it has room for: its references are
+    cut with a warning naming it; the rest of the graph stands."""
+    core, truth = core_and_truth
+    probe_list = truth["probe_list"]
+    path = corrupted_copy(core, probe_list + 16, 1 << 40)  # ob_size
+    doc = refscope_json(INTERP, "garbage", [path])
+    assert any("0x%x" % probe_list in w for w in doc["warnings"]), doc["warnings"]
+    refs = refscope_json(INTERP, "refs", [path, "0x%x" % truth["probe"]])
+    assert refs["referents"], "an unrelated object keeps its references"
+    os.unlink(path)
+
+
+def test_object_whose_type_is_not_a_type(core_and_truth):
+    """ob_type pointing at something that is not a type: the object is
+    named in a warning, and the walk goes on."""
+    core, truth = core_and_truth
+    probe = truth["probe"]
+    path = corrupted_copy(core, probe + 8, truth["probe_list"])  # ob_type = a list
+    doc = refscope_json(INTERP, "summary", [path])
+    assert any("0x%x" % probe in w for w in doc["warnings"]), doc["warnings"]
+    assert doc["objects"] > 1000
+    os.unlink(path)

@@ -149,6 +149,7 @@ def main():
     truth = ground_truth(native_ids, frozen)
     truth["interpreter_ids"] = interpreter_ids
     truth["probe"] = id(heap["dict_instances"][600])  # an object in the oldest generation
+    truth["probe_list"] = id(heap["lists"][5])
     truth["sub_objects"] = N_SUB_OBJECTS if len(interpreter_ids) > 1 else 0
     sys.stdout.write(json.dumps(truth) + "\n")
     sys.stdout.flush()
