@@ -47,6 +47,34 @@ static json_object *group_doc(const rs_heap *heap, const struct rs_garbage *g, s
 	return o;
 }
 
+struct listing {
+	struct rs_command_context *ctx;
+	json_object *rows;
+};
+
+static void garbage_item(void *arg, uint64_t referent, const char *via, bool conservative)
+{
+	(void)via;
+	(void)conservative;
+	struct listing *l = arg;
+	uint32_t index = rs_heap_find(l->ctx->target, l->ctx->heap, referent);
+	if (index != RS_NO_OBJECT)
+		json_object_array_add(l->rows, rs_doc_object_ref(l->ctx->heap, index));
+}
+
+/* What earlier collections left in gc.garbage (uncollectable, or kept by DEBUG_SAVEALL). */
+static json_object *gc_garbage_doc(struct rs_command_context *ctx)
+{
+	struct listing l = {ctx, json_object_new_array()};
+	for (size_t i = 0; i < rs_heap_interpreter_count(ctx->heap); i++) {
+		uint64_t list = rs_heap_interpreter(ctx->heap, i)->garbage_list;
+		uint32_t index = list ? rs_heap_find(ctx->target, ctx->heap, list) : RS_NO_OBJECT;
+		if (index != RS_NO_OBJECT)
+			rs_error_free(rs_heap_references(ctx->target, ctx->heap, index, garbage_item, &l));
+	}
+	return l.rows;
+}
+
 static int size_cmp(const void *a, const void *b)
 {
 	json_object *x = *(json_object *const *)a, *y = *(json_object *const *)b;
@@ -81,6 +109,7 @@ static rs_error *garbage_build(struct rs_command_context *ctx, json_object **out
 			json_object_put(groups[k]);
 	}
 	json_object_object_add(doc, "groups", list);
+	json_object_object_add(doc, "gc_garbage", gc_garbage_doc(ctx));
 	free(groups);
 	rs_garbage_free(&g);
 	*out = doc;
@@ -104,6 +133,10 @@ static void garbage_render(json_object *doc, const struct rs_command_options *op
 		rs_json_int(doc, "objects"), bytes, rs_json_int(doc, "groups_total"));
 	rs_render_group_table(groups, shown, rs_json_int(doc, "groups_total"), "groups", "finalizer", finalizer_column,
 			      out);
+	json_object *saved;
+	if (json_object_object_get_ex(doc, "gc_garbage", &saved) && json_object_array_length(saved))
+		fprintf(out, "gc.garbage already holds %zu objects (uncollectable ones found before)\n",
+			json_object_array_length(saved));
 	rs_render_warnings(doc, out);
 }
 

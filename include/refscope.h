@@ -124,6 +124,7 @@ struct rs_interpreter {
 	size_t n_generations;
 	struct rs_generation generations[RS_MAX_GENERATIONS];
 	struct rs_generation permanent;
+	uint64_t garbage_list;   /* gc.garbage (uncollectable objects found before), or 0 */
 };
 
 enum rs_refcnt_flags { RS_IMMORTAL = 1 };

@@ -185,6 +185,10 @@ rs_error *rs_gc_state_walk(struct rs_memory *mem, const struct rs_python *py, ui
 		return rs_error_prefix(err, "gc state of interpreter %" PRId64, it->id);
 	it->enabled = enabled != 0;
 	it->collecting = collecting != 0;
+	if (RS_OFF(l, gc_garbage) >= 0) {
+		rs_error *garbage_err = rs_mem_read_u64(mem, gc_state + (uint64_t)RS_OFF(l, gc_garbage), &it->garbage_list);
+		rs_error_free(garbage_err);
+	}
 	if (it->collecting)
 		rs_diag_add(mem->diag, "interpreter %" PRId64 ": a collection was running at snapshot time; "
 			    "its lists may be incomplete", it->id);

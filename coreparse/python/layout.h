@@ -35,6 +35,7 @@
 	X(gc_old, "_gc_runtime_state", "old")                                            \
 	X(gc_permanent, "_gc_runtime_state", "permanent_generation")                     \
 	X(gc_collecting, "_gc_runtime_state", "collecting")                              \
+	X(gc_garbage, "_gc_runtime_state", "garbage")                                    \
 	X(gc_generation_size, "gc_generation", "sizeof")                                 \
 	X(gc_generation_threshold, "gc_generation", "threshold")                         \
 	X(gc_generation_count, "gc_generation", "count")                                 \

@@ -21,6 +21,7 @@ static void layout_common(struct rs_layout *l)
 	RS_OFF(l, gc_generations) = 24;
 	RS_OFF(l, gc_permanent) = 104;
 	RS_OFF(l, gc_collecting) = 200;
+	RS_OFF(l, gc_garbage) = 208;
 	RS_OFF(l, gc_generation_size) = 24;
 	RS_OFF(l, gc_generation_threshold) = 16;
 	RS_OFF(l, gc_generation_count) = 20;
@@ -208,6 +209,7 @@ static void layout_314_315(struct rs_layout *l, uint32_t hexversion)
 		RS_OFF(l, gc_generations) = 8;
 		RS_OFF(l, gc_permanent) = 80;
 		RS_OFF(l, gc_collecting) = 112;
+		RS_OFF(l, gc_garbage) = 128;
 		return;
 	}
 	layout_interp(l, 808, 7280, 7344, 7408, 7688, 7672);
@@ -216,6 +218,7 @@ static void layout_314_315(struct rs_layout *l, uint32_t hexversion)
 	layout_types(l, 416, 880, 936);
 	RS_OFF(l, gc_permanent) = 96;
 	RS_OFF(l, gc_collecting) = 192;
+	RS_OFF(l, gc_garbage) = 200;
 	if (hexversion < V(14, 5)) {
 		/* The incremental collector: young, old[0], old[1]; the gc state is
 		 * 24 bytes smaller, so what follows it in the interpreter moves. */

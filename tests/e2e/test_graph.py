@@ -33,6 +33,7 @@ def test_garbage_is_exactly_what_gc_collects(graph_target, target_args):
     watched = next(o for o in found if o["address"] == addr(truth["watched_finalizer"]))
     assert watched["finalizer"] == "weakref_callback"
     assert all(o["finalizer"] is None for o in found if o["type"] in ("list", "dict", "cell"))
+    assert [o["address"] for o in doc["gc_garbage"]] == [addr(i) for i in truth["gc_garbage"]]
     biggest = doc["groups"][0]
     assert biggest["size"] >= 100 and not biggest["has_finalizer"]
     assert sum(g["size"] for g in doc["groups"]) == len(found)

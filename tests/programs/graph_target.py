@@ -146,8 +146,9 @@ def garbage_truth():
     if pid == 0:
         os.close(read)
         gc.set_debug(gc.DEBUG_SAVEALL)
+        before = len(gc.garbage)
         gc.collect()
-        found = [id(o) for o in gc.garbage]
+        found = [id(o) for o in gc.garbage[before:]]
         os.write(write, json.dumps(found).encode())
         os._exit(0)
     os.close(write)
@@ -186,6 +187,7 @@ def main():
     make_garbage()
     make_reachable()
     make_leaks()
+    gc.garbage.append(Node("saved earlier"))  # as if an earlier collection had kept it
     sample = samples()
     truth = {"pid": os.getpid(), "garbage": garbage_truth()}
     truth["referents"] = {name: [id(r) for r in gc.get_referents(o)] for name, o in sample.items()}
@@ -198,6 +200,7 @@ def main():
     truth["kept_cycles"] = {name: scc_of(KEEP[name]) for name in ("ring", "pair")}
     truth["kept"] = {name: id(o) for name, o in KEEP.items() if name in ("ring", "pair")}
     truth["leaked"] = [id(o) for o in KEEP["leaked"]]
+    truth["gc_garbage"] = [id(o) for o in gc.garbage]
     truth["twins"] = [id(o) for o in KEEP["twins"]]
     truth["watched_finalizer"] = id(CALLBACK_REFS[0]())  if CALLBACK_REFS[0]() is not None else None
     sys.stdout.write(json.dumps(truth) + "\n")
