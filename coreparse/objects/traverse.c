@@ -199,8 +199,7 @@ static rs_error *classify(struct rs_objmodel *m, struct rs_type_info *info)
 	if (info->trav_kind == RS_TRAV_CONSERVATIVE && (info->public.flags & TPFLAGS_TYPE_SUBCLASS))
 		info->trav_kind = RS_TRAV_METATYPE;
 	/* From 3.9 the traverse of a heap type visits the instance's type. */
-	if ((info->trav_kind == RS_TRAV_CONSERVATIVE || info->trav_kind == RS_TRAV_METATYPE) &&
-	    (base_fields.flags & TPFLAGS_HEAPTYPE) && l->minor >= 9)
+	if (base_fields.traverse && (base_fields.flags & TPFLAGS_HEAPTYPE) && l->minor >= 9)
 		info->visit_type = true;
 	info->trav_ready = true;
 	return NULL;

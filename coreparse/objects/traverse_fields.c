@@ -93,45 +93,65 @@ static const struct field *field_list_get(const struct rs_objmodel *m, uint8_t l
 	}
 }
 
+/* How a known type is recognised: the type at a symbol (or the type a
+ * pointer variable holds), or a traverse function found by symbol. */
+enum known_by { BY_TYPE, BY_POINTER, BY_FUNCTION };
+
+_Static_assert(FL_EXCEPTION == RS_FIELDS_EXCEPTION, "traverse_stdlib.c names BaseException's field list");
+
 struct known_type {
 	enum rs_python_symbol symbol;
-	bool pointer_variable; /* the symbol holds a pointer to the type */
+	enum known_by by;
 	enum rs_trav_kind kind;
 	uint8_t fields;
+	const char *tp_name; /* BY_FUNCTION without .symtab: the standard library type's name */
 };
 
 static const struct known_type known_types[] = {
-	{RS_SYM_PyList_Type, false, RS_TRAV_LIST, 0},
-	{RS_SYM_PyTuple_Type, false, RS_TRAV_TUPLE, 0},
-	{RS_SYM_PyDict_Type, false, RS_TRAV_DICT, 0},
-	{RS_SYM_PySet_Type, false, RS_TRAV_SET, 0},
-	{RS_SYM_PyFrozenSet_Type, false, RS_TRAV_SET, 0},
-	{RS_SYM_PyType_Type, false, RS_TRAV_TYPE, 0},
-	{RS_SYM_PyCFunction_Type, false, RS_TRAV_CFUNCTION, 0},
-	{RS_SYM_PyCMethod_Type, false, RS_TRAV_CFUNCTION, 0},
-	{RS_SYM_PyCell_Type, false, RS_TRAV_FIELDS, FL_CELL},
-	{RS_SYM_PyMethod_Type, false, RS_TRAV_FIELDS, FL_METHOD},
-	{RS_SYM_PyInstanceMethod_Type, false, RS_TRAV_FIELDS, FL_INSTANCEMETHOD},
-	{RS_SYM_PyClassMethod_Type, false, RS_TRAV_FIELDS, FL_CLASSMETHOD},
-	{RS_SYM_PyStaticMethod_Type, false, RS_TRAV_FIELDS, FL_CLASSMETHOD},
-	{RS_SYM_PyProperty_Type, false, RS_TRAV_FIELDS, FL_PROPERTY},
-	{RS_SYM_PyWeakref_RefType, false, RS_TRAV_FIELDS, FL_WEAKREF},
-	{RS_SYM_PyWeakref_ProxyType, false, RS_TRAV_FIELDS, FL_WEAKREF},
-	{RS_SYM_PyWeakref_CallableProxyType, false, RS_TRAV_FIELDS, FL_WEAKREF},
-	{RS_SYM_PyExc_BaseException, true, RS_TRAV_FIELDS, FL_EXCEPTION},
-	{RS_SYM_PyFunction_Type, false, RS_TRAV_FIELDS, FL_FUNCTION},
-	{RS_SYM_PyModule_Type, false, RS_TRAV_MODULE, 0},
-	{RS_SYM_PyFrame_Type, false, RS_TRAV_FRAME, 0},
-	{RS_SYM_PyGen_Type, false, RS_TRAV_GENERATOR, 0},
-	{RS_SYM_PyCoro_Type, false, RS_TRAV_GENERATOR, 0},
-	{RS_SYM_PyAsyncGen_Type, false, RS_TRAV_ASYNC_GENERATOR, 0},
-	{RS_SYM_PyMethodDescr_Type, false, RS_TRAV_FIELDS, FL_DESCRIPTOR},
-	{RS_SYM_PyClassMethodDescr_Type, false, RS_TRAV_FIELDS, FL_DESCRIPTOR},
-	{RS_SYM_PyGetSetDescr_Type, false, RS_TRAV_FIELDS, FL_DESCRIPTOR},
-	{RS_SYM_PyMemberDescr_Type, false, RS_TRAV_FIELDS, FL_DESCRIPTOR},
-	{RS_SYM_PyWrapperDescr_Type, false, RS_TRAV_FIELDS, FL_DESCRIPTOR},
-	{RS_SYM_PyMethodWrapper_Type, false, RS_TRAV_FIELDS, FL_METHOD_WRAPPER},
-	{RS_SYM_PyDictProxy_Type, false, RS_TRAV_FIELDS, FL_MAPPINGPROXY},
+	{RS_SYM_PyList_Type, BY_TYPE, RS_TRAV_LIST, 0, NULL},
+	{RS_SYM_PyTuple_Type, BY_TYPE, RS_TRAV_TUPLE, 0, NULL},
+	{RS_SYM_PyDict_Type, BY_TYPE, RS_TRAV_DICT, 0, NULL},
+	{RS_SYM_PySet_Type, BY_TYPE, RS_TRAV_SET, 0, NULL},
+	{RS_SYM_PyFrozenSet_Type, BY_TYPE, RS_TRAV_SET, 0, NULL},
+	{RS_SYM_PyType_Type, BY_TYPE, RS_TRAV_TYPE, 0, NULL},
+	{RS_SYM_PyCFunction_Type, BY_TYPE, RS_TRAV_CFUNCTION, 0, NULL},
+	{RS_SYM_PyCMethod_Type, BY_TYPE, RS_TRAV_CFUNCTION, 0, NULL},
+	{RS_SYM_PyCell_Type, BY_TYPE, RS_TRAV_FIELDS, FL_CELL, NULL},
+	{RS_SYM_PyMethod_Type, BY_TYPE, RS_TRAV_FIELDS, FL_METHOD, NULL},
+	{RS_SYM_PyInstanceMethod_Type, BY_TYPE, RS_TRAV_FIELDS, FL_INSTANCEMETHOD, NULL},
+	{RS_SYM_PyClassMethod_Type, BY_TYPE, RS_TRAV_FIELDS, FL_CLASSMETHOD, NULL},
+	{RS_SYM_PyStaticMethod_Type, BY_TYPE, RS_TRAV_FIELDS, FL_CLASSMETHOD, NULL},
+	{RS_SYM_PyProperty_Type, BY_TYPE, RS_TRAV_FIELDS, FL_PROPERTY, NULL},
+	{RS_SYM_PyWeakref_RefType, BY_TYPE, RS_TRAV_FIELDS, FL_WEAKREF, NULL},
+	{RS_SYM_PyWeakref_ProxyType, BY_TYPE, RS_TRAV_FIELDS, FL_WEAKREF, NULL},
+	{RS_SYM_PyWeakref_CallableProxyType, BY_TYPE, RS_TRAV_FIELDS, FL_WEAKREF, NULL},
+	{RS_SYM_PyExc_BaseException, BY_POINTER, RS_TRAV_FIELDS, FL_EXCEPTION, NULL},
+	{RS_SYM_PyExc_SyntaxError, BY_POINTER, RS_TRAV_EXCEPTION, RS_EXC_SYNTAX, NULL},
+	{RS_SYM_PyExc_ImportError, BY_POINTER, RS_TRAV_EXCEPTION, RS_EXC_IMPORT, NULL},
+	{RS_SYM_PyExc_OSError, BY_POINTER, RS_TRAV_EXCEPTION, RS_EXC_OS, NULL},
+	{RS_SYM_PyExc_StopIteration, BY_POINTER, RS_TRAV_EXCEPTION, RS_EXC_STOP_ITERATION, NULL},
+	{RS_SYM_PyExc_SystemExit, BY_POINTER, RS_TRAV_EXCEPTION, RS_EXC_SYSTEM_EXIT, NULL},
+	{RS_SYM_PyExc_NameError, BY_POINTER, RS_TRAV_EXCEPTION, RS_EXC_NAME, NULL},
+	{RS_SYM_PyExc_AttributeError, BY_POINTER, RS_TRAV_EXCEPTION, RS_EXC_ATTRIBUTE, NULL},
+	{RS_SYM_PyExc_UnicodeError, BY_POINTER, RS_TRAV_EXCEPTION, RS_EXC_UNICODE, NULL},
+	{RS_SYM_PyExc_BaseExceptionGroup, BY_POINTER, RS_TRAV_EXCEPTION, RS_EXC_GROUP, NULL},
+	{RS_SYM_PyODict_Type, BY_TYPE, RS_TRAV_ODICT, 0, NULL},
+	{RS_SYM_defdict_traverse, BY_FUNCTION, RS_TRAV_DEFAULTDICT, 0, "collections.defaultdict"},
+	{RS_SYM_deque_traverse, BY_FUNCTION, RS_TRAV_DEQUE, 0, "collections.deque"},
+	{RS_SYM_partial_traverse, BY_FUNCTION, RS_TRAV_PARTIAL, 0, "functools.partial"},
+	{RS_SYM_PyFunction_Type, BY_TYPE, RS_TRAV_FIELDS, FL_FUNCTION, NULL},
+	{RS_SYM_PyModule_Type, BY_TYPE, RS_TRAV_MODULE, 0, NULL},
+	{RS_SYM_PyFrame_Type, BY_TYPE, RS_TRAV_FRAME, 0, NULL},
+	{RS_SYM_PyGen_Type, BY_TYPE, RS_TRAV_GENERATOR, 0, NULL},
+	{RS_SYM_PyCoro_Type, BY_TYPE, RS_TRAV_GENERATOR, 0, NULL},
+	{RS_SYM_PyAsyncGen_Type, BY_TYPE, RS_TRAV_ASYNC_GENERATOR, 0, NULL},
+	{RS_SYM_PyMethodDescr_Type, BY_TYPE, RS_TRAV_FIELDS, FL_DESCRIPTOR, NULL},
+	{RS_SYM_PyClassMethodDescr_Type, BY_TYPE, RS_TRAV_FIELDS, FL_DESCRIPTOR, NULL},
+	{RS_SYM_PyGetSetDescr_Type, BY_TYPE, RS_TRAV_FIELDS, FL_DESCRIPTOR, NULL},
+	{RS_SYM_PyMemberDescr_Type, BY_TYPE, RS_TRAV_FIELDS, FL_DESCRIPTOR, NULL},
+	{RS_SYM_PyWrapperDescr_Type, BY_TYPE, RS_TRAV_FIELDS, FL_DESCRIPTOR, NULL},
+	{RS_SYM_PyMethodWrapper_Type, BY_TYPE, RS_TRAV_FIELDS, FL_METHOD_WRAPPER, NULL},
+	{RS_SYM_PyDictProxy_Type, BY_TYPE, RS_TRAV_FIELDS, FL_MAPPINGPROXY, NULL},
 };
 
 static uint64_t type_traverse_of(const struct rs_objmodel *m, uint64_t type)
@@ -142,18 +162,53 @@ static uint64_t type_traverse_of(const struct rs_objmodel *m, uint64_t type)
 	return err ? 0 : traverse;
 }
 
+/* Only for builds without .symtab, where the traverse functions of these
+ * standard library types cannot be found by symbol: their tp_name, which
+ * the standard library has kept in every version, stands in. */
+static bool type_named(const struct rs_objmodel *m, uint64_t type, const char *name)
+{
+	uint64_t name_ptr;
+	char text[64];
+	bool truncated;
+	rs_error *err = rs_mem_read_u64(m->mem, type + (uint64_t)RS_OFF(&m->py->layout, type_name), &name_ptr);
+	if (!err)
+		err = rs_mem_read_cstr(m->mem, name_ptr, text, sizeof(text), &truncated);
+	rs_error_free(err);
+	return !err && strcmp(text, name) == 0;
+}
+
+static uint64_t deref(const struct rs_objmodel *m, uint64_t pointer_variable)
+{
+	uint64_t value = 0;
+	rs_error *err = pointer_variable ? rs_mem_read_u64(m->mem, pointer_variable, &value) : NULL;
+	rs_error_free(err);
+	return err ? 0 : value;
+}
+
 enum rs_trav_kind rs_static_trav_kind(const struct rs_objmodel *m, uint64_t type, uint8_t *fields)
 {
 	uint64_t traverse = type_traverse_of(m, type);
 	*fields = 0;
 	if (!traverse)
 		return RS_TRAV_NONE;
-	for (size_t i = 0; i < sizeof(known_types) / sizeof(known_types[0]); i++) {
+	/* Subclasses first: an exception family shares no traverse with BaseException. */
+	for (size_t i = sizeof(known_types) / sizeof(known_types[0]); i-- > 0;) {
 		const struct known_type *k = &known_types[i];
-		uint64_t known = m->py->symbols[k->symbol];
-		if (k->pointer_variable)
-			known = k->symbol == RS_SYM_PyExc_BaseException ? m->base_exception : 0;
-		if (known && (known == type || type_traverse_of(m, known) == traverse)) {
+		uint64_t symbol = m->py->symbols[k->symbol], known_traverse;
+		if (!symbol && k->tp_name && type_named(m, type, k->tp_name)) {
+			*fields = k->fields;
+			return k->kind;
+		}
+		if (!symbol)
+			continue;
+		if (k->by == BY_FUNCTION)
+			known_traverse = symbol;
+		else
+			known_traverse = type_traverse_of(m, k->by == BY_POINTER ? deref(m, symbol) : symbol);
+		/* Before 3.10 NameError and AttributeError had no fields of their own. */
+		if (k->kind == RS_TRAV_EXCEPTION && known_traverse == type_traverse_of(m, m->base_exception))
+			continue;
+		if (known_traverse == traverse || (k->by == BY_TYPE && symbol == type)) {
 			*fields = k->fields;
 			return k->kind;
 		}
@@ -281,6 +336,16 @@ rs_error *rs_traverse_base(const struct rs_traversal *t)
 		return rs_traverse_cfunction(t);
 	case RS_TRAV_MODULE:
 		return rs_traverse_module(t);
+	case RS_TRAV_EXCEPTION:
+		return rs_traverse_exception(t);
+	case RS_TRAV_ODICT:
+		return rs_traverse_odict(t);
+	case RS_TRAV_DEFAULTDICT:
+		return rs_traverse_defaultdict(t);
+	case RS_TRAV_DEQUE:
+		return rs_traverse_deque(t);
+	case RS_TRAV_PARTIAL:
+		return rs_traverse_partial(t);
 	case RS_TRAV_FRAME:
 		return rs_traverse_frame(t);
 	case RS_TRAV_GENERATOR:

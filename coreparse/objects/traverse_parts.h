@@ -29,6 +29,28 @@ rs_error *rs_traverse_cfunction(const struct rs_traversal *t);
 rs_error *rs_traverse_heap_type(const struct rs_traversal *t);
 rs_error *rs_traverse_module(const struct rs_traversal *t);
 
+/* Exception subclasses with fields of their own (rs_type_info.fields). */
+enum rs_exception_family {
+	RS_EXC_PLAIN,
+	RS_EXC_SYNTAX,
+	RS_EXC_IMPORT,
+	RS_EXC_OS,
+	RS_EXC_STOP_ITERATION,
+	RS_EXC_SYSTEM_EXIT,
+	RS_EXC_NAME,
+	RS_EXC_ATTRIBUTE,
+	RS_EXC_UNICODE,
+	RS_EXC_GROUP,
+};
+#define RS_FIELDS_EXCEPTION 7 /* the field list of BaseException itself (traverse_fields.c) */
+
+/* traverse_stdlib.c */
+rs_error *rs_traverse_exception(const struct rs_traversal *t);
+rs_error *rs_traverse_odict(const struct rs_traversal *t);
+rs_error *rs_traverse_defaultdict(const struct rs_traversal *t);
+rs_error *rs_traverse_deque(const struct rs_traversal *t);
+rs_error *rs_traverse_partial(const struct rs_traversal *t);
+
 /* traverse_frames.c */
 rs_error *rs_traverse_frame(const struct rs_traversal *t);
 rs_error *rs_traverse_generator(const struct rs_traversal *t, bool async);

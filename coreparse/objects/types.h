@@ -32,6 +32,11 @@ enum rs_trav_kind {
 	RS_TRAV_ASYNC_GENERATOR,
 	RS_TRAV_CONSERVATIVE,  /* a C type refscope cannot decode */
 	RS_TRAV_METATYPE,      /* a C metatype: type fields exactly, its own fields conservatively */
+	RS_TRAV_EXCEPTION,     /* BaseException's fields, then those of the subclass (fields) */
+	RS_TRAV_ODICT,
+	RS_TRAV_DEFAULTDICT,
+	RS_TRAV_DEQUE,
+	RS_TRAV_PARTIAL,
 };
 
 /* How a managed __dict__ (3.11+) or a tp_dictoffset dict is reached. */

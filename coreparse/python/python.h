@@ -35,10 +35,19 @@
 	X(PyDictProxy_Type, "PyDictProxy_Type") X(PyNone_Struct, "_Py_NoneStruct")          \
 	X(PyGen_Type, "PyGen_Type") X(PyCoro_Type, "PyCoro_Type")                         \
 	X(PyAsyncGen_Type, "PyAsyncGen_Type") X(PyFrame_Type, "PyFrame_Type")               \
+	X(PyODict_Type, "PyODict_Type")                                                     \
+	X(PyExc_SyntaxError, "PyExc_SyntaxError") X(PyExc_ImportError, "PyExc_ImportError") \
+	X(PyExc_OSError, "PyExc_OSError") X(PyExc_StopIteration, "PyExc_StopIteration")     \
+	X(PyExc_SystemExit, "PyExc_SystemExit") X(PyExc_NameError, "PyExc_NameError")       \
+	X(PyExc_AttributeError, "PyExc_AttributeError")                                     \
+	X(PyExc_UnicodeError, "PyExc_UnicodeError")                                         \
+	X(PyExc_BaseExceptionGroup, "PyExc_BaseExceptionGroup")                             \
+	X(deque_traverse, "deque_traverse") X(defdict_traverse, "defdict_traverse")         \
+	X(partial_traverse, "partial_traverse")                                             \
 	X(subtype_traverse, "subtype_traverse")
 
-/* Static objects found by symbol (in .dynsym even of stripped builds, except
- * subtype_traverse, a static function found only in .symtab). */
+/* Static objects found by symbol (in .dynsym even of stripped builds), and
+ * static functions found only in .symtab, when there is one (*_traverse). */
 enum rs_python_symbol {
 #define RS_SYM_ENUM(id, name) RS_SYM_##id,
 	RS_PYTHON_SYMBOLS(RS_SYM_ENUM)

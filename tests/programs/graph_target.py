@@ -114,7 +114,33 @@ def samples():
         raise AppError("boom", 7)
     except AppError as e:
         err = e
-    return {
+    import collections
+    import functools
+
+    def error(kind, *args, **kwargs):
+        try:
+            raise kind(*args, **kwargs)
+        except kind as e:
+            return e
+
+    stdlib = {
+        "deque": collections.deque([[i] for i in range(150)]),
+        "ordered_dict": collections.OrderedDict([("a", [1]), ((2, 3), KEEP)]),
+        "defaultdict": collections.defaultdict(list, {"k": [1]}),
+        "partial": functools.partial(samples, [1], key=KEEP),
+        "syntax_error": error(SyntaxError, "bad", ("f.py", 1, 2, "x y", 1, 3)[:6 if sys.version_info >= (3, 10) else 4]),
+        "import_error": error(ImportError, "no", [], name="mod", path="/p"),
+        "os_error": error(OSError, 2, "gone", "/a", None, "/b"),
+        "stop_iteration": error(StopIteration, [7]),
+        "system_exit": error(SystemExit, [3]),
+        "name_error": error(NameError, "n"),
+        "attribute_error": error(AttributeError, "a"),
+        "unicode_error": error(UnicodeDecodeError, "utf-8", b"\xff", 0, 1, "bad"),
+    }
+    if sys.version_info >= (3, 11):
+        stdlib["exception_group"] = error(ExceptionGroup, "many", [ValueError(1), KeyError(2)])
+    stdlib["deque"].rotate(37)
+    return dict(stdlib, **{
         "list": [1, "two", (3,), None, KEEP],
         "tuple": (KEEP, [6], "seven"),
         "dict_str_keys": {"a": [1], "b": KEEP},
@@ -136,7 +162,7 @@ def samples():
         "exception": err,
         "weakref": CALLBACK_REFS[0],
         "code_holder": [cell],
-    }
+    })
 
 
 def garbage_truth():
