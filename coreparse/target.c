@@ -47,7 +47,7 @@ rs_error *rs_target_open(const struct rs_open_options *opts, rs_target **out)
 		err = rs_core_memory_open(opts->core_path, opts->exe_path, &t->diag, &t->mem);
 	} else {
 		t->live = true;
-		err = rs_live_memory_open(opts->pid, &t->diag, &t->mem);
+		err = rs_live_memory_open(opts->pid, !opts->no_freeze, &t->diag, &t->mem);
 	}
 	if (!err)
 		err = rs_modules_report(t->mem, (const char *const *)abs, opts->n_debug_dirs, system_debug_dir(),

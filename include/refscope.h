@@ -54,6 +54,7 @@ struct rs_open_options {
 	const char *const *debug_dirs;  /* --debug-dir roots holding .build-id/xx/yyyy.debug */
 	size_t n_debug_dirs;
 	enum rs_layout_source layout;   /* force one layout source (tests, experts) */
+	bool no_freeze;                 /* a live process already stopped by a debugger: read it as it is */
 };
 
 typedef struct rs_target rs_target;

@@ -40,6 +40,7 @@ struct live_memory {
 static pid_t frozen_tids[MAX_THREADS];
 static volatile sig_atomic_t frozen_count;
 static struct sigaction saved_actions[4];
+static bool signals_caught;
 static const int fatal_signals[4] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT};
 
 static void frozen_detach_all(void)
@@ -65,12 +66,16 @@ static void fatal_signals_catch(void)
 	sigfillset(&sa.sa_mask);
 	for (int i = 0; i < 4; i++)
 		sigaction(fatal_signals[i], &sa, &saved_actions[i]);
+	signals_caught = true;
 }
 
 static void fatal_signals_restore(void)
 {
+	if (!signals_caught)
+		return;
 	for (int i = 0; i < 4; i++)
 		sigaction(fatal_signals[i], &saved_actions[i], NULL);
+	signals_caught = false;
 }
 
 static bool tid_is_frozen(pid_t tid)
@@ -281,7 +286,7 @@ static void live_destroy(struct rs_memory *mem)
 
 static const struct rs_memory_ops live_ops = {live_read, live_destroy};
 
-rs_error *rs_live_memory_open(pid_t pid, struct rs_diag *diag, struct rs_memory **out)
+rs_error *rs_live_memory_open(pid_t pid, bool freeze, struct rs_diag *diag, struct rs_memory **out)
 {
 	if (pid <= 0)
 		return rs_error_new(RS_ERR_USAGE, "bad pid %d", (int)pid);
@@ -306,7 +311,7 @@ rs_error *rs_live_memory_open(pid_t pid, struct rs_diag *diag, struct rs_memory 
 		free(live);
 		return rs_error_nomem();
 	}
-	rs_error *err = process_freeze(pid);
+	rs_error *err = freeze ? process_freeze(pid) : NULL;
 	if (!err) {
 		snprintf(path, sizeof(path), "/proc/%d/mem", (int)pid);
 		live->mem_fd = open(path, O_RDONLY | O_CLOEXEC);

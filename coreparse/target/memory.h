@@ -55,8 +55,10 @@ void rs_memory_destroy(struct rs_memory *mem);
 rs_error *rs_core_memory_open(const char *path, const char *exe_override, struct rs_diag *diag,
 			      struct rs_memory **out);
 
-/* live_process.c: freezes every thread of pid until rs_live_memory_release or destroy. */
-rs_error *rs_live_memory_open(pid_t pid, struct rs_diag *diag, struct rs_memory **out);
+/* live_process.c: freezes every thread of pid until rs_live_memory_release
+ * or destroy; with freeze false the process is taken as already stopped (a
+ * debugger holds it) and only read. */
+rs_error *rs_live_memory_open(pid_t pid, bool freeze, struct rs_diag *diag, struct rs_memory **out);
 void rs_live_memory_release(struct rs_memory *mem);
 
 #endif

@@ -1,0 +1,361 @@
+/* The command line, shared by the refscope CLI and the gdb extension:
+ * parses arguments, opens the target (or reuses the session's), runs one
+ * command. Exit codes: 0 ok, 1 usage, 2 target unreadable, unsupported or
+ * bad. Messages go to the caller's streams, never straight to stderr. */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "command.h"
+#include "command_line.h"
+
+#define EXIT_USAGE 1
+#define EXIT_TARGET 2
+#define MAX_DEBUG_DIRS 64
+
+struct cli {
+	bool json, help;
+	struct rs_open_options open;
+	const char *debug_dirs[MAX_DEBUG_DIRS];
+	const char *command;
+	const char *positional[3];
+	size_t n_positional;
+	const char *core;
+	const char *address;
+	const char *pid;
+	struct rs_command_options opts;
+};
+
+void rs_command_line_usage(FILE *out)
+{
+	fprintf(out,
+		"usage: refscope [--json] [--exe PATH] [--debug-dir DIR]... COMMAND [OPTIONS] TARGET [ADDR]\n"
+		"       TARGET = CORE (an ELF core file) | --pid PID (a live process)\n"
+		"       ADDR   = an object's address (id() in the process), for show, refs, referrers and path\n"
+		"\n"
+		"commands:\n");
+	for (size_t i = 0; rs_commands[i]; i++)
+		fprintf(out, "  %-10s %s\n", rs_commands[i]->name, rs_commands[i]->summary);
+	fprintf(out,
+		"\n"
+		"options:\n"
+		"  --json             one JSON document on stdout instead of text\n"
+		"  --exe PATH         the executable, when the path recorded in the core is wrong\n"
+		"  --debug-dir DIR    also look for .build-id/xx/yyyy.debug under DIR (repeatable;\n"
+		"                     /usr/lib/debug is always searched)\n"
+		"  --layout SOURCE    take offsets only from dwarf, debug_offsets or builtin\n"
+		"  --no-freeze        --pid: the process is already stopped (by a debugger);\n"
+		"                     read it as it is, without stopping its threads\n"
+		"  --top N            summary: show the N largest types\n"
+		"  --sort count|bytes summary: order (default bytes)\n"
+		"  --min-size N       cycles: only cycles of at least N objects\n"
+		"  --dot              cycles, garbage, path: a Graphviz DOT picture on stdout\n"
+		"\n"
+		"exit status: 0 ok, 1 usage error, 2 target unreadable, unsupported or bad\n");
+}
+
+static FILE *usage_out; /* where usage errors go: the stream of the running command line */
+
+__attribute__((format(printf, 1, 0))) static int usage_error(const char *fmt, const char *arg)
+{
+	fprintf(usage_out, "refscope: ");
+	fprintf(usage_out, fmt, arg);
+	fprintf(usage_out, "\ntry 'refscope --help'\n");
+	return EXIT_USAGE;
+}
+
+static bool parse_int(const char *s, long min, long max, long *out)
+{
+	char *end;
+	errno = 0;
+	long v = strtol(s, &end, 10);
+	if (errno || end == s || *end || v < min || v > max)
+		return false;
+	*out = v;
+	return true;
+}
+
+static int parse_layout(struct cli *cli, const char *value)
+{
+	if (strcmp(value, "dwarf") == 0)
+		cli->open.layout = RS_LAYOUT_DWARF;
+	else if (strcmp(value, "debug_offsets") == 0)
+		cli->open.layout = RS_LAYOUT_DEBUG_OFFSETS;
+	else if (strcmp(value, "builtin") == 0)
+		cli->open.layout = RS_LAYOUT_BUILTIN;
+	else
+		return usage_error("--layout must be dwarf, debug_offsets or builtin, not '%s'", value);
+	return 0;
+}
+
+/* Options with a value; returns -1 when opt is not one of them. */
+static int parse_valued_option(struct cli *cli, const char *opt, const char *value)
+{
+	long n;
+	if (strcmp(opt, "--exe") == 0)
+		cli->open.exe_path = value;
+	else if (strcmp(opt, "--debug-dir") == 0) {
+		if (cli->open.n_debug_dirs == MAX_DEBUG_DIRS)
+			return usage_error("more than 64 --debug-dir%s", "");
+		cli->debug_dirs[cli->open.n_debug_dirs++] = value;
+	} else if (strcmp(opt, "--pid") == 0) {
+		if (!parse_int(value, 1, 1L << 30, &n))
+			return usage_error("--pid needs a process id, not '%s'", value);
+		cli->pid = value;
+		cli->open.pid = (pid_t)n;
+	} else if (strcmp(opt, "--top") == 0) {
+		if (!parse_int(value, 0, 1L << 30, &n))
+			return usage_error("--top needs a count, not '%s'", value);
+		cli->opts.top = (int)n;
+		cli->opts.top_given = true;
+	} else if (strcmp(opt, "--sort") == 0) {
+		if (strcmp(value, "count") == 0)
+			cli->opts.sort = RS_SORT_COUNT;
+		else if (strcmp(value, "bytes") == 0)
+			cli->opts.sort = RS_SORT_BYTES;
+		else
+			return usage_error("--sort must be count or bytes, not '%s'", value);
+	} else if (strcmp(opt, "--min-size") == 0) {
+		if (!parse_int(value, 1, 1L << 30, &n))
+			return usage_error("--min-size needs a count, not '%s'", value);
+		cli->opts.min_size = (int)n;
+	} else if (strcmp(opt, "--layout") == 0)
+		return parse_layout(cli, value);
+	else
+		return -1;
+	return 0;
+}
+
+static int parse_args(struct cli *cli, int argc, char **argv)
+{
+	for (int i = 1; i < argc; i++) {
+		const char *arg = argv[i];
+		if (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0) {
+			cli->help = true;
+			return 0;
+		}
+		if (strcmp(arg, "--no-freeze") == 0) {
+			cli->open.no_freeze = true;
+			continue;
+		}
+		if (strcmp(arg, "--json") == 0) {
+			cli->json = true;
+			continue;
+		}
+		if (strcmp(arg, "--dot") == 0) {
+			cli->opts.dot = true;
+			continue;
+		}
+		if (arg[0] == '-' && arg[1]) {
+			const char *eq = strchr(arg, '=');
+			char opt[32];
+			const char *value;
+			if (eq && (size_t)(eq - arg) < sizeof(opt)) {
+				memcpy(opt, arg, (size_t)(eq - arg));
+				opt[eq - arg] = '\0';
+				value = eq + 1;
+			} else {
+				snprintf(opt, sizeof(opt), "%s", arg);
+				value = i + 1 < argc ? argv[i + 1] : NULL;
+				if (value)
+					i++;
+			}
+			if (!value)
+				return usage_error("%s needs a value", opt);
+			int rc = parse_valued_option(cli, opt, value);
+			if (rc < 0)
+				return usage_error("unknown option '%s'", opt);
+			if (rc)
+				return rc;
+		} else if (!cli->command) {
+			cli->command = arg;
+		} else if (cli->n_positional < 3) {
+			cli->positional[cli->n_positional++] = arg;
+		} else {
+			return usage_error("unexpected argument '%s'", arg);
+		}
+	}
+	if (!cli->command) {
+		rs_command_line_usage(usage_out);
+		return EXIT_USAGE;
+	}
+	return 0;
+}
+
+/* TARGET [ADDR]: the target is a core path unless --pid was given. */
+static int parse_positionals(struct cli *cli, const struct rs_command *cmd)
+{
+	size_t i = 0;
+	if (!cli->pid && i < cli->n_positional)
+		cli->core = cli->positional[i++];
+	if (cmd->needs_address && i < cli->n_positional)
+		cli->address = cli->positional[i++];
+	if (i < cli->n_positional)
+		return usage_error("unexpected argument '%s'", cli->positional[i]);
+	if (!cli->core && !cli->pid)
+		return usage_error("%s needs a target: a core file or --pid PID", cli->command);
+	if (cmd->needs_address && !cli->address)
+		return usage_error("%s needs the address of an object after the target", cli->command);
+	return 0;
+}
+
+static int parse_address(const char *text, uint64_t *out)
+{
+	char *end;
+	errno = 0;
+	unsigned long long value = strtoull(text, &end, 0);
+	if (errno || end == text || *end || text[0] == '-')
+		return usage_error("'%s' is not an address (give it as 0x... or in decimal, as id() prints it)",
+				   text);
+	*out = value;
+	return 0;
+}
+
+static void progress_show(uint64_t seen, void *arg)
+{
+	(void)arg;
+	fprintf(stderr, "\rrefscope: %" PRIu64 " objects read...", seen);
+}
+
+/* The open target and its snapshot, kept between command lines that name
+ * the same target, until the caller says the target ran (rs_session_drop). */
+struct rs_session {
+	char *key;
+	rs_target *target;
+	rs_heap *heap;
+};
+
+struct rs_session *rs_session_new(void)
+{
+	return calloc(1, sizeof(struct rs_session));
+}
+
+void rs_session_drop(struct rs_session *s)
+{
+	if (!s)
+		return;
+	rs_heap_free(s->heap);
+	rs_target_close(s->target);
+	free(s->key);
+	s->key = NULL;
+	s->heap = NULL;
+	s->target = NULL;
+}
+
+void rs_session_free(struct rs_session *s)
+{
+	rs_session_drop(s);
+	free(s);
+}
+
+/* What identifies an open target: the target and the options that shape how it is read. */
+static char *session_key(const struct cli *cli)
+{
+	char *key = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&key, &len);
+	if (!f)
+		return NULL;
+	fprintf(f, "%s|%s|%s|%d|%d", cli->core ? cli->core : "", cli->pid ? cli->pid : "",
+		cli->open.exe_path ? cli->open.exe_path : "", (int)cli->open.layout, (int)cli->open.no_freeze);
+	for (size_t i = 0; i < cli->open.n_debug_dirs; i++)
+		fprintf(f, "|%s", cli->debug_dirs[i]);
+	fclose(f);
+	return key;
+}
+
+static rs_error *session_target(struct rs_session *s, struct cli *cli)
+{
+	char *key = session_key(cli);
+	if (!key)
+		return rs_error_nomem();
+	if (s->key && strcmp(s->key, key) == 0) {
+		free(key);
+		return NULL;
+	}
+	rs_session_drop(s);
+	rs_error *err = rs_target_open(&cli->open, &s->target);
+	if (err) {
+		free(key);
+		return err;
+	}
+	s->key = key;
+	return NULL;
+}
+
+int rs_command_line(struct rs_session *session, int argc, char **argv, FILE *out, FILE *err_out)
+{
+	struct cli cli = {0};
+	usage_out = err_out;
+	int rc = parse_args(&cli, argc, argv);
+	if (rc)
+		return rc;
+	if (cli.help) {
+		rs_command_line_usage(out);
+		return 0;
+	}
+	const struct rs_command *cmd = rs_command_find(cli.command);
+	if (!cmd)
+		return usage_error("unknown command '%s'", cli.command);
+	rc = parse_positionals(&cli, cmd);
+	uint64_t address = 0;
+	if (!rc && cli.address)
+		rc = parse_address(cli.address, &address);
+	if (rc)
+		return rc;
+	cli.open.core_path = cli.core;
+	cli.open.debug_dirs = cli.debug_dirs;
+	bool tty = err_out == stderr && isatty(STDERR_FILENO);
+	if (tty)
+		cli.opts.progress = progress_show;
+
+	char label[64];
+	snprintf(label, sizeof(label), "pid %s", cli.pid ? cli.pid : "");
+	struct rs_session own = {0};
+	struct rs_session *s = session ? session : &own;
+	rs_error *err = session_target(s, &cli);
+	if (!err) {
+		struct rs_command_context ctx = {
+			.target = s->target, .heap = s->heap, .opts = cli.opts,
+			.target_label = cli.core ? cli.core : label, .address = address};
+		err = rs_command_run(cmd, &ctx, cli.json, out);
+		s->heap = ctx.heap;
+		if (tty && ctx.heap && rs_heap_object_count(ctx.heap) >= (1u << 20))
+			fprintf(stderr, "\r\033[K");
+	}
+	if (s == &own)
+		rs_session_drop(&own);
+	if (err) {
+		fprintf(err_out, "refscope: %s\n", rs_error_message(err));
+		bool usage_fault = rs_error_kind(err) == RS_ERR_USAGE;
+		rs_error_free(err);
+		return usage_fault ? EXIT_USAGE : EXIT_TARGET;
+	}
+	return fflush(out) == 0 ? 0 : EXIT_TARGET;
+}
+
+int rs_command_line_text(struct rs_session *session, int argc, char **argv, char **out_text, char **err_text)
+{
+	size_t out_len = 0, err_len = 0;
+	*out_text = *err_text = NULL;
+	FILE *out = open_memstream(out_text, &out_len), *err = open_memstream(err_text, &err_len);
+	if (!out || !err) {
+		if (out)
+			fclose(out);
+		if (err)
+			fclose(err);
+		return EXIT_TARGET;
+	}
+	int rc = rs_command_line(session, argc, argv, out, err);
+	fclose(out);
+	fclose(err);
+	return rc;
+}
+
+void rs_text_free(char *text)
+{
+	free(text);
+}
