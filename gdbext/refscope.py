@@ -1,0 +1,232 @@
+"""refscope inside gdb: the `py-heap` commands.
+
+    (gdb) source /path/to/refscope/gdbext/refscope.py
+    (gdb) py-heap summary
+    (gdb) py-heap path op
+
+Every subcommand runs the same C code as the `refscope` command line, through
+librefscope: the text and --json output are the same. The inferior's Python
+version does not matter (gdb's own Python only loads the library).
+
+In a live session gdb already holds the process stopped: its memory is read
+directly (refscope --pid PID --no-freeze), never attached again. In a core
+session the core file gdb loaded is opened. The snapshot is kept while the
+inferior stays stopped, so a second command on the same stop answers at once;
+it is dropped when the inferior runs, exits or loads new objfiles.
+"""
+import ctypes
+import ctypes.util
+import inspect
+import os
+import re
+
+import gdb
+
+LIBRARY_NAME = "librefscope.so"
+# gdb's `source` defines no __file__; the code object knows where it came from.
+SCRIPT_PATH = os.path.abspath(inspect.currentframe().f_code.co_filename)
+
+SUBCOMMANDS = {
+    "info": ("Python version, layout source, interpreters, threads, gc summary.", "py-heap info", False),
+    "gc": ("Per interpreter, per generation: threshold, count, objects, bytes.", "py-heap gc", False),
+    "summary": ("Objects by type, largest first.  Options: --top N, --sort count|bytes.",
+                "py-heap summary --top 10 --sort count", False),
+    "show": ("One object: type, refcount, size, generation and a short repr.", "py-heap show op", True),
+    "refs": ("What the object refers to, with how (via).", "py-heap refs $rdi", True),
+    "referrers": ("The objects that refer to the object.", "py-heap referrers (PyObject *)0x7f0e61adf810", True),
+    "path": ("A shortest chain of references from a named root to the object.  --dot FILE draws it.",
+             "py-heap path self", True),
+    "cycles": ("Reference cycles, largest first.  Options: --min-size N, --top N, --dot FILE.",
+               "py-heap cycles --min-size 3", False),
+    "garbage": ("What gc.collect() would free now, in groups, with finalizers.  --dot FILE draws it.",
+                "py-heap garbage --dot /tmp/garbage.dot", False),
+    "refcheck": ("Objects whose refcount the heap and the roots do not explain (leaked references).",
+                 "py-heap refcheck --top 20", False),
+}
+VALUED_OPTIONS = ("--top", "--sort", "--min-size", "--dot", "--layout", "--debug-dir", "--exe")
+FLAG_OPTIONS = ("--json",)
+
+
+def _library_path():
+    here = os.path.dirname(SCRIPT_PATH)
+    candidates = [
+        os.path.join(here, LIBRARY_NAME),                                   # beside this script
+        os.path.join(here, "..", "build", LIBRARY_NAME),                    # a built checkout
+        os.path.join(here, "..", "..", "..", "lib", LIBRARY_NAME + ".0"),   # PREFIX/share/refscope/gdb
+        os.path.join(here, "..", "..", "..", "lib", LIBRARY_NAME),
+    ]
+    for path in candidates:
+        if os.path.exists(path):
+            return os.path.normpath(path)
+    return ctypes.util.find_library("refscope")
+
+
+class _Library:
+    def __init__(self):
+        path = _library_path()
+        if not path:
+            raise gdb.GdbError("py-heap: librefscope.so not found beside %s, in build/, or installed; "
+                               "run make first" % SCRIPT_PATH)
+        lib = ctypes.CDLL(path)
+        lib.rs_session_new.restype = ctypes.c_void_p
+        lib.rs_session_drop.argtypes = [ctypes.c_void_p]
+        lib.rs_command_line_text.argtypes = [ctypes.c_void_p, ctypes.c_int, ctypes.POINTER(ctypes.c_char_p),
+                                             ctypes.POINTER(ctypes.c_void_p), ctypes.POINTER(ctypes.c_void_p)]
+        lib.rs_command_line_text.restype = ctypes.c_int
+        lib.rs_text_free.argtypes = [ctypes.c_void_p]
+        self.lib = lib
+        self.session = lib.rs_session_new()
+
+    def run(self, argv):
+        """Runs one refscope command line; returns (exit code, output, messages)."""
+        args = (ctypes.c_char_p * (len(argv) + 1))(*[a.encode() for a in ["refscope"] + argv])
+        out, err = ctypes.c_void_p(), ctypes.c_void_p()
+        rc = self.lib.rs_command_line_text(self.session, len(argv) + 1, args, ctypes.byref(out), ctypes.byref(err))
+        texts = []
+        for buf in (out, err):
+            texts.append(ctypes.string_at(buf.value).decode(errors="replace") if buf.value else "")
+            self.lib.rs_text_free(buf)
+        return rc, texts[0], texts[1]
+
+    def drop(self, *_event):
+        self.lib.rs_session_drop(self.session)
+
+
+_library = None
+
+
+def _lib():
+    global _library
+    if _library is None:
+        _library = _Library()
+        for registry in (gdb.events.cont, gdb.events.exited, gdb.events.new_objfile):
+            registry.connect(_library.drop)
+    return _library
+
+
+def _target_args():
+    """The refscope target for what gdb is looking at: its core file, or its live process."""
+    described = gdb.execute("info target", to_string=True)
+    core = re.search(r"Local core dump file:\s*`(.*)', file type", described)
+    if core:
+        args = [core.group(1)]
+        exe = gdb.current_progspace().filename
+        if exe and os.path.exists(exe):
+            args = ["--exe", exe] + args
+        return args
+    inferior = gdb.selected_inferior()
+    if inferior.pid > 0:
+        return ["--pid", str(inferior.pid), "--no-freeze"]
+    raise gdb.GdbError("py-heap: no process and no core file: run or attach to a Python program, "
+                       "or load its core (gdb PYTHON CORE)")
+
+
+def _address(expression):
+    """An object's address from any gdb expression: op, $rdi, 0x7f..., (PyObject *)p."""
+    try:
+        value = gdb.parse_and_eval(expression)
+        return "0x%x" % (int(value.cast(gdb.lookup_type("unsigned long"))) & 0xFFFFFFFFFFFFFFFF)
+    except gdb.error as e:
+        raise gdb.GdbError("py-heap: cannot evaluate %r: %s" % (expression, e))
+
+
+def _split(argument, takes_address):
+    """Options first (as the command line takes them), then the expression, spaces and all."""
+    words = gdb.string_to_argv(argument)
+    options, dot = [], None
+    i = 0
+    while i < len(words) and words[i].startswith("--"):
+        word = words[i]
+        if word in FLAG_OPTIONS:
+            options.append(word)
+        elif word in VALUED_OPTIONS and i + 1 < len(words):
+            if word == "--dot":
+                dot = words[i + 1]
+            else:
+                options += [word, words[i + 1]]
+            i += 1
+        else:
+            raise gdb.GdbError("py-heap: unknown option %r" % word)
+        i += 1
+    expression = " ".join(words[i:])
+    if takes_address and not expression:
+        raise gdb.GdbError("py-heap: give the object as an expression, e.g. 'op' or 0x7f...")
+    if not takes_address and expression:
+        raise gdb.GdbError("py-heap: unexpected argument %r" % expression)
+    return options, dot, expression
+
+
+class PyHeapTop(gdb.Parameter):
+    """How many rows summary, cycles, garbage and refcheck show when --top is not given (0: the default)."""
+
+    set_doc = "Set how many rows py-heap commands show."
+    show_doc = "Show how many rows py-heap commands show."
+
+    def __init__(self):
+        super().__init__("py-heap top", gdb.COMMAND_DATA, gdb.PARAM_ZUINTEGER)
+        self.value = 0
+
+    def get_show_string(self, value):
+        return "py-heap commands show %s rows." % (value if value != "0" else "their default number of")
+
+
+class PyHeap(gdb.Command):
+    """Look inside the Python heap of the inferior or core: refscope in gdb.
+
+py-heap SUBCOMMAND [OPTIONS] [EXPRESSION]
+Subcommands: info, gc, summary, show, refs, referrers, path, cycles, garbage, refcheck.
+Options as for the refscope command line: --json, --top N, --sort count|bytes,
+--min-size N, --dot FILE (write a Graphviz picture to FILE).
+Settings: set py-heap top N.
+Type "help py-heap SUBCOMMAND" for each one."""
+
+    def __init__(self):
+        super().__init__("py-heap", gdb.COMMAND_DATA, gdb.COMPLETE_NONE, True)
+
+
+class PyHeapSubcommand(gdb.Command):
+    def __init__(self, name, summary, example, takes_address):
+        self.__doc__ = "%s\n\nExample: %s\nOptions: %s" % (summary, example, " ".join(FLAG_OPTIONS + VALUED_OPTIONS))
+        self.name = name
+        self.takes_address = takes_address
+        super().__init__("py-heap " + name, gdb.COMMAND_DATA)
+
+    def complete(self, text, word):
+        if word is not None and word.startswith("-"):
+            return [o for o in FLAG_OPTIONS + VALUED_OPTIONS if o.startswith(word)]
+        if self.name == "summary" and text.rstrip().endswith("--sort"):
+            return ["count", "bytes"]
+        return gdb.COMPLETE_EXPRESSION if self.takes_address else gdb.COMPLETE_NONE
+
+    def invoke(self, argument, from_tty):
+        options, dot, expression = _split(argument, self.takes_address)
+        argv = options + [self.name] + _target_args()
+        if expression:
+            argv.append(_address(expression))
+        top = gdb.parameter("py-heap top")
+        if top and "--top" not in options and self.name in ("summary", "cycles", "garbage", "refcheck"):
+            argv[len(options):len(options)] = ["--top", str(top)]
+        if dot:
+            argv.insert(0, "--dot")
+        rc, output, messages = _lib().run(argv)
+        if rc != 0:
+            raise gdb.GdbError(messages.strip().replace("\ntry 'refscope --help'", "") or
+                               "py-heap %s failed (exit %d)" % (self.name, rc))
+        if dot:
+            with open(dot, "w") as f:
+                f.write(output)
+            gdb.write("py-heap: picture written to %s (render it with: dot -Tsvg %s)\n" % (dot, dot))
+        else:
+            gdb.write(output)
+
+
+def _register():
+    PyHeap()
+    gdb.Command("set py-heap", gdb.COMMAND_DATA, gdb.COMPLETE_NONE, True)
+    gdb.Command("show py-heap", gdb.COMMAND_DATA, gdb.COMPLETE_NONE, True)
+    PyHeapTop()
+    for name, (summary, example, takes_address) in SUBCOMMANDS.items():
+        PyHeapSubcommand(name, summary, example, takes_address)
+
+
+_register()
