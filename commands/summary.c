@@ -38,7 +38,9 @@ static rs_error *summary_build(struct rs_command_context *ctx, json_object **out
 	rs_error *err = rs_heap_graph_build(ctx->target, ctx->heap);
 	if (err)
 		return err;
-	size_t n_types = rs_heap_type_count(ctx->heap), n_objects = rs_heap_object_count(ctx->heap);
+	/* Not the objects adopted since on request (show, refs of unreached ones): the same
+	 * answer whatever ran before in a session. */
+	size_t n_types = rs_heap_type_count(ctx->heap), n_objects = rs_heap_reached_count(ctx->heap);
 	const struct rs_object *objects = rs_heap_objects(ctx->heap);
 	struct type_total *totals = calloc(2 * n_types + 1, sizeof(*totals));
 	if (!totals)

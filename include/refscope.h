@@ -179,6 +179,10 @@ rs_error *rs_heap_graph_build(rs_target *target, rs_heap *heap);
  * graph did not reach is checked and adopted when it holds an object. */
 uint32_t rs_heap_find(rs_target *target, rs_heap *heap, uint64_t address);
 
+/* How many objects the graph reached (gc-tracked ones and what they refer
+ * to); objects after them were adopted by rs_heap_find on request. */
+size_t rs_heap_reached_count(const rs_heap *heap);
+
 /* The referents of object i as object indices. */
 const uint32_t *rs_heap_referents(const rs_heap *heap, uint32_t i, size_t *count);
 

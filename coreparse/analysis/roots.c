@@ -203,7 +203,8 @@ static void thread_frames(struct collect *c, const struct rs_thread *t)
 		if (c->target->py.layout.minor <= 10) {
 			/* Frame objects. One the graph reached has its references among
 			 * its edges; a running one is held by C only and counted here. */
-			bool in_graph = known(c, frame) != RS_NO_INDEX;
+			uint32_t known_index = known(c, frame);
+			bool in_graph = known_index != RS_NO_INDEX && known_index < c->heap->graph->objects_reached;
 			uint32_t object = rs_heap_find(c->target, c->heap, frame);
 			uint64_t code = 0, back = 0;
 			rs_error_free(rs_mem_read_u64(m->mem, frame + 32, &code));

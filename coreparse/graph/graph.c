@@ -170,6 +170,7 @@ static rs_error *graph_traverse_all(struct build *b)
 			b->heap->progress(i + 1, b->heap->progress_arg);
 	}
 	g->edge_start[b->heap->n_objects] = g->n_edges;
+	g->objects_reached = b->heap->n_objects;
 	return NULL;
 }
 

@@ -22,6 +22,8 @@ struct rs_graph {
 	uint64_t *conservative;    /* bit per edge */
 	uint64_t n_edges, edges_capacity;
 	uint64_t objects_tracked;  /* objects [0, objects_tracked) came from the gc lists */
+	uint64_t objects_reached;  /* objects [0, objects_reached) have their references in the graph;
+				    * later ones were adopted on request (rs_graph_adopt) */
 	struct rs_objmodel model;
 };
 

@@ -23,6 +23,11 @@ uint32_t rs_heap_find(rs_target *target, rs_heap *heap, uint64_t address)
 	return index == RS_NO_INDEX ? RS_NO_OBJECT : index;
 }
 
+size_t rs_heap_reached_count(const rs_heap *heap)
+{
+	return heap->graph ? heap->graph->objects_reached : heap->n_objects;
+}
+
 const uint32_t *rs_heap_referents(const rs_heap *heap, uint32_t i, size_t *count)
 {
 	const struct rs_graph *g = heap->graph;

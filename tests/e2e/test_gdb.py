@@ -1,0 +1,104 @@
+"""The py-heap commands in real gdb (batch mode): on a core, on a process
+attached with -p, and on a program started under gdb; each subcommand's
+--json equals the CLI's on the same target, failures are one gdb error and
+leave the session usable, and the process runs on correctly afterwards."""
+import json
+import os
+import re
+import subprocess
+import tempfile
+
+import pytest
+
+from conftest import INTERPRETERS, PROGRAMS, REPO, Target, refscope_json, require_present
+
+EXTENSION = os.path.join(REPO, "gdbext", "refscope.py")
+GDB_INTERPRETERS = [i for i in INTERPRETERS if i.name.startswith("pyenv-") or i.name == "debian-3.11-dbg"]
+MARK = "@@@refscope-test@@@"
+
+
+def gdb(args, commands, timeout=120):
+    """Runs gdb in batch mode; returns the output of each command (between marks) and stderr."""
+    argv = ["gdb", "-batch", "-nx", "-ex", "source " + EXTENSION]
+    for command in commands:
+        argv += ["-ex", "echo %s\\n" % MARK, "-ex", command]
+    argv += ["-ex", "echo %s\\n" % MARK]
+    proc = subprocess.run(argv + args, capture_output=True, text=True, timeout=timeout)
+    parts = proc.stdout.split(MARK + "\n")
+    return parts[1:len(commands) + 1], proc.stderr, proc
+
+
+def cli_equivalent(interp, command, target, extra=()):
+    doc = refscope_json(interp, command, target, extra)
+    doc.pop("target")
+    return doc
+
+
+def gdb_doc(text):
+    doc = json.loads(text)
+    doc.pop("target")
+    return doc
+
+
+@pytest.fixture(scope="module", params=GDB_INTERPRETERS, ids=str)
+def gdb_target(request, tmp_root):
+    require_present(request.param)
+    t = Target(request.param, tmpdir=tempfile.mkdtemp(dir=tmp_root))
+    yield t
+    t.close()
+
+
+COMMANDS = ["info", "gc", "summary", "cycles", "garbage", "refcheck"]
+ADDRESS_COMMANDS = ["show", "refs", "referrers", "path"]
+
+
+def test_core_session_equals_cli(gdb_target):
+    core = gdb_target.core()
+    probe = "0x%x" % gdb_target.truth["probe"]
+    commands = ["py-heap %s --json" % c for c in COMMANDS]
+    commands += ["py-heap %s --json (void *)%s" % (c, probe) for c in ADDRESS_COMMANDS]
+    outputs, stderr, _ = gdb([gdb_target.interp.argv[0], core], commands)
+    assert len(outputs) == len(commands), stderr
+    for command, output in zip(COMMANDS, outputs):
+        assert gdb_doc(output) == cli_equivalent(gdb_target.interp, command, [core]), command
+    for command, output in zip(ADDRESS_COMMANDS, outputs[len(COMMANDS):]):
+        assert gdb_doc(output) == cli_equivalent(gdb_target.interp, command, [core, probe]), command
+
+
+def test_attached_session_equals_cli_and_process_runs_on(gdb_target):
+    pid = str(gdb_target.pid)
+    cli = cli_equivalent(gdb_target.interp, "summary", ["--pid", pid])
+    outputs, stderr, _ = gdb(["-p", pid], ["py-heap summary --json", "py-heap summary --json", "detach"])
+    assert gdb_doc(outputs[0]) == cli, stderr
+    assert outputs[1] == outputs[0], "the second command on the same stop reuses the snapshot"
+    gdb_target.assert_runs_on()
+
+
+def test_errors_are_one_gdb_error_and_the_session_goes_on(gdb_target):
+    core = gdb_target.core()
+    outputs, stderr, _ = gdb([gdb_target.interp.argv[0], core],
+                             ["py-heap show no_such_symbol_here", "py-heap show 0x10", "py-heap refs",
+                              "py-heap gc --json"])
+    errors = [line for line in stderr.splitlines() if line.startswith(("py-heap:", "refscope:"))]
+    assert len(errors) == 3, stderr
+    assert "cannot evaluate" in errors[0]
+    assert errors[1] == "refscope: 0x10 is not the address of an object in this heap"
+    assert json.loads(outputs[3])["interpreters"], "the session still works"
+
+
+def test_program_started_under_gdb():
+    interp = next(i for i in GDB_INTERPRETERS if not i.missing)
+    argv = ["gdb", "-batch", "-nx", "-ex", "source " + EXTENSION, "-ex", "run", "-ex", "echo " + MARK + "\\n",
+            "-ex", "py-heap summary --json", "-ex", "echo " + MARK + "\\n", "-ex", "continue",
+            "--args", interp.argv[0], os.path.join(PROGRAMS, "trap_target.py")]
+    proc = subprocess.run(argv, capture_output=True, text=True, timeout=120)
+    doc = json.loads(proc.stdout.split(MARK + "\n")[1])
+    counts = {r["type"]: r["count"] for r in doc["types"]}
+    assert counts["TrapMarker"] == 321
+    assert re.search(r"\[Inferior 1 \(process \d+\) exited normally\]", proc.stdout), proc.stdout[-500:]
+
+
+def test_non_python_inferior_is_one_error():
+    outputs, stderr, _ = gdb(["/bin/true"], ["starti", "py-heap info", "kill"])
+    errors = [line for line in stderr.splitlines() if line.startswith(("py-heap:", "refscope:"))]
+    assert errors and "no Python interpreter found" in errors[0], stderr
