@@ -76,6 +76,10 @@ install: all
 	install -m 644 include/refscope.h $(DESTDIR)$(PREFIX)/include/refscope.h
 	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|$(VERSION)|g' refscope.pc.in \
 		> $(DESTDIR)$(PREFIX)/lib/pkgconfig/refscope.pc
+	install -d $(DESTDIR)$(PREFIX)/share/refscope/gdb
+	install -m 644 gdbext/refscope.py $(DESTDIR)$(PREFIX)/share/refscope/gdb/refscope.py
+	@echo "gdb: add this line to ~/.gdbinit to have the py-heap commands:"
+	@echo "  source $(PREFIX)/share/refscope/gdb/refscope.py"
 
 clean:
 	rm -rf $(BUILD)
