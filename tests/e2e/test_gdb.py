@@ -102,3 +102,17 @@ def test_non_python_inferior_is_one_error():
     outputs, stderr, _ = gdb(["/bin/true"], ["starti", "py-heap info", "kill"])
     errors = [line for line in stderr.splitlines() if line.startswith(("py-heap:", "refscope:"))]
     assert errors and "no Python interpreter found" in errors[0], stderr
+
+
+def test_installed_extension_finds_installed_library(gdb_target, tmp_path):
+    prefix = str(tmp_path / "prefix")
+    install = subprocess.run(["make", "-s", "-C", REPO, "install", "PREFIX=" + prefix], capture_output=True,
+                             text=True, timeout=300)
+    assert install.returncode == 0, install.stderr
+    script = os.path.join(prefix, "share", "refscope", "gdb", "refscope.py")
+    assert "source " + script in install.stdout
+    argv = ["gdb", "-batch", "-nx", "-ex", "source " + script, "-ex", "py-heap gc --json",
+            gdb_target.interp.argv[0], gdb_target.core()]
+    proc = subprocess.run(argv, capture_output=True, text=True, timeout=120)
+    doc = json.loads(proc.stdout[proc.stdout.index("{"):])
+    assert doc["interpreters"][0]["generations"], proc.stderr
