@@ -6,11 +6,10 @@ import json
 import os
 import re
 import subprocess
-import tempfile
 
 import pytest
 
-from conftest import INTERPRETERS, PROGRAMS, REPO, Target, refscope_json, require_present
+from conftest import INTERPRETERS, PROGRAMS, REPO, program_fixture, refscope_json
 
 EXTENSION = os.path.join(REPO, "gdbext", "refscope.py")
 GDB_INTERPRETERS = [i for i in INTERPRETERS if i.name.startswith("pyenv-") or i.name == "debian-3.11-dbg"]
@@ -40,12 +39,7 @@ def gdb_doc(text):
     return doc
 
 
-@pytest.fixture(scope="module", params=GDB_INTERPRETERS, ids=str)
-def gdb_target(request, tmp_root):
-    require_present(request.param)
-    t = Target(request.param, tmpdir=tempfile.mkdtemp(dir=tmp_root))
-    yield t
-    t.close()
+gdb_target = program_fixture("heap_target.py", GDB_INTERPRETERS)
 
 
 COMMANDS = ["info", "gc", "summary", "cycles", "garbage", "refcheck"]

@@ -3,7 +3,7 @@ field by field with the DWARF of each interpreter that has debug info, so a
 wrong offset in a table cannot hide behind a build that happens to work."""
 import pytest
 
-from conftest import INTERPRETERS, refscope_json
+from conftest import INTERPRETERS, program_fixture, refscope_json
 
 WITH_DWARF = [i for i in INTERPRETERS if i.layout == "dwarf"]
 
@@ -14,15 +14,7 @@ def layout(target, source):
     return doc
 
 
-@pytest.fixture(scope="module", params=WITH_DWARF, ids=str)
-def dwarf_target(request, tmp_root):
-    from conftest import Target, require_present
-    import tempfile
-
-    require_present(request.param)
-    t = Target(request.param, tmpdir=tempfile.mkdtemp(dir=tmp_root))
-    yield t
-    t.close()
+dwarf_target = program_fixture("heap_target.py", WITH_DWARF)
 
 
 def test_builtin_table_equals_dwarf(dwarf_target):
