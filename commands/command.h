@@ -20,6 +20,7 @@ struct rs_command_options {
 	int min_size;         /* cycles: smallest cycle shown */
 	bool dot;             /* Graphviz DOT instead of text */
 	void (*progress)(uint64_t seen, void *arg);
+	void *progress_arg;
 };
 
 struct rs_command_context {

@@ -226,7 +226,15 @@ struct rs_session {
 	char *key;
 	rs_target *target;
 	rs_heap *heap;
+	void (*progress)(uint64_t seen, void *arg);
+	void *progress_arg;
 };
+
+void rs_session_set_progress(struct rs_session *s, void (*progress)(uint64_t seen, void *arg), void *arg)
+{
+	s->progress = progress;
+	s->progress_arg = arg;
+}
 
 struct rs_session *rs_session_new(void)
 {
@@ -316,6 +324,11 @@ int rs_command_line(struct rs_session *session, int argc, char **argv, FILE *out
 	snprintf(label, sizeof(label), "pid %s", cli.pid ? cli.pid : "");
 	struct rs_session own = {0};
 	struct rs_session *s = session ? session : &own;
+	if (s->progress) {
+		cli.opts.progress = s->progress;
+		cli.opts.progress_arg = s->progress_arg;
+	}
+	rs_interrupt_clear();
 	rs_error *err = session_target(s, &cli);
 	if (!err) {
 		struct rs_command_context ctx = {

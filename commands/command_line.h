@@ -2,6 +2,7 @@
 #ifndef RS_COMMANDS_COMMAND_LINE_H
 #define RS_COMMANDS_COMMAND_LINE_H
 
+#include <stdint.h>
 #include <stdio.h>
 
 struct rs_session;
@@ -11,6 +12,8 @@ struct rs_session;
 struct rs_session *rs_session_new(void);
 void rs_session_drop(struct rs_session *session);
 void rs_session_free(struct rs_session *session);
+/* Called now and then with the objects read so far, during long walks. */
+void rs_session_set_progress(struct rs_session *session, void (*progress)(uint64_t seen, void *arg), void *arg);
 
 /* Runs one command line (argv[0] is the program name); returns the exit
  * code. session may be NULL. */

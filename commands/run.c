@@ -42,7 +42,7 @@ rs_error *rs_command_run(const struct rs_command *cmd, struct rs_command_context
 	if (ctx->opts.dot && !cmd->dot)
 		return rs_error_new(RS_ERR_USAGE, "%s draws no picture: --dot is for cycles, garbage and path", cmd->name);
 	if (cmd->needs_heap && !ctx->heap)
-		err = rs_heap_walk(ctx->target, ctx->opts.progress, NULL, &ctx->heap);
+		err = rs_heap_walk(ctx->target, ctx->opts.progress, ctx->opts.progress_arg, &ctx->heap);
 	/* A live target runs on as soon as its memory has been read. */
 	rs_target_release(ctx->target);
 	json_object *doc = NULL;

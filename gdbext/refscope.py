@@ -19,6 +19,7 @@ import ctypes.util
 import inspect
 import os
 import re
+import threading
 
 import gdb
 
@@ -61,6 +62,9 @@ def _library_path():
     return ctypes.util.find_library("refscope")
 
 
+PROGRESS_CALLBACK = ctypes.CFUNCTYPE(None, ctypes.c_uint64, ctypes.c_void_p)
+
+
 class _Library:
     def __init__(self):
         path = _library_path()
@@ -74,14 +78,37 @@ class _Library:
                                              ctypes.POINTER(ctypes.c_void_p), ctypes.POINTER(ctypes.c_void_p)]
         lib.rs_command_line_text.restype = ctypes.c_int
         lib.rs_text_free.argtypes = [ctypes.c_void_p]
+        lib.rs_session_set_progress.argtypes = [ctypes.c_void_p, PROGRESS_CALLBACK, ctypes.c_void_p]
         self.lib = lib
         self.session = lib.rs_session_new()
+        self.seen = 0
+        self.progress = PROGRESS_CALLBACK(self._progress)  # kept alive as long as the session
+        lib.rs_session_set_progress(self.session, self.progress, None)
+
+    def _progress(self, seen, _arg):
+        self.seen = seen  # from the worker thread: only a number, printed by the main thread
 
     def run(self, argv):
-        """Runs one refscope command line; returns (exit code, output, messages)."""
+        """Runs one refscope command line in a worker thread while the main
+        thread reports progress; a KeyboardInterrupt reaching the main thread
+        asks the walk to stop (gdb 13 delivers Ctrl-C only after the command,
+        so this does not help there yet). Returns (exit code, output, messages)."""
         args = (ctypes.c_char_p * (len(argv) + 1))(*[a.encode() for a in ["refscope"] + argv])
         out, err = ctypes.c_void_p(), ctypes.c_void_p()
-        rc = self.lib.rs_command_line_text(self.session, len(argv) + 1, args, ctypes.byref(out), ctypes.byref(err))
+        result = []
+        worker = threading.Thread(target=lambda: result.append(self.lib.rs_command_line_text(
+            self.session, len(argv) + 1, args, ctypes.byref(out), ctypes.byref(err))))
+        self.seen, shown = 0, 0
+        worker.start()
+        while worker.is_alive():
+            try:
+                worker.join(0.1)
+            except KeyboardInterrupt:
+                self.lib.rs_interrupt()
+            if gdb.parameter("py-heap progress") and self.seen != shown:
+                shown = self.seen
+                gdb.write("py-heap: %d objects read...\n" % shown)
+        rc = result[0] if result else 2
         texts = []
         for buf in (out, err):
             texts.append(ctypes.string_at(buf.value).decode(errors="replace") if buf.value else "")
@@ -170,6 +197,20 @@ class PyHeapTop(gdb.Parameter):
         return "py-heap commands show %s rows." % (value if value != "0" else "their default number of")
 
 
+class PyHeapProgress(gdb.Parameter):
+    """Whether long walks report how many objects they have read."""
+
+    set_doc = "Set whether py-heap reports progress."
+    show_doc = "Show whether py-heap reports progress."
+
+    def __init__(self):
+        super().__init__("py-heap progress", gdb.COMMAND_DATA, gdb.PARAM_BOOLEAN)
+        self.value = True
+
+    def get_show_string(self, value):
+        return "py-heap progress reports are %s." % value
+
+
 class PyHeap(gdb.Command):
     """Look inside the Python heap of the inferior or core: refscope in gdb.
 
@@ -177,7 +218,7 @@ py-heap SUBCOMMAND [OPTIONS] [EXPRESSION]
 Subcommands: info, gc, summary, show, refs, referrers, path, cycles, garbage, refcheck.
 Options as for the refscope command line: --json, --top N, --sort count|bytes,
 --min-size N, --dot FILE (write a Graphviz picture to FILE).
-Settings: set py-heap top N.
+Settings: set py-heap top N, set py-heap progress on|off.
 Type "help py-heap SUBCOMMAND" for each one."""
 
     def __init__(self):
@@ -225,6 +266,7 @@ def _register():
     gdb.Command("set py-heap", gdb.COMMAND_DATA, gdb.COMPLETE_NONE, True)
     gdb.Command("show py-heap", gdb.COMMAND_DATA, gdb.COMPLETE_NONE, True)
     PyHeapTop()
+    PyHeapProgress()
     for name, (summary, example, takes_address) in SUBCOMMANDS.items():
         PyHeapSubcommand(name, summary, example, takes_address)
 

@@ -38,6 +38,14 @@ uint64_t rs_error_address(const rs_error *err); /* RS_ERR_FAULT, else 0 */
 int rs_error_errno(const rs_error *err);         /* RS_ERR_OS, else 0 */
 void rs_error_free(rs_error *err);
 
+/* ---- interrupting ----------------------------------------------------- */
+
+/* Asks a running walk or graph build to stop soon with RS_ERR_INTERRUPTED;
+ * safe from a signal handler or another thread. rs_interrupt_clear resets. */
+void rs_interrupt(void);
+void rs_interrupt_clear(void);
+bool rs_interrupt_requested(void);
+
 /* ---- opening a target ------------------------------------------------ */
 
 enum rs_layout_source {

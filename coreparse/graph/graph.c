@@ -7,6 +7,7 @@
 #include "../objects/object_size.h"
 
 #define PROGRESS_EVERY (1u << 20)
+#define INTERRUPT_EVERY (1u << 16)
 #define OBJECTS_MAX (UINT32_MAX - 1)
 
 struct build {
@@ -166,6 +167,9 @@ static rs_error *graph_traverse_all(struct build *b)
 				    b->heap->types.names + b->heap->types.types[o->type].name_offset, rs_error_message(err));
 			rs_error_free(err);
 		}
+		if (i % INTERRUPT_EVERY == 0 && rs_interrupt_requested())
+			return rs_error_new(RS_ERR_INTERRUPTED, "interrupted after %" PRIu64 " of %zu objects", i,
+					    b->heap->n_objects);
 		if (b->heap->progress && i % PROGRESS_EVERY == PROGRESS_EVERY - 1)
 			b->heap->progress(i + 1, b->heap->progress_arg);
 	}

@@ -20,6 +20,7 @@
 
 #define LINK_MASK (~(uint64_t)3)
 #define PROGRESS_EVERY (1u << 20)
+#define INTERRUPT_EVERY (1u << 16)
 
 struct list_walk {
 	struct rs_memory *mem;
@@ -133,6 +134,8 @@ static rs_error *list_walk(struct list_walk *w, uint64_t head)
 		}
 		if (!objects_reserve(w->heap) || !object_record(w, node, words))
 			return rs_error_nomem();
+		if (w->heap->n_objects % INTERRUPT_EVERY == 0 && rs_interrupt_requested())
+			return rs_error_new(RS_ERR_INTERRUPTED, "interrupted after %zu objects", w->heap->n_objects);
 		if (w->heap->progress && w->heap->n_objects % PROGRESS_EVERY == 0)
 			w->heap->progress(w->heap->n_objects, w->heap->progress_arg);
 		prev = node;

@@ -1,6 +1,7 @@
 #include "error.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -109,4 +110,21 @@ void rs_error_free(rs_error *err)
 		return;
 	free(err->message);
 	free(err);
+}
+
+static volatile sig_atomic_t interrupted;
+
+void rs_interrupt(void)
+{
+	interrupted = 1;
+}
+
+void rs_interrupt_clear(void)
+{
+	interrupted = 0;
+}
+
+bool rs_interrupt_requested(void)
+{
+	return interrupted != 0;
 }
