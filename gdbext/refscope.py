@@ -107,7 +107,7 @@ class _Library:
                 self.lib.rs_interrupt()
             if gdb.parameter("py-heap progress") and self.seen != shown:
                 shown = self.seen
-                gdb.write("py-heap: %d objects read...\n" % shown)
+                gdb.write("py-heap: %d objects read...\n" % shown, gdb.STDERR)
         rc = result[0] if result else 2
         texts = []
         for buf in (out, err):
