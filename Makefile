@@ -3,7 +3,8 @@
 # first (when run as root).
 
 PREFIX ?= /usr/local
-BUILD ?= build
+# SANITIZE=1 builds with AddressSanitizer and UndefinedBehaviorSanitizer, apart.
+BUILD ?= $(if $(filter 1,$(SANITIZE)),build-sanitize,build)
 CC ?= cc
 VERSION = 0.1.0
 
@@ -15,8 +16,10 @@ ALL_CFLAGS = -std=c11 -D_GNU_SOURCE -fPIC $(WARN) $(CFLAGS) -Iinclude -Icorepars
 LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -ldw -lelf -ljson-c)
 
 ifeq ($(SANITIZE),1)
-ALL_CFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer
+ALL_CFLAGS += -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 LDFLAGS += -fsanitize=address,undefined
+# The gdb extension loads the library into gdb, which has no sanitizer runtime.
+E2E_ENV = REFSCOPE_BIN=$(abspath $(BUILD))/refscope REFSCOPE_SKIP_GDB="built with sanitizers"
 endif
 
 LIB_SRC = $(wildcard coreparse/*.c coreparse/*/*.c) $(wildcard commands/*.c)
@@ -59,7 +62,7 @@ unit: test-deps all $(UNIT_BIN)
 
 e2e: test-deps all
 	tests/fixtures/sid-python.sh
-	cd tests/e2e && /usr/bin/python3 -m pytest -ra -q
+	cd tests/e2e && $(E2E_ENV) /usr/bin/python3 -m pytest -ra -q
 
 check: unit e2e
 
@@ -82,4 +85,4 @@ install: all
 	@echo "  source $(PREFIX)/share/refscope/gdb/refscope.py"
 
 clean:
-	rm -rf $(BUILD)
+	rm -rf build build-sanitize

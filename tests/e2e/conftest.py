@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 import pytest
 
 REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
-REFSCOPE = os.path.join(REPO, "build", "refscope")
+REFSCOPE = os.environ.get("REFSCOPE_BIN") or os.path.join(REPO, "build", "refscope")
 PROGRAMS = os.path.join(REPO, "tests", "programs")
 SID_FIXTURE = os.path.join(REPO, "tests", "fixtures", "sid-python.sh")
 SID_DEBUG = os.path.join(REPO, ".cache", "sid", "root", "usr", "lib", "debug")

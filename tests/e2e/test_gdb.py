@@ -12,6 +12,9 @@ import pytest
 from conftest import INTERPRETERS, PROGRAMS, REPO, program_fixture, refscope_json
 
 EXTENSION = os.path.join(REPO, "gdbext", "refscope.py")
+
+if os.environ.get("REFSCOPE_SKIP_GDB"):
+    pytest.skip("gdb tests skipped: refscope is %s" % os.environ["REFSCOPE_SKIP_GDB"], allow_module_level=True)
 GDB_INTERPRETERS = [i for i in INTERPRETERS if i.name.startswith("pyenv-") or i.name == "debian-3.11-dbg"]
 MARK = "@@@refscope-test@@@"
 
