@@ -42,3 +42,24 @@ def test_interrupted_refscope_lets_the_target_run_on(big_target, sig):
     assert refscope.stdout.read() == "", "nothing half-written on stdout"
     time.sleep(0.1)
     big_target.assert_runs_on()
+
+
+def test_fifty_busy_threads_are_frozen_and_let_go():
+    import subprocess as sp
+
+    from conftest import PROGRAMS, refscope_json
+
+    proc = sp.Popen(INTERP.argv + [PROGRAMS + "/busy_threads.py"], stdin=sp.PIPE, stdout=sp.PIPE, text=True)
+    try:
+        pid = int(proc.stdout.readline())
+        for _ in range(5):
+            doc = refscope_json(INTERP, "info", ["--pid", str(pid)])
+            assert doc["interpreters"][0]["threads"] == 51
+        status = proc_status(pid)
+        assert status["TracerPid"] == "0" and status["State"][0] in "RS"
+        proc.stdin.write("progress\n")
+        proc.stdin.flush()
+        assert int(proc.stdout.readline()) == 50, "every thread computes again"
+    finally:
+        proc.kill()
+        proc.wait()

@@ -1,0 +1,24 @@
+"""50 threads that never stop computing, and a main thread that reports their
+progress on request: a live target that must be frozen whole and let go."""
+import os
+import sys
+import threading
+
+COUNTERS = [0] * 50
+
+
+def spin(i):
+    while True:
+        COUNTERS[i] += 1
+
+
+for i in range(50):
+    threading.Thread(target=spin, args=(i,), daemon=True).start()
+print(os.getpid(), flush=True)
+for line in sys.stdin:
+    if line.strip() == "progress":
+        before = list(COUNTERS)
+        threading.Event().wait(0.3)
+        print(sum(1 for a, b in zip(before, COUNTERS) if b > a), flush=True)
+    elif line.strip() == "quit":
+        break
