@@ -19,6 +19,7 @@ import ctypes.util
 import inspect
 import os
 import re
+import signal
 import threading
 
 import gdb
@@ -63,6 +64,33 @@ def _library_path():
 
 
 PROGRESS_CALLBACK = ctypes.CFUNCTYPE(None, ctypes.c_uint64, ctypes.c_void_p)
+SIGACTION_SIZE = 256  # more than glibc's struct sigaction (152 bytes on x86_64)
+
+
+class _CtrlC:
+    """Ctrl-C while a walk runs: gdb's own SIGINT handler would only show
+    "Quit" once the command returns, so for the length of the call a Python
+    handler (run in gdb's main thread, which waits on the worker) asks the
+    library to stop. gdb's C-level handler is saved and put back exactly,
+    with sigaction, since Python cannot hand it back."""
+
+    def __init__(self, on_interrupt):
+        self.on_interrupt = on_interrupt
+        self.libc = ctypes.CDLL(None, use_errno=True)
+        self.saved = ctypes.create_string_buffer(SIGACTION_SIZE)
+
+    def __enter__(self):
+        self.active = self.libc.sigaction(signal.SIGINT, None, self.saved) == 0
+        if self.active:
+            try:
+                signal.signal(signal.SIGINT, lambda *_: self.on_interrupt())
+            except (ValueError, OSError):
+                self.active = False
+        return self
+
+    def __exit__(self, *_exc):
+        if self.active:
+            self.libc.sigaction(signal.SIGINT, self.saved, None)
 
 
 class _Library:
@@ -90,24 +118,24 @@ class _Library:
 
     def run(self, argv):
         """Runs one refscope command line in a worker thread while the main
-        thread reports progress; a KeyboardInterrupt reaching the main thread
-        asks the walk to stop (gdb 13 delivers Ctrl-C only after the command,
-        so this does not help there yet). Returns (exit code, output, messages)."""
+        thread reports progress and turns Ctrl-C into rs_interrupt().
+        Returns (exit code, output, messages)."""
         args = (ctypes.c_char_p * (len(argv) + 1))(*[a.encode() for a in ["refscope"] + argv])
         out, err = ctypes.c_void_p(), ctypes.c_void_p()
         result = []
         worker = threading.Thread(target=lambda: result.append(self.lib.rs_command_line_text(
             self.session, len(argv) + 1, args, ctypes.byref(out), ctypes.byref(err))))
         self.seen, shown = 0, 0
-        worker.start()
-        while worker.is_alive():
-            try:
-                worker.join(0.1)
-            except KeyboardInterrupt:
-                self.lib.rs_interrupt()
-            if gdb.parameter("py-heap progress") and self.seen != shown:
-                shown = self.seen
-                gdb.write("py-heap: %d objects read...\n" % shown, gdb.STDERR)
+        with _CtrlC(self.lib.rs_interrupt):
+            worker.start()
+            while worker.is_alive():
+                try:
+                    worker.join(0.1)
+                except KeyboardInterrupt:
+                    self.lib.rs_interrupt()
+                if gdb.parameter("py-heap progress") and self.seen != shown:
+                    shown = self.seen
+                    gdb.write("py-heap: %d objects read...\n" % shown, gdb.STDERR)
         rc = result[0] if result else 2
         texts = []
         for buf in (out, err):
@@ -219,6 +247,7 @@ Subcommands: info, gc, summary, show, refs, referrers, path, cycles, garbage, re
 Options as for the refscope command line: --json, --top N, --sort count|bytes,
 --min-size N, --dot FILE (write a Graphviz picture to FILE).
 Settings: set py-heap top N, set py-heap progress on|off.
+Ctrl-C stops a long walk; the session goes on.
 Type "help py-heap SUBCOMMAND" for each one."""
 
     def __init__(self):

@@ -184,6 +184,7 @@ rs_error *rs_graph_build(struct rs_memory *mem, const struct rs_python *py, stru
 	struct rs_graph *g = calloc(1, sizeof(*g));
 	if (!g)
 		return rs_error_nomem();
+	size_t walked = heap->n_objects;
 	g->objects_tracked = heap->n_objects;
 	rs_error *err = index_tracked(g, heap);
 	if (!err) {
@@ -194,6 +195,7 @@ rs_error *rs_graph_build(struct rs_memory *mem, const struct rs_python *py, stru
 		err = graph_traverse_all(&b);
 	}
 	if (err) {
+		heap->n_objects = walked; /* forget what a cut-short build adopted: the heap is as walked */
 		rs_graph_free(g);
 		return err;
 	}

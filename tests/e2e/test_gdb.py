@@ -113,3 +113,32 @@ def test_installed_extension_finds_installed_library(gdb_target, tmp_path):
     proc = subprocess.run(argv, capture_output=True, text=True, timeout=120)
     doc = json.loads(proc.stdout[proc.stdout.index("{"):])
     assert doc["interpreters"][0]["generations"], proc.stderr
+
+
+def test_ctrl_c_stops_a_long_walk_and_the_session_goes_on(tmp_path):
+    import signal
+    import time
+
+    interp = next(i for i in INTERPRETERS if i.name == "debian-3.11-dbg")
+    if interp.missing:
+        pytest.skip(interp.missing)
+    big = subprocess.Popen(interp.argv + [os.path.join(PROGRAMS, "heap_target.py"), "--ballast", "1500000"],
+                           stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        pid = json.loads(big.stdout.readline())["pid"]
+        subprocess.run(["gcore", "-o", str(tmp_path / "core"), str(pid)], capture_output=True, check=True)
+    finally:
+        big.kill()
+        big.wait()
+    core = str(tmp_path / ("core.%d" % pid))
+    argv = ["gdb", "-batch", "-nx", "-ex", "source " + EXTENSION, "-ex", "py-heap garbage", "-ex",
+            "py-heap gc --json", interp.argv[0], core]
+    gdb_proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    for line in gdb_proc.stderr:  # progress shows the walk is under way
+        if line.startswith("py-heap: ") and "objects read" in line:
+            gdb_proc.send_signal(signal.SIGINT)
+            break
+    stdout, stderr = gdb_proc.communicate(timeout=120)
+    assert "refscope: interrupted after" in stderr, stderr
+    doc = json.loads(stdout[stdout.index("{"):])
+    assert doc["interpreters"][0]["generations"][0]["objects"] > 1500000
