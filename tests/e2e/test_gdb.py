@@ -15,17 +15,23 @@ EXTENSION = os.path.join(REPO, "gdbext", "refscope.py")
 
 if os.environ.get("REFSCOPE_SKIP_GDB"):
     pytest.skip("gdb tests skipped: refscope is %s" % os.environ["REFSCOPE_SKIP_GDB"], allow_module_level=True)
-GDB_INTERPRETERS = [i for i in INTERPRETERS if i.name.startswith("pyenv-") or i.name == "debian-3.11-dbg"]
+GDB_INTERPRETERS = INTERPRETERS
 MARK = "@@@refscope-test@@@"
 
 
-def gdb(args, commands, timeout=120):
-    """Runs gdb in batch mode; returns the output of each command (between marks) and stderr."""
+def gdb(args, commands, interp=None, timeout=120):
+    """Runs gdb in batch mode; returns the output of each command (between marks) and stderr.
+    The interpreter's refscope options (--debug-dir) go to every py-heap command."""
     argv = ["gdb", "-batch", "-nx", "-ex", "source " + EXTENSION]
+    options = " ".join(interp.refscope_args) if interp else ""
     for command in commands:
+        if options and command.startswith("py-heap "):
+            name, _, rest = command[len("py-heap "):].partition(" ")
+            command = "py-heap %s %s %s" % (name, options, rest)
         argv += ["-ex", "echo %s\\n" % MARK, "-ex", command]
     argv += ["-ex", "echo %s\\n" % MARK]
-    proc = subprocess.run(argv + args, capture_output=True, text=True, timeout=timeout)
+    env = dict(os.environ, **(interp.refscope_env if interp else {}))
+    proc = subprocess.run(argv + args, capture_output=True, text=True, timeout=timeout, env=env)
     parts = proc.stdout.split(MARK + "\n")
     return parts[1:len(commands) + 1], proc.stderr, proc
 
@@ -54,7 +60,7 @@ def test_core_session_equals_cli(gdb_target):
     probe = "0x%x" % gdb_target.truth["probe"]
     commands = ["py-heap %s --json" % c for c in COMMANDS]
     commands += ["py-heap %s --json (void *)%s" % (c, probe) for c in ADDRESS_COMMANDS]
-    outputs, stderr, _ = gdb([gdb_target.interp.argv[0], core], commands)
+    outputs, stderr, _ = gdb([gdb_target.interp.argv[0], core], commands, gdb_target.interp)
     assert len(outputs) == len(commands), stderr
     for command, output in zip(COMMANDS, outputs):
         assert gdb_doc(output) == cli_equivalent(gdb_target.interp, command, [core]), command
@@ -65,7 +71,8 @@ def test_core_session_equals_cli(gdb_target):
 def test_attached_session_equals_cli_and_process_runs_on(gdb_target):
     pid = str(gdb_target.pid)
     cli = cli_equivalent(gdb_target.interp, "summary", ["--pid", pid])
-    outputs, stderr, _ = gdb(["-p", pid], ["py-heap summary --json", "py-heap summary --json", "detach"])
+    outputs, stderr, _ = gdb(["-p", pid], ["py-heap summary --json", "py-heap summary --json", "detach"],
+                             gdb_target.interp)
     assert gdb_doc(outputs[0]) == cli, stderr
     assert outputs[1] == outputs[0], "the second command on the same stop reuses the snapshot"
     gdb_target.assert_runs_on()
