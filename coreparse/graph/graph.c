@@ -194,6 +194,8 @@ rs_error *rs_graph_build(struct rs_memory *mem, const struct rs_python *py, stru
 		struct build b = {mem, py, heap, g, 0, false};
 		err = graph_traverse_all(&b);
 	}
+	if (!err && mem->gone)
+		err = rs_error_new(RS_ERR_NOT_FOUND, "process %d exited while being read", (int)mem->pid);
 	if (err) {
 		heap->n_objects = walked; /* forget what a cut-short build adopted: the heap is as walked */
 		rs_graph_free(g);

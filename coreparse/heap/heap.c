@@ -29,6 +29,9 @@ rs_error *rs_heap_walk(rs_target *target, void (*progress)(uint64_t seen, void *
 		if (gc_state)
 			err = rs_gc_state_walk(target->mem, &target->py, gc_state, (uint16_t)i, heap);
 	}
+	/* A process that died mid-walk leaves broken lists, not a smaller heap. */
+	if (!err && target->mem->gone)
+		err = rs_error_new(RS_ERR_NOT_FOUND, "process %d exited while being read", (int)target->mem->pid);
 	if (err) {
 		rs_heap_destroy(heap);
 		return err;

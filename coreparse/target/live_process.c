@@ -269,8 +269,10 @@ static rs_error *live_read(struct rs_memory *mem, uint64_t address, void *buf, s
 	uint64_t bad;
 	if (rs_read_cache_read(&live->cache, address, buf, len, &bad) == 0)
 		return NULL;
-	if (errno == ESRCH)
+	if (errno == ESRCH) {
+		mem->gone = true;
 		return rs_error_new(RS_ERR_NOT_FOUND, "process %d exited while being read", (int)mem->pid);
+	}
 	return rs_error_fault(bad, "address 0x%" PRIx64 " is not readable in process %d", bad, (int)mem->pid);
 }
 

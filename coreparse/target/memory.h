@@ -34,6 +34,7 @@ struct rs_memory {
 	Elf *core_elf;           /* cores: the core's ELF handle; NULL when live */
 	pid_t pid;               /* live: the process; 0 for cores */
 	const char *exe_path;    /* the main executable as the target recorded it, or NULL */
+	bool gone;               /* live: the process died while being read; what was read is void */
 };
 
 static inline rs_error *rs_mem_read(struct rs_memory *mem, uint64_t address, void *buf, size_t len)

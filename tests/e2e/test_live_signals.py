@@ -63,3 +63,20 @@ def test_fifty_busy_threads_are_frozen_and_let_go():
     finally:
         proc.kill()
         proc.wait()
+
+
+def test_target_killed_while_being_read_is_one_clear_line(tmp_root):
+    target = Target(INTERP, tmpdir=tempfile.mkdtemp(dir=tmp_root), args=["--ballast", "1500000"])
+    try:
+        refscope = subprocess.Popen([REFSCOPE, "garbage", "--pid", str(target.pid)], env=INTERP.refscope_env,
+                                    stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        wait_until_frozen(target.pid, refscope)
+        target.proc.kill()
+        assert refscope.wait(timeout=60) == 2
+        assert refscope.stdout.read() == ""
+        lines = refscope.stderr.read().splitlines()
+        assert len(lines) == 1 and lines[0].startswith("refscope: "), lines
+        assert lines[0].endswith("process %d exited while being read" % target.pid), lines
+    finally:
+        target.proc.kill()
+        target.proc.wait()
