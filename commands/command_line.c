@@ -17,7 +17,7 @@
 #define MAX_DEBUG_DIRS 64
 
 struct cli {
-	bool json, help;
+	bool json, help, inferior;
 	struct rs_open_options open;
 	const char *debug_dirs[MAX_DEBUG_DIRS];
 	const char *command;
@@ -141,6 +141,10 @@ static int parse_args(struct cli *cli, int argc, char **argv)
 			cli->open.no_freeze = true;
 			continue;
 		}
+		if (strcmp(arg, "--inferior") == 0) {
+			cli->inferior = true;
+			continue;
+		}
 		if (strcmp(arg, "--json") == 0) {
 			cli->json = true;
 			continue;
@@ -195,7 +199,7 @@ static int parse_positionals(struct cli *cli, const struct rs_command *cmd)
 		cli->address = cli->positional[i++];
 	if (i < cli->n_positional)
 		return usage_error("unexpected argument '%s'", cli->positional[i]);
-	if (!cli->core && !cli->pid)
+	if (!cli->core && !cli->pid && !cli->inferior)
 		return usage_error("%s needs a target: a core file or --pid PID", cli->command);
 	if (cmd->needs_address && !cli->address)
 		return usage_error("%s needs the address of an object after the target", cli->command);
@@ -228,7 +232,35 @@ struct rs_session {
 	rs_heap *heap;
 	void (*progress)(uint64_t seen, void *arg);
 	void *progress_arg;
+	/* --inferior: a target the caller reads for us (a debugger's remote). */
+	long (*read_memory)(void *arg, uint64_t address, void *buf, size_t len);
+	void *read_arg;
+	struct rs_loaded_file *files;
+	size_t n_files;
 };
+
+bool rs_session_set_inferior(struct rs_session *s, long (*read_memory)(void *arg, uint64_t address, void *buf, size_t len),
+			     void *arg, const char *const *paths, const uint64_t *biases, size_t n)
+{
+	rs_session_drop(s);
+	for (size_t i = 0; i < s->n_files; i++)
+		free((char *)s->files[i].path);
+	free(s->files);
+	s->files = calloc(n + 1, sizeof(*s->files));
+	s->n_files = 0;
+	if (!s->files)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		s->files[i].path = strdup(paths[i]);
+		s->files[i].bias = biases[i];
+		if (!s->files[i].path)
+			return false;
+		s->n_files++;
+	}
+	s->read_memory = read_memory;
+	s->read_arg = arg;
+	return true;
+}
 
 void rs_session_set_progress(struct rs_session *s, void (*progress)(uint64_t seen, void *arg), void *arg)
 {
@@ -256,6 +288,10 @@ void rs_session_drop(struct rs_session *s)
 void rs_session_free(struct rs_session *s)
 {
 	rs_session_drop(s);
+	for (size_t i = 0; s && i < s->n_files; i++)
+		free((char *)s->files[i].path);
+	if (s)
+		free(s->files);
 	free(s);
 }
 
@@ -267,7 +303,7 @@ static char *session_key(const struct cli *cli)
 	FILE *f = open_memstream(&key, &len);
 	if (!f)
 		return NULL;
-	fprintf(f, "%s|%s|%s|%d|%d", cli->core ? cli->core : "", cli->pid ? cli->pid : "",
+	fprintf(f, "%d|%s|%s|%s|%d|%d", (int)cli->inferior, cli->core ? cli->core : "", cli->pid ? cli->pid : "",
 		cli->open.exe_path ? cli->open.exe_path : "", (int)cli->open.layout, (int)cli->open.no_freeze);
 	for (size_t i = 0; i < cli->open.n_debug_dirs; i++)
 		fprintf(f, "|%s", cli->debug_dirs[i]);
@@ -285,6 +321,16 @@ static rs_error *session_target(struct rs_session *s, struct cli *cli)
 		return NULL;
 	}
 	rs_session_drop(s);
+	if (cli->inferior) {
+		if (!s->read_memory) {
+			free(key);
+			return rs_error_new(RS_ERR_USAGE, "--inferior reads a target through a debugger: use it from gdb");
+		}
+		cli->open.read_memory = s->read_memory;
+		cli->open.read_memory_arg = s->read_arg;
+		cli->open.files = s->files;
+		cli->open.n_files = s->n_files;
+	}
 	rs_error *err = rs_target_open(&cli->open, &s->target);
 	if (err) {
 		free(key);
@@ -321,7 +367,7 @@ int rs_command_line(struct rs_session *session, int argc, char **argv, FILE *out
 		cli.opts.progress = progress_show;
 
 	char label[64];
-	snprintf(label, sizeof(label), "pid %s", cli.pid ? cli.pid : "");
+	snprintf(label, sizeof(label), cli.inferior ? "inferior" : "pid %s", cli.pid ? cli.pid : "");
 	struct rs_session own = {0};
 	struct rs_session *s = session ? session : &own;
 	if (s->progress) {

@@ -2,6 +2,7 @@
 #ifndef RS_COMMANDS_COMMAND_LINE_H
 #define RS_COMMANDS_COMMAND_LINE_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -14,6 +15,11 @@ void rs_session_drop(struct rs_session *session);
 void rs_session_free(struct rs_session *session);
 /* Called now and then with the objects read so far, during long walks. */
 void rs_session_set_progress(struct rs_session *session, void (*progress)(uint64_t seen, void *arg), void *arg);
+/* The target of "--inferior": memory read through the caller, and the loaded
+ * files (paths on this machine) with their load bias. Drops the snapshot. */
+bool rs_session_set_inferior(struct rs_session *session,
+			     long (*read_memory)(void *arg, uint64_t address, void *buf, size_t len), void *arg,
+			     const char *const *paths, const uint64_t *biases, size_t n);
 
 /* Runs one command line (argv[0] is the program name); returns the exit
  * code. session may be NULL. */

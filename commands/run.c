@@ -21,7 +21,7 @@ static void document_add_target(json_object *doc, struct rs_command_context *ctx
 	json_object *target = json_object_new_object();
 	struct rs_python_info info;
 	rs_target_python(ctx->target, &info);
-	json_object_object_add(target, "kind", json_object_new_string(info.live ? "live" : "core"));
+	json_object_object_add(target, "kind", json_object_new_string(info.target_kind));
 	json_object_object_add(target, "name", json_object_new_string(ctx->target_label));
 	json_object_object_add(doc, "target", target);
 	json_object_object_add(doc, "python", rs_doc_python(ctx->target));

@@ -43,8 +43,12 @@ rs_error *rs_target_open(const struct rs_open_options *opts, rs_target **out)
 		debug_dirs_free(abs, opts->n_debug_dirs);
 		return rs_error_nomem();
 	}
+	t->kind = opts->core_path ? "core" : opts->read_memory ? "debugger" : "live";
 	if (opts->core_path) {
 		err = rs_core_memory_open(opts->core_path, opts->exe_path, &t->diag, &t->mem);
+	} else if (opts->read_memory) {
+		err = rs_callback_memory_open(opts->read_memory, opts->read_memory_arg, opts->files, opts->n_files,
+					      &t->diag, &t->mem);
 	} else {
 		t->live = true;
 		err = rs_live_memory_open(opts->pid, !opts->no_freeze, &t->diag, &t->mem);
@@ -97,6 +101,7 @@ void rs_target_python(const rs_target *t, struct rs_python_info *out)
 	out->runtime_found_by = py->runtime_found_by;
 	out->has_debuginfo = py->has_dwarf;
 	out->live = t->live;
+	out->target_kind = t->kind;
 	out->gc_kind = py->layout.gc_kind == RS_GC_INCREMENTAL ? "incremental" : "generational";
 	(void)layout_source_names;
 }

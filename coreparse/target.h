@@ -10,6 +10,7 @@ struct rs_target {
 	struct rs_modules *mods;
 	struct rs_python py;
 	bool live;
+	const char *kind;   /* "core", "live", or "debugger" (read through the caller) */
 };
 
 #endif

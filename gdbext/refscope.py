@@ -64,6 +64,7 @@ def _library_path():
 
 
 PROGRESS_CALLBACK = ctypes.CFUNCTYPE(None, ctypes.c_uint64, ctypes.c_void_p)
+READ_CALLBACK = ctypes.CFUNCTYPE(ctypes.c_long, ctypes.c_void_p, ctypes.c_uint64, ctypes.c_void_p, ctypes.c_size_t)
 SIGACTION_SIZE = 256  # more than glibc's struct sigaction (152 bytes on x86_64)
 
 
@@ -107,6 +108,12 @@ class _Library:
         lib.rs_command_line_text.restype = ctypes.c_int
         lib.rs_text_free.argtypes = [ctypes.c_void_p]
         lib.rs_session_set_progress.argtypes = [ctypes.c_void_p, PROGRESS_CALLBACK, ctypes.c_void_p]
+        lib.rs_session_set_inferior.argtypes = [ctypes.c_void_p, READ_CALLBACK, ctypes.c_void_p,
+                                                ctypes.POINTER(ctypes.c_char_p), ctypes.POINTER(ctypes.c_uint64),
+                                                ctypes.c_size_t]
+        lib.rs_session_set_inferior.restype = ctypes.c_bool
+        self.reader = READ_CALLBACK(_read_inferior_memory)
+        self.inferior_files = None
         self.lib = lib
         self.session = lib.rs_session_new()
         self.seen = 0
@@ -115,6 +122,30 @@ class _Library:
 
     def _progress(self, seen, _arg):
         self.seen = seen  # from the worker thread: only a number, printed by the main thread
+
+    def use_inferior(self, files):
+        """Reads the target through gdb (a remote gdb can reach and refscope cannot)."""
+        if files == self.inferior_files:
+            return
+        paths = (ctypes.c_char_p * len(files))(*[path.encode() for path, _ in files])
+        biases = (ctypes.c_uint64 * len(files))(*[bias for _, bias in files])
+        if not self.lib.rs_session_set_inferior(self.session, self.reader, None, paths, biases, len(files)):
+            raise gdb.GdbError("py-heap: out of memory")
+        self.inferior_files = files
+
+    def run_here(self, argv):
+        """Runs a command line in gdb's own thread: needed when the library reads through gdb."""
+        args = (ctypes.c_char_p * (len(argv) + 1))(*[a.encode() for a in ["refscope"] + argv])
+        out, err = ctypes.c_void_p(), ctypes.c_void_p()
+        rc = self.lib.rs_command_line_text(self.session, len(argv) + 1, args, ctypes.byref(out), ctypes.byref(err))
+        return (rc,) + self._texts(out, err)
+
+    def _texts(self, out, err):
+        texts = []
+        for buf in (out, err):
+            texts.append(ctypes.string_at(buf.value).decode(errors="replace") if buf.value else "")
+            self.lib.rs_text_free(buf)
+        return tuple(texts)
 
     def run(self, argv):
         """Runs one refscope command line in a worker thread while the main
@@ -137,11 +168,7 @@ class _Library:
                     shown = self.seen
                     gdb.write("py-heap: %d objects read...\n" % shown, gdb.STDERR)
         rc = result[0] if result else 2
-        texts = []
-        for buf in (out, err):
-            texts.append(ctypes.string_at(buf.value).decode(errors="replace") if buf.value else "")
-            self.lib.rs_text_free(buf)
-        return rc, texts[0], texts[1]
+        return (rc,) + self._texts(out, err)
 
     def drop(self, *_event):
         self.lib.rs_session_drop(self.session)
@@ -159,8 +186,60 @@ def _lib():
     return _library
 
 
+def _read_inferior_memory(_arg, address, buf, size):
+    """The library's reads, through gdb: how many bytes could be read from the start."""
+    try:
+        data = gdb.selected_inferior().read_memory(address, size)
+    except (gdb.MemoryError, gdb.error, OverflowError):
+        return 0
+    ctypes.memmove(buf, bytes(data), size)
+    return size
+
+
+def _elf_text_address(path):
+    """The address of .text in an ELF file, from its section headers."""
+    import struct
+
+    with open(path, "rb") as f:
+        header = f.read(64)
+        if header[:4] != b"\x7fELF" or header[4] != 2:
+            return None
+        shoff, = struct.unpack_from("<Q", header, 40)
+        shentsize, shnum, shstrndx = struct.unpack_from("<HHH", header, 58)
+        f.seek(shoff)
+        table = f.read(shentsize * shnum)
+        names_offset = struct.unpack_from("<Q", table, shstrndx * shentsize + 24)[0]
+        f.seek(names_offset)
+        names = f.read(1 << 16)
+        for i in range(shnum):
+            name, _, _, addr = struct.unpack_from("<IIQQ", table, i * shentsize)
+            if names[name:names.index(b"\0", name)] == b".text":
+                return addr
+    return None
+
+
+def _loaded_files():
+    """Every file gdb loaded, as a local path with its load bias, from `info files`."""
+    text = {}
+    main = gdb.current_progspace().filename
+    for line in gdb.execute("info files", to_string=True).splitlines():
+        m = re.match(r"\s*0x([0-9a-f]+) - 0x[0-9a-f]+ is \.text(?: in (.*))?$", line)
+        if m:
+            text.setdefault(m.group(2) or main, int(m.group(1), 16))
+    files = []
+    for path, runtime in text.items():
+        local = path[len("target:"):] if path and path.startswith("target:") else path
+        if not local or not os.path.exists(local):
+            continue
+        file_text = _elf_text_address(local)
+        if file_text is not None:
+            files.append((local, runtime - file_text))
+    return files
+
+
 def _target_args():
-    """The refscope target for what gdb is looking at: its core file, or its live process."""
+    """The refscope target for what gdb is looking at: its core file, its live
+    process, or, for a target only gdb can reach (a remote), gdb itself."""
     described = gdb.execute("info target", to_string=True)
     core = re.search(r"Local core dump file:\s*`(.*)', file type", described)
     if core:
@@ -170,8 +249,16 @@ def _target_args():
             args = ["--exe", exe] + args
         return args
     inferior = gdb.selected_inferior()
-    if inferior.pid > 0:
+    connection = getattr(inferior, "connection", None)
+    native = connection is None or connection.type == "native"
+    if inferior.pid > 0 and native:
         return ["--pid", str(inferior.pid), "--no-freeze"]
+    if inferior.pid > 0:
+        files = _loaded_files()
+        if not files:
+            raise gdb.GdbError("py-heap: cannot find the inferior's files on this machine")
+        _lib().use_inferior(files)
+        return ["--inferior"]
     raise gdb.GdbError("py-heap: no process and no core file: run or attach to a Python program, "
                        "or load its core (gdb PYTHON CORE)")
 
@@ -278,7 +365,8 @@ class PyHeapSubcommand(gdb.Command):
             argv[len(options):len(options)] = ["--top", str(top)]
         if dot:
             argv.insert(0, "--dot")
-        rc, output, messages = _lib().run(argv)
+        lib = _lib()
+        rc, output, messages = lib.run_here(argv) if "--inferior" in argv else lib.run(argv)
         if rc != 0:
             raise gdb.GdbError(messages.strip().replace("\ntry 'refscope --help'", "") or
                                "py-heap %s failed (exit %d)" % (self.name, rc))

@@ -55,6 +55,11 @@ enum rs_layout_source {
 	RS_LAYOUT_BUILTIN,
 };
 
+struct rs_loaded_file {
+	const char *path;   /* the ELF file as it is on this machine */
+	uint64_t bias;      /* load address minus the file's addresses */
+};
+
 struct rs_open_options {
 	const char *core_path;          /* an ELF core file, or NULL */
 	pid_t pid;                      /* a live process when core_path is NULL */
@@ -63,6 +68,14 @@ struct rs_open_options {
 	size_t n_debug_dirs;
 	enum rs_layout_source layout;   /* force one layout source (tests, experts) */
 	bool no_freeze;                 /* a live process already stopped by a debugger: read it as it is */
+	/* A target only a debugger can read (a gdbserver remote, say), when
+	 * core_path is NULL and pid is 0: memory through read_memory, which
+	 * returns how many bytes it could read from the start (0: none), and
+	 * the loaded files with their load bias. */
+	long (*read_memory)(void *arg, uint64_t address, void *buf, size_t len);
+	void *read_memory_arg;
+	const struct rs_loaded_file *files;
+	size_t n_files;
 };
 
 typedef struct rs_target rs_target;
@@ -89,6 +102,7 @@ struct rs_python_info {
 	const char *runtime_found_by; /* "symbol _PyRuntime", ".PyRuntime section", ... */
 	bool has_debuginfo;
 	bool live;                 /* a live process rather than a core */
+	const char *target_kind;   /* "core", "live" or "debugger" */
 	const char *gc_kind;       /* "generational" or "incremental" */
 };
 

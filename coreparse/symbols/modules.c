@@ -60,6 +60,17 @@ static rs_error *modules_report_live(struct rs_modules *mods, struct rs_memory *
 	return NULL;
 }
 
+/* Files the caller named, each at its load bias. */
+static rs_error *modules_report_files(struct rs_modules *mods, struct rs_memory *mem)
+{
+	for (size_t i = 0; i < mem->n_files; i++) {
+		const struct rs_loaded_file *f = &mem->files[i];
+		if (!dwfl_report_elf(mods->dwfl, f->path, f->path, -1, f->bias, false))
+			return rs_error_new(RS_ERR_FORMAT, "%s: cannot report it: %s", f->path, dwfl_errmsg(-1));
+	}
+	return NULL;
+}
+
 rs_error *rs_modules_report(struct rs_memory *mem, const char *const *debug_dirs, size_t n_debug_dirs,
 			    const char *system_debug_dir, struct rs_modules **out)
 {
@@ -75,7 +86,7 @@ rs_error *rs_modules_report(struct rs_memory *mem, const char *const *debug_dirs
 		.find_elf = dwfl_linux_proc_find_elf,
 		.find_debuginfo = dwfl_standard_find_debuginfo,
 	};
-	Dwfl_Callbacks *callbacks = mem->core_elf ? &core_callbacks : &live_callbacks;
+	Dwfl_Callbacks *callbacks = mem->core_elf || mem->files ? &core_callbacks : &live_callbacks;
 	callbacks->debuginfo_path = &mods->debuginfo_path;
 	mods->dwfl = mods->debuginfo_path ? dwfl_begin(callbacks) : NULL;
 	if (!mods->dwfl) {
@@ -83,7 +94,9 @@ rs_error *rs_modules_report(struct rs_memory *mem, const char *const *debug_dirs
 		return rs_error_nomem();
 	}
 	dwfl_report_begin(mods->dwfl);
-	rs_error *err = mem->core_elf ? modules_report_core(mods, mem) : modules_report_live(mods, mem);
+	rs_error *err = mem->core_elf ? modules_report_core(mods, mem)
+			: mem->files ? modules_report_files(mods, mem)
+				     : modules_report_live(mods, mem);
 	if (!err && dwfl_report_end(mods->dwfl, NULL, NULL) != 0)
 		err = rs_error_new(RS_ERR_FORMAT, "cannot list modules: %s", dwfl_errmsg(-1));
 	if (!err && dwfl_getmodules(mods->dwfl, module_collect, mods, 0) != 0)

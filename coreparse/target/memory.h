@@ -35,6 +35,8 @@ struct rs_memory {
 	pid_t pid;               /* live: the process; 0 for cores */
 	const char *exe_path;    /* the main executable as the target recorded it, or NULL */
 	bool gone;               /* live: the process died while being read; what was read is void */
+	const struct rs_loaded_file *files; /* callback targets: the modules, as the caller gave them */
+	size_t n_files;
 };
 
 static inline rs_error *rs_mem_read(struct rs_memory *mem, uint64_t address, void *buf, size_t len)
@@ -55,6 +57,11 @@ void rs_memory_destroy(struct rs_memory *mem);
 /* core_file.c */
 rs_error *rs_core_memory_open(const char *path, const char *exe_override, struct rs_diag *diag,
 			      struct rs_memory **out);
+
+/* callback_memory.c: memory read through the caller (a debugger), cached by lines. */
+rs_error *rs_callback_memory_open(long (*read)(void *arg, uint64_t address, void *buf, size_t len), void *arg,
+				  const struct rs_loaded_file *files, size_t n_files, struct rs_diag *diag,
+				  struct rs_memory **out);
 
 /* live_process.c: freezes every thread of pid until rs_live_memory_release
  * or destroy; with freeze false the process is taken as already stopped (a

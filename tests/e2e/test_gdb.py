@@ -149,3 +149,31 @@ def test_ctrl_c_stops_a_long_walk_and_the_session_goes_on(tmp_path):
     assert "refscope: interrupted after" in stderr, stderr
     doc = json.loads(stdout[stdout.index("{"):])
     assert doc["interpreters"][0]["generations"][0]["objects"] > 1500000
+
+
+def test_remote_target_is_read_through_gdb():
+    """A gdbserver remote: refscope cannot open the process itself, so it reads through gdb."""
+    import socket
+
+    interp = next(i for i in GDB_INTERPRETERS if i.name.startswith("pyenv-3.12") or i.name == "debian-3.11-dbg")
+    if interp.missing:
+        pytest.skip(interp.missing)
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    server = subprocess.Popen(["gdbserver", "127.0.0.1:%d" % port, interp.argv[0],
+                               os.path.join(PROGRAMS, "trap_target.py")],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        outputs, stderr, proc = gdb([interp.argv[0]], ["target remote 127.0.0.1:%d" % port, "continue",
+                                                      "py-heap summary --json", "py-heap gc --json", "continue"],
+                                    interp)
+        doc = json.loads(outputs[2])
+        assert doc["target"]["kind"] == "debugger"
+        counts = {r["type"]: r["count"] for r in doc["types"]}
+        assert counts["TrapMarker"] == 321, stderr
+        assert json.loads(outputs[3])["interpreters"][0]["generations"]
+        assert "exited normally" in outputs[4], outputs[4]
+    finally:
+        server.kill()
+        server.wait()
