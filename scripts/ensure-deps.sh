@@ -5,7 +5,7 @@ set -eu
 
 build_packages="gcc make pkg-config libelf-dev libdw-dev libjson-c-dev"
 demo_packages="$build_packages python3 gdb"
-test_packages="$build_packages libcmocka-dev python3 python3-pytest gdb python3.11 python3.11-dbg graphviz"
+test_packages="$build_packages libcmocka-dev python3 python3-pytest gdb gdbserver python3.11 python3.11-dbg graphviz"
 
 case "${1:-build}" in
 build) wanted=$build_packages ;;
