@@ -90,12 +90,18 @@ def test_errors_are_one_gdb_error_and_the_session_goes_on(gdb_target):
     assert json.loads(outputs[3])["interpreters"], "the session still works"
 
 
-def test_program_started_under_gdb():
-    interp = next(i for i in GDB_INTERPRETERS if not i.missing)
+@pytest.mark.parametrize("interp", GDB_INTERPRETERS, ids=str)
+def test_program_started_under_gdb(interp):
+    if interp.missing:
+        pytest.skip(interp.missing)
+    with open(interp.argv[0], "rb") as f:
+        wrapper = f.read(4) != b"\x7fELF"  # sid's interpreters start through a script and ld.so
     argv = ["gdb", "-batch", "-nx", "-ex", "source " + EXTENSION, "-ex", "run", "-ex", "echo " + MARK + "\\n",
-            "-ex", "py-heap summary --json", "-ex", "echo " + MARK + "\\n", "-ex", "continue",
-            "--args", interp.argv[0], os.path.join(PROGRAMS, "trap_target.py")]
-    proc = subprocess.run(argv, capture_output=True, text=True, timeout=120)
+            "-ex", " ".join(["py-heap summary --json"] + interp.refscope_args), "-ex", "echo " + MARK + "\\n",
+            "-ex", "continue", "--args"] + (["/bin/sh"] if wrapper else []) + [
+            interp.argv[0], os.path.join(PROGRAMS, "trap_target.py")]
+    env = dict(os.environ, **interp.refscope_env)
+    proc = subprocess.run(argv, capture_output=True, text=True, timeout=120, env=env)
     doc = json.loads(proc.stdout.split(MARK + "\n")[1])
     counts = {r["type"]: r["count"] for r in doc["types"]}
     assert counts["TrapMarker"] == 321
