@@ -9,7 +9,7 @@ import subprocess
 
 import pytest
 
-from conftest import INTERPRETERS, PROGRAMS, REPO, program_fixture, refscope_json
+from conftest import INTERPRETERS, PROGRAMS, REFSCOPE as REFSCOPE_BIN, REPO, program_fixture, refscope_json
 
 EXTENSION = os.path.join(REPO, "gdbext", "refscope.py")
 
@@ -183,3 +183,16 @@ def test_remote_target_is_read_through_gdb():
     finally:
         server.kill()
         server.wait()
+
+
+def test_dot_file_is_written_where_the_cli_would_print_it(gdb_target, tmp_path):
+    core = gdb_target.core()
+    picture = str(tmp_path / "cycles.dot")
+    outputs, stderr, _ = gdb([gdb_target.interp.argv[0], core], ["py-heap cycles --top 2 --dot " + picture],
+                             gdb_target.interp)
+    assert "picture written to " + picture in outputs[0], stderr
+    with open(picture) as f:
+        drawn = f.read()
+    cli = subprocess.run([REFSCOPE_BIN, "cycles", "--top", "2", "--dot"] + gdb_target.interp.refscope_args + [core],
+                         capture_output=True, text=True, env=dict(os.environ, **gdb_target.interp.refscope_env))
+    assert drawn == cli.stdout and drawn.startswith("digraph ")
