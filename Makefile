@@ -30,7 +30,7 @@ LIB_OBJ = $(LIB_SRC:%.c=$(BUILD)/%.o)
 CLI_OBJ = $(CLI_SRC:%.c=$(BUILD)/%.o)
 UNIT_BIN = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: all deps test-deps check unit e2e install clean demo
+.PHONY: all deps test-deps check unit e2e install clean demo bench
 all: deps $(BUILD)/refscope $(BUILD)/librefscope.so $(BUILD)/librefscope.a
 
 deps:
@@ -68,6 +68,10 @@ check: unit e2e
 
 demo: all
 	@scripts/demo.sh
+
+# Speed and memory against in-process Python and the floor (bench/run.py --help).
+bench: test-deps all
+	/usr/bin/python3 bench/run.py $(BENCH_ARGS)
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include \
