@@ -68,6 +68,8 @@ void rs_table_free(struct rs_table *table);
 /* The object at ctx->address, or an error saying it is none (exit 2). */
 rs_error *rs_command_object(struct rs_command_context *ctx, uint32_t *index);
 json_object *rs_doc_object_ref(const rs_heap *heap, uint32_t index);
+/* Adds row (an object reference) to rows with its via, marked when conservative. */
+void rs_doc_reference_add(json_object *rows, json_object *row, const char *via, bool conservative);
 
 extern const struct rs_command rs_command_info, rs_command_gc, rs_command_summary, rs_command_layout,
 	rs_command_show, rs_command_refs, rs_command_referrers, rs_command_refcheck, rs_command_path, rs_command_cycles, rs_command_garbage;

@@ -149,3 +149,11 @@ json_object *rs_doc_object_ref(const rs_heap *heap, uint32_t index)
 	json_object_object_add(ref, "type", json_object_new_string(rs_heap_type(heap, o->type)->name));
 	return ref;
 }
+
+void rs_doc_reference_add(json_object *rows, json_object *row, const char *via, bool conservative)
+{
+	json_object_object_add(row, "via", json_object_new_string(via));
+	if (conservative)
+		json_object_object_add(row, "conservative", json_object_new_boolean(true));
+	json_object_array_add(rows, row);
+}

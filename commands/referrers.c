@@ -4,8 +4,9 @@
 #include "render.h"
 
 struct matching {
+	const rs_heap *heap;
 	uint64_t target;
-	json_object *source;
+	uint32_t source;
 	json_object *rows;
 };
 
@@ -14,13 +15,7 @@ static void referrer_row(void *arg, uint64_t referent, const char *via, bool con
 	struct matching *m = arg;
 	if (referent != m->target)
 		return;
-	json_object *row = json_object_new_object();
-	json_object_object_foreach(m->source, key, value)
-		json_object_object_add(row, key, json_object_get(value));
-	json_object_object_add(row, "via", json_object_new_string(via));
-	if (conservative)
-		json_object_object_add(row, "conservative", json_object_new_boolean(true));
-	json_object_array_add(m->rows, row);
+	rs_doc_reference_add(m->rows, rs_doc_object_ref(m->heap, m->source), via, conservative);
 }
 
 static rs_error *referrers_build(struct rs_command_context *ctx, json_object **out)
@@ -29,7 +24,7 @@ static rs_error *referrers_build(struct rs_command_context *ctx, json_object **o
 	rs_error *err = rs_command_object(ctx, &index);
 	if (err)
 		return err;
-	struct matching m = {rs_heap_objects(ctx->heap)[index].address, NULL, json_object_new_array()};
+	struct matching m = {ctx->heap, rs_heap_objects(ctx->heap)[index].address, 0, json_object_new_array()};
 	size_t n = rs_heap_object_count(ctx->heap);
 	for (uint32_t i = 0; i < n && !err; i++) {
 		size_t count;
@@ -39,9 +34,8 @@ static rs_error *referrers_build(struct rs_command_context *ctx, json_object **o
 			refers = referents[k] == index;
 		if (!refers)
 			continue;
-		m.source = rs_doc_object_ref(ctx->heap, i);
+		m.source = i;
 		err = rs_heap_references(ctx->target, ctx->heap, i, referrer_row, &m);
-		json_object_put(m.source);
 	}
 	if (err) {
 		json_object_put(m.rows);

@@ -23,10 +23,7 @@ static void reference_row(void *arg, uint64_t referent, const char *via, bool co
 		json_object_object_add(row, "address", json_object_new_string(rs_format_address(referent, addr)));
 		json_object_object_add(row, "type", NULL);
 	}
-	json_object_object_add(row, "via", json_object_new_string(via));
-	if (conservative)
-		json_object_object_add(row, "conservative", json_object_new_boolean(true));
-	json_object_array_add(c->rows, row);
+	rs_doc_reference_add(c->rows, row, via, conservative);
 }
 
 static rs_error *refs_build(struct rs_command_context *ctx, json_object **out)
