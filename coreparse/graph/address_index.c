@@ -1,67 +1,78 @@
 #include "address_index.h"
 
 #include <stdlib.h>
+#include <sys/mman.h>
 
+/* Linear probing stays short below this load. */
+#define LOAD_NUMERATOR 3
+#define LOAD_DENOMINATOR 4
+
+/* Lookups land anywhere in the array: on huge pages they miss the cache,
+ * not also the TLB. */
 static bool slots_alloc(struct rs_address_index *ix, uint64_t n_slots)
 {
-	ix->keys = malloc(n_slots * sizeof(*ix->keys));
-	ix->values = calloc(n_slots, sizeof(*ix->values));
+	void *slots = mmap(NULL, n_slots * sizeof(*ix->slots), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+			   -1, 0);
+	if (slots == MAP_FAILED) {
+		ix->slots = NULL;
+		ix->n_slots = 0;
+		return false;
+	}
+	madvise(slots, n_slots * sizeof(*ix->slots), MADV_HUGEPAGE);
+	ix->slots = slots;
 	ix->n_slots = n_slots;
-	return ix->keys && ix->values;
+	return true;
+}
+
+static void slots_free(struct rs_address_slot *slots, uint64_t n_slots)
+{
+	if (slots)
+		munmap(slots, n_slots * sizeof(*slots));
 }
 
 bool rs_address_index_init(struct rs_address_index *ix, uint64_t expected)
 {
 	uint64_t n = 1024;
-	while (n < 2 * expected)
+	while (n * LOAD_NUMERATOR < expected * LOAD_DENOMINATOR)
 		n *= 2;
 	ix->count = 0;
-	if (slots_alloc(ix, n))
-		return true;
-	rs_address_index_free(ix);
-	return false;
+	return slots_alloc(ix, n);
 }
 
 void rs_address_index_free(struct rs_address_index *ix)
 {
-	free(ix->keys);
-	free(ix->values);
-	ix->keys = NULL;
-	ix->values = NULL;
+	slots_free(ix->slots, ix->n_slots);
+	ix->slots = NULL;
 	ix->n_slots = ix->count = 0;
 }
 
 static void slot_insert(struct rs_address_index *ix, uint64_t address, uint32_t value)
 {
 	uint64_t mask = ix->n_slots - 1, s = rs_address_hash(address) & mask;
-	while (ix->values[s] && ix->keys[s] != address)
+	while (ix->slots[s].value && rs_address_slot_key(&ix->slots[s]) != address)
 		s = (s + 1) & mask;
-	ix->count += !ix->values[s];
-	ix->keys[s] = address;
-	ix->values[s] = value;
+	ix->count += !ix->slots[s].value;
+	ix->slots[s] = (struct rs_address_slot){(uint32_t)address, (uint32_t)(address >> 32), value};
 }
 
 static bool grow(struct rs_address_index *ix)
 {
 	struct rs_address_index old = *ix;
 	if (!slots_alloc(ix, old.n_slots * 2)) {
-		free(ix->keys);
-		free(ix->values);
 		*ix = old;
 		return false;
 	}
 	ix->count = 0;
 	for (uint64_t i = 0; i < old.n_slots; i++)
-		if (old.values[i])
-			slot_insert(ix, old.keys[i], old.values[i]);
-	free(old.keys);
-	free(old.values);
+		if (old.slots[i].value)
+			slot_insert(ix, rs_address_slot_key(&old.slots[i]), old.slots[i].value);
+	slots_free(old.slots, old.n_slots);
 	return true;
 }
 
 bool rs_address_index_put(struct rs_address_index *ix, uint64_t address, uint32_t index)
 {
-	if (2 * (ix->count + 1) > ix->n_slots && !grow(ix))
+	if ((ix->count + 1) * LOAD_DENOMINATOR > ix->n_slots * LOAD_NUMERATOR && !grow(ix))
 		return false;
 	slot_insert(ix, address, index + 1);
 	return true;

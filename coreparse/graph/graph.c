@@ -10,6 +10,16 @@
 #define INTERRUPT_EVERY (1u << 16)
 #define OBJECTS_MAX (UINT32_MAX - 1)
 
+#define PENDING_BATCH 256
+
+/* A reference seen, its target not yet looked up. */
+struct pending_edge {
+	uint64_t referent;
+	uint64_t edge;
+	uint32_t source;
+	bool conservative;
+};
+
 struct build {
 	struct rs_memory *mem;
 	const struct rs_python *py;
@@ -17,6 +27,9 @@ struct build {
 	struct rs_graph *g;
 	uint32_t source;
 	bool out_of_memory;
+	uint64_t edges_dropped;  /* references to what is not an object, cut out at the end */
+	struct pending_edge pending[PENDING_BATCH];
+	uint32_t n_pending;
 };
 
 static bool grow_u64(uint64_t **array, uint64_t *capacity, uint64_t needed)
@@ -34,26 +47,22 @@ static bool grow_u64(uint64_t **array, uint64_t *capacity, uint64_t needed)
 	return true;
 }
 
-static bool edge_add(struct build *b, uint32_t target, bool conservative)
+static bool edges_reserve(struct rs_graph *g)
 {
-	struct rs_graph *g = b->g;
-	if (g->n_edges == g->edges_capacity) {
-		uint64_t cap = g->edges_capacity ? 2 * g->edges_capacity : 1u << 18;
-		uint32_t *edges = realloc(g->edges, cap * sizeof(*edges));
-		uint64_t *bits = realloc(g->conservative, (cap / 64) * sizeof(*bits));
-		if (edges)
-			g->edges = edges;
-		if (bits) {
-			memset(bits + g->edges_capacity / 64, 0, (cap - g->edges_capacity) / 64 * sizeof(*bits));
-			g->conservative = bits;
-		}
-		if (!edges || !bits)
-			return false;
-		g->edges_capacity = cap;
+	if (g->n_edges < g->edges_capacity)
+		return true;
+	uint64_t cap = g->edges_capacity ? 2 * g->edges_capacity : 1u << 18;
+	uint32_t *edges = realloc(g->edges, cap * sizeof(*edges));
+	uint64_t *bits = realloc(g->conservative, (cap / 64) * sizeof(*bits));
+	if (edges)
+		g->edges = edges;
+	if (bits) {
+		memset(bits + g->edges_capacity / 64, 0, (cap - g->edges_capacity) / 64 * sizeof(*bits));
+		g->conservative = bits;
 	}
-	if (conservative)
-		g->conservative[g->n_edges / 64] |= 1ull << (g->n_edges % 64);
-	g->edges[g->n_edges++] = target;
+	if (!edges || !bits)
+		return false;
+	g->edges_capacity = cap;
 	return true;
 }
 
@@ -114,21 +123,69 @@ static uint32_t object_adopt(struct build *b, uint64_t address)
 	return index;
 }
 
+static void pending_resolve(struct build *b, const struct pending_edge *p)
+{
+	uint32_t target = rs_address_index_get(&b->g->index, p->referent);
+	if (target == RS_NO_INDEX && !p->conservative) {
+		b->source = p->source;
+		target = object_adopt(b, p->referent);
+		if (target == RS_NO_INDEX && !b->out_of_memory)
+			rs_diag_add(b->mem->diag, "object at 0x%" PRIx64 " (%s) refers to 0x%" PRIx64
+				    ", which is not an object; reference left out", b->heap->objects[p->source].address,
+				    b->heap->types.names + b->heap->types.types[b->heap->objects[p->source].type].name_offset,
+				    p->referent);
+	}
+	if (target == RS_NO_INDEX)
+		b->edges_dropped++;
+	b->g->edges[p->edge] = target;
+}
+
+/* Edges are resolved a batch at a time so that cache misses overlap: index
+ * slots are prefetched a few lookups ahead, and the headers of objects to
+ * adopt are prefetched before any is read. */
+#define PREFETCH_AHEAD 16
+
+static void pending_flush(struct build *b)
+{
+	const struct rs_address_index *ix = &b->g->index;
+	uint32_t n = b->n_pending, n_missing = 0;
+	for (uint32_t i = 0; i < n && i < PREFETCH_AHEAD; i++)
+		rs_address_index_prefetch(ix, b->pending[i].referent);
+	for (uint32_t i = 0; i < n; i++) {
+		struct pending_edge *p = &b->pending[i];
+		if (i + PREFETCH_AHEAD < n)
+			rs_address_index_prefetch(ix, b->pending[i + PREFETCH_AHEAD].referent);
+		uint32_t target = rs_address_index_get(ix, p->referent);
+		b->g->edges[p->edge] = target;
+		if (target == RS_NO_INDEX && p->conservative)
+			b->edges_dropped++;
+		else if (target == RS_NO_INDEX) {
+			rs_mem_prefetch(b->mem, p->referent);
+			b->pending[n_missing++] = *p;
+		}
+	}
+	for (uint32_t i = 0; i < n_missing && !b->out_of_memory; i++)
+		pending_resolve(b, &b->pending[i]);
+	b->n_pending = 0;
+}
+
 static void on_reference(void *arg, uint64_t referent, enum rs_via_kind kind, uint64_t detail)
 {
 	(void)detail;
 	struct build *b = arg;
-	uint32_t target = rs_address_index_get(&b->g->index, referent);
-	if (target == RS_NO_INDEX && kind != RS_VIA_CONSERVATIVE) {
-		target = object_adopt(b, referent);
-		if (target == RS_NO_INDEX && !b->out_of_memory)
-			rs_diag_add(b->mem->diag, "object at 0x%" PRIx64 " (%s) refers to 0x%" PRIx64
-				    ", which is not an object; reference left out", b->heap->objects[b->source].address,
-				    b->heap->types.names + b->heap->types.types[b->heap->objects[b->source].type].name_offset,
-				    referent);
-	}
-	if (target != RS_NO_INDEX && !edge_add(b, target, kind == RS_VIA_CONSERVATIVE))
+	struct rs_graph *g = b->g;
+	if (b->out_of_memory)
+		return;
+	if (!edges_reserve(g)) {
 		b->out_of_memory = true;
+		return;
+	}
+	bool conservative = kind == RS_VIA_CONSERVATIVE;
+	if (conservative)
+		g->conservative[g->n_edges / 64] |= 1ull << (g->n_edges % 64);
+	b->pending[b->n_pending++] = (struct pending_edge){referent, g->n_edges++, b->source, conservative};
+	if (b->n_pending == PENDING_BATCH)
+		pending_flush(b);
 }
 
 static bool is_known(void *arg, uint64_t address)
@@ -137,43 +194,92 @@ static bool is_known(void *arg, uint64_t address)
 	return rs_address_index_get(&g->index, address) != RS_NO_INDEX;
 }
 
+/* Untracked objects (strings, numbers, untracked containers) are about as
+ * many as tracked ones in the heaps we measured: the index is sized for
+ * both at once, so that it rarely has to grow. */
 static rs_error *index_tracked(struct rs_graph *g, const struct rs_heap *heap)
 {
-	if (!rs_address_index_init(&g->index, heap->n_objects))
+	if (!rs_address_index_init(&g->index, 2 * (uint64_t)heap->n_objects))
 		return rs_error_nomem();
-	for (size_t i = 0; i < heap->n_objects; i++)
+	for (size_t i = 0; i < heap->n_objects; i++) {
+		if (i + PREFETCH_AHEAD < heap->n_objects)
+			rs_address_index_prefetch(&g->index, heap->objects[i + PREFETCH_AHEAD].address);
 		if (!rs_address_index_put(&g->index, heap->objects[i].address, (uint32_t)i))
 			return rs_error_nomem();
+	}
 	return NULL;
 }
 
+static rs_error *object_traverse(struct build *b, uint64_t i)
+{
+	struct rs_graph *g = b->g;
+	if (!grow_u64(&g->edge_start, &g->edge_start_capacity, i + 2))
+		return rs_error_nomem();
+	g->edge_start[i] = g->n_edges;
+	b->source = (uint32_t)i;
+	rs_error *err = rs_object_traverse(&g->model, b->heap->objects[i].address, b->heap->objects[i].type,
+					   on_reference, b);
+	const struct rs_object *o = &b->heap->objects[i]; /* the array may have moved */
+	if (b->out_of_memory) {
+		rs_error_free(err);
+		return rs_error_nomem();
+	}
+	if (err) {
+		rs_diag_add(b->mem->diag, "object at 0x%" PRIx64 " (%s): references cut short: %s", o->address,
+			    b->heap->types.names + b->heap->types.types[o->type].name_offset, rs_error_message(err));
+		rs_error_free(err);
+	}
+	return NULL;
+}
+
+/* Takes out the edges whose referent turned out not to be an object. */
+static void edges_compact(struct rs_graph *g, uint64_t n_objects)
+{
+	uint64_t kept = 0, edge = 0;
+	for (uint64_t i = 0; i < n_objects; i++) {
+		uint64_t end = g->edge_start[i + 1];
+		g->edge_start[i] = kept;
+		for (; edge < end; edge++) {
+			if (g->edges[edge] == RS_NO_INDEX)
+				continue;
+			bool conservative = rs_graph_edge_conservative(g, edge);
+			g->conservative[kept / 64] &= ~(1ull << (kept % 64));
+			g->conservative[kept / 64] |= (uint64_t)conservative << (kept % 64);
+			g->edges[kept++] = g->edges[edge];
+		}
+	}
+	g->edge_start[n_objects] = kept;
+	g->n_edges = kept;
+}
+
+#define OBJECT_PREFETCH_AHEAD 8
+
+/* Objects adopted while resolving references are appended to the heap and
+ * traversed in turn, until no reference brings a new one. */
 static rs_error *graph_traverse_all(struct build *b)
 {
 	struct rs_graph *g = b->g;
-	for (uint64_t i = 0; i < b->heap->n_objects; i++) {
-		if (!grow_u64(&g->edge_start, &g->edge_start_capacity, i + 2))
-			return rs_error_nomem();
-		g->edge_start[i] = g->n_edges;
-		b->source = (uint32_t)i;
-		rs_error *err = rs_object_traverse(&g->model, b->heap->objects[i].address, b->heap->objects[i].type,
-						   on_reference, b);
-		const struct rs_object *o = &b->heap->objects[i]; /* the array may have moved */
-		if (b->out_of_memory) {
-			rs_error_free(err);
-			return rs_error_nomem();
+	uint64_t i = 0;
+	do {
+		for (; i < b->heap->n_objects; i++) {
+			if (i + OBJECT_PREFETCH_AHEAD < b->heap->n_objects)
+				rs_mem_prefetch(b->mem, b->heap->objects[i + OBJECT_PREFETCH_AHEAD].address);
+			rs_error *err = object_traverse(b, i);
+			if (err)
+				return err;
+			if (i % INTERRUPT_EVERY == 0 && rs_interrupt_requested())
+				return rs_error_new(RS_ERR_INTERRUPTED, "interrupted after %" PRIu64 " of %zu objects",
+						    i, b->heap->n_objects);
+			if (b->heap->progress && i % PROGRESS_EVERY == PROGRESS_EVERY - 1)
+				b->heap->progress(i + 1, b->heap->progress_arg);
 		}
-		if (err) {
-			rs_diag_add(b->mem->diag, "object at 0x%" PRIx64 " (%s): references cut short: %s", o->address,
-				    b->heap->types.names + b->heap->types.types[o->type].name_offset, rs_error_message(err));
-			rs_error_free(err);
-		}
-		if (i % INTERRUPT_EVERY == 0 && rs_interrupt_requested())
-			return rs_error_new(RS_ERR_INTERRUPTED, "interrupted after %" PRIu64 " of %zu objects", i,
-					    b->heap->n_objects);
-		if (b->heap->progress && i % PROGRESS_EVERY == PROGRESS_EVERY - 1)
-			b->heap->progress(i + 1, b->heap->progress_arg);
-	}
+		pending_flush(b);
+		if (b->out_of_memory || !grow_u64(&g->edge_start, &g->edge_start_capacity, b->heap->n_objects + 1))
+			return rs_error_nomem();
+	} while (i < b->heap->n_objects);
 	g->edge_start[b->heap->n_objects] = g->n_edges;
+	if (b->edges_dropped)
+		edges_compact(g, b->heap->n_objects);
 	g->objects_reached = b->heap->n_objects;
 	return NULL;
 }
@@ -191,8 +297,14 @@ rs_error *rs_graph_build(struct rs_memory *mem, const struct rs_python *py, stru
 		rs_objmodel_init(&g->model, mem, py, &heap->types);
 		g->model.is_known = is_known;
 		g->model.is_known_arg = g;
-		struct build b = {mem, py, heap, g, 0, false};
-		err = graph_traverse_all(&b);
+		struct build *b = calloc(1, sizeof(*b));
+		if (!b)
+			err = rs_error_nomem();
+		else {
+			*b = (struct build){.mem = mem, .py = py, .heap = heap, .g = g};
+			err = graph_traverse_all(b);
+			free(b);
+		}
 	}
 	if (!err && mem->gone)
 		err = rs_error_new(RS_ERR_NOT_FOUND, "process %d exited while being read", (int)mem->pid);
@@ -222,7 +334,7 @@ uint32_t rs_graph_adopt(struct rs_graph *g, struct rs_memory *mem, const struct 
 {
 	if (heap->n_objects == 0 || (address & 7))
 		return RS_NO_INDEX;
-	struct build b = {mem, py, heap, g, 0, false};
+	struct build b = {.mem = mem, .py = py, .heap = heap, .g = g};
 	uint32_t index = object_adopt(&b, address);
 	if (index == RS_NO_INDEX)
 		return index;

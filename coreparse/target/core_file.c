@@ -258,7 +258,15 @@ static void core_destroy(struct rs_memory *mem)
 	free(core);
 }
 
-static const struct rs_memory_ops core_ops = {core_read, core_destroy};
+static void core_prefetch(struct rs_memory *mem, uint64_t address)
+{
+	const struct core_memory *core = (const struct core_memory *)mem;
+	const struct core_segment *seg = segment_find(core, address);
+	if (seg && address - seg->vaddr < seg->present)
+		__builtin_prefetch(core->image + seg->offset + (address - seg->vaddr));
+}
+
+static const struct rs_memory_ops core_ops = {core_read, core_destroy, core_prefetch};
 
 static int segment_cmp(const void *a, const void *b)
 {

@@ -20,6 +20,9 @@ struct rs_memory;
 struct rs_memory_ops {
 	rs_error *(*read)(struct rs_memory *mem, uint64_t address, void *buf, size_t len);
 	void (*destroy)(struct rs_memory *mem);
+	/* Optional: starts bringing the bytes at address into the cache, for a
+	 * read that will come soon. */
+	void (*prefetch)(struct rs_memory *mem, uint64_t address);
 };
 
 /* A file mapped into the target (NT_FILE of a core, /proc/PID/maps). */
@@ -42,6 +45,12 @@ struct rs_memory {
 static inline rs_error *rs_mem_read(struct rs_memory *mem, uint64_t address, void *buf, size_t len)
 {
 	return mem->ops->read(mem, address, buf, len);
+}
+
+static inline void rs_mem_prefetch(struct rs_memory *mem, uint64_t address)
+{
+	if (mem->ops->prefetch)
+		mem->ops->prefetch(mem, address);
 }
 
 rs_error *rs_mem_read_u64(struct rs_memory *mem, uint64_t address, uint64_t *out);
