@@ -150,17 +150,20 @@ struct rs_interpreter {
 	uint64_t garbage_list;   /* gc.garbage (uncollectable objects found before), or 0 */
 };
 
-enum rs_refcnt_flags { RS_IMMORTAL = 1 };
+enum rs_refcnt_flags {
+	RS_IMMORTAL = 1,
+	RS_SIZE_UNKNOWN = 2, /* size could not be read (a warning says why); size is 0 */
+};
 
 /* One gc-tracked object: 32 bytes, in one array for the whole heap. */
 struct rs_object {
 	uint64_t address;    /* id() of the object */
 	int64_t refcnt;
 	uint32_t type;       /* index into the snapshot's types */
-	uint32_t size;       /* sys.getsizeof, saturated at UINT32_MAX */
+	uint32_t size;       /* sys.getsizeof, saturated at UINT32_MAX (with a warning); 0 if RS_SIZE_UNKNOWN */
 	uint16_t interp;     /* index of its interpreter */
 	uint8_t generation;  /* index into the interpreter's generations; 0xff permanent */
-	uint8_t flags;       /* enum rs_refcnt_flags */
+	uint8_t flags;       /* enum rs_refcnt_flags, or'ed */
 	uint32_t reserved;
 };
 

@@ -71,28 +71,25 @@ static bool object_record(struct list_walk *w, uint64_t node, const uint64_t *wo
 	if (type == UINT32_MAX)
 		return false;
 	const struct rs_type_info *info = &w->heap->types.types[type];
+	struct rs_object *o = &w->heap->objects[w->heap->n_objects++];
 	uint64_t size = 0;
-	if (!info->readable)
+	o->flags = 0;
+	o->size = 0;
+	if (!info->readable) {
 		rs_diag_add(w->mem->diag, "object at 0x%" PRIx64 " has ob_type 0x%" PRIx64 ", which is not a readable type",
 			    obj, type_addr);
-	if (info->readable) {
-		rs_error *err = rs_object_size(w->mem, l, info, obj, ob_size, &size);
-		if (err) {
-			rs_diag_add(w->mem->diag, "object at 0x%" PRIx64 " (%s): size unknown: %s", obj,
-				    w->heap->types.names + info->name_offset, rs_error_message(err));
-			rs_error_free(err);
-		}
+		o->flags = RS_SIZE_UNKNOWN;
+	} else {
+		size = rs_object_size_record(w->mem, l, info, w->heap->types.names + info->name_offset, obj, ob_size,
+					     &o->size, &o->flags);
 	}
-	struct rs_object *o = &w->heap->objects[w->heap->n_objects++];
 	o->address = obj;
 	o->refcnt = refcnt;
-	o->flags = 0;
 	if (l->immortal_refcounts && (int32_t)(uint32_t)refcnt < 0) {
-		o->flags = RS_IMMORTAL;
+		o->flags |= RS_IMMORTAL;
 		o->refcnt = (int64_t)(uint32_t)refcnt;
 	}
 	o->type = type;
-	o->size = size > UINT32_MAX ? UINT32_MAX : (uint32_t)size;
 	o->interp = w->interp;
 	o->generation = w->generation;
 	o->reserved = 0;

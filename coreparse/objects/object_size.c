@@ -3,6 +3,8 @@
  * slots). The rules per type are in shared/cpython-internals.md section 7. */
 #include "object_size.h"
 
+#include <string.h>
+
 #define TPFLAGS_HEAPTYPE (1ul << 9)
 #define TPFLAGS_HAVE_GC (1ul << 14)
 #define TPFLAGS_MANAGED_WEAKREF (1ul << 3)
@@ -166,6 +168,170 @@ static rs_error *type_sizeof(struct rs_memory *mem, const struct rs_layout *l, u
 	return err;
 }
 
+/* A frame has at most this many slots: co_nlocalsplus and co_stacksize are
+ * ints, but the compiler refuses far fewer; more means a bad read. */
+#define FRAME_SLOTS_MAX (1u << 24)
+
+/* Reads the code object a generator or frame runs, checking that it is one
+ * (its type is named "code"), so that a wrong pointer gives no size at all
+ * rather than a wrong one. */
+static rs_error *code_read(struct rs_memory *mem, const struct rs_layout *l, uint64_t obj, uint64_t code)
+{
+	uint64_t type, name_ptr;
+	char name[8];
+	bool truncated = false;
+	if (!code)
+		return rs_error_new(RS_ERR_CORRUPT, "0x%" PRIx64 " has no code object", obj);
+	rs_error *err = rs_mem_read_u64(mem, code + (uint64_t)RS_OFF(l, object_type), &type);
+	if (!err)
+		err = rs_mem_read_u64(mem, type + (uint64_t)RS_OFF(l, type_name), &name_ptr);
+	if (!err)
+		err = rs_mem_read_cstr(mem, name_ptr, name, sizeof(name), &truncated);
+	if (err)
+		return err;
+	if (truncated || strcmp(name, "code") != 0)
+		return rs_error_fault(code, "its code pointer 0x%" PRIx64 " is no code object", code);
+	return NULL;
+}
+
+static rs_error *code_int(struct rs_memory *mem, uint64_t code, int64_t offset, const char *what, uint64_t *value)
+{
+	int32_t v;
+	if (offset < 0)
+		return rs_error_new(RS_ERR_UNSUPPORTED, "no offset of %s in this layout", what);
+	rs_error *err = rs_mem_read(mem, code + (uint64_t)offset, &v, sizeof(v));
+	if (err)
+		return err;
+	if (v < 0 || (uint32_t)v > FRAME_SLOTS_MAX)
+		return rs_error_fault(code, "code object at 0x%" PRIx64 " has %s %" PRId32, code, what, v);
+	*value = (uint64_t)v;
+	return NULL;
+}
+
+/* 3.11+ _PyFrame_NumSlotsForCodeObject: co_nlocalsplus + co_stacksize. */
+static rs_error *code_frame_slots(struct rs_memory *mem, const struct rs_layout *l, uint64_t obj, uint64_t code,
+				  uint64_t *slots)
+{
+	uint64_t nlocalsplus = 0, stacksize = 0;
+	rs_error *err = code_read(mem, l, obj, code);
+	if (!err)
+		err = code_int(mem, code, RS_OFF(l, code_nlocalsplus), "co_nlocalsplus", &nlocalsplus);
+	if (!err)
+		err = code_int(mem, code, RS_OFF(l, code_stacksize), "co_stacksize", &stacksize);
+	if (!err)
+		*slots = nlocalsplus + stacksize;
+	return err;
+}
+
+/* The code of a 3.11+ interpreter frame (3.14+: a tagged _PyStackRef). */
+static rs_error *iframe_code(struct rs_memory *mem, const struct rs_layout *l, uint64_t frame, uint64_t *code)
+{
+	if (RS_OFF(l, iframe_code) < 0)
+		return rs_error_new(RS_ERR_UNSUPPORTED, "no offset of the frame's code in this layout");
+	rs_error *err = rs_mem_read_u64(mem, frame + (uint64_t)RS_OFF(l, iframe_code), code);
+	if (!err && l->minor >= 14)
+		*code &= ~(uint64_t)3;
+	return err;
+}
+
+/* gen_sizeof (3.11+): the generator with its embedded frame, sized by its
+ * code; basicsize is offsetof(gi_iframe) + offsetof(localsplus). The code
+ * is gi_code in 3.11, the frame's from 3.12, where it stays until the
+ * generator dies (also when it ran to its end). Up to 3.10 a generator is
+ * its basicsize: the frame is an object of its own. */
+static rs_error *generator_sizeof(struct rs_memory *mem, const struct rs_layout *l, int64_t basicsize,
+				  uint64_t obj, uint64_t *size)
+{
+	*size = (uint64_t)basicsize;
+	if (l->minor <= 10)
+		return NULL;
+	uint64_t code, slots;
+	rs_error *err;
+	if (l->minor == 11) {
+		if (RS_OFF(l, gen_code) < 0)
+			return rs_error_new(RS_ERR_UNSUPPORTED, "no offset of gi_code in this layout");
+		err = rs_mem_read_u64(mem, obj + (uint64_t)RS_OFF(l, gen_code), &code);
+	} else {
+		if (RS_OFF(l, gen_iframe) < 0)
+			return rs_error_new(RS_ERR_UNSUPPORTED, "no offset of gi_iframe in this layout");
+		err = iframe_code(mem, l, obj + (uint64_t)RS_OFF(l, gen_iframe), &code);
+	}
+	if (!err)
+		err = code_frame_slots(mem, l, obj, code, &slots);
+	if (!err)
+		*size += 8 * slots;
+	return err;
+}
+
+/* The length of a tuple a code object points at (co_cellvars, co_freevars). */
+static rs_error *code_tuple_length(struct rs_memory *mem, const struct rs_layout *l, uint64_t code, int64_t offset,
+				   const char *what, uint64_t *length)
+{
+	uint64_t tuple;
+	int64_t n;
+	if (offset < 0)
+		return rs_error_new(RS_ERR_UNSUPPORTED, "no offset of %s in this layout", what);
+	rs_error *err = rs_mem_read_u64(mem, code + (uint64_t)offset, &tuple);
+	if (!err && !tuple)
+		return rs_error_fault(code, "code object at 0x%" PRIx64 " has no %s", code, what);
+	if (!err)
+		err = rs_mem_read(mem, tuple + (uint64_t)RS_OFF(l, varobject_size), &n, sizeof(n));
+	if (err)
+		return err;
+	if (n < 0 || n > FRAME_SLOTS_MAX)
+		return rs_error_fault(code, "code object at 0x%" PRIx64 " has %" PRId64 " %s", code, n, what);
+	*length = (uint64_t)n;
+	return NULL;
+}
+
+/* frame_sizeof. Up to 3.10: sizeof(PyFrameObject) (basicsize, one slot
+ * included) + the slots the code needs: co_stacksize + co_nlocals + cells +
+ * free variables; ob_size may be larger (frames are reused). From 3.11: like
+ * a generator, by the code of the interpreter frame the object points at
+ * (its own embedded one, or one on a thread's stack while the call runs);
+ * ob_size is no size there at all: its word is f_back. */
+static rs_error *frame_sizeof(struct rs_memory *mem, const struct rs_layout *l, int64_t basicsize, uint64_t obj,
+			      uint64_t *size)
+{
+	uint64_t code, slots = 0;
+	rs_error *err;
+	*size = (uint64_t)basicsize;
+	if (l->minor <= 10) {
+		uint64_t nlocals = 0, stacksize = 0, cells = 0, frees = 0;
+		if (RS_OFF(l, frame_code) < 0)
+			return rs_error_new(RS_ERR_UNSUPPORTED, "no offset of f_code in this layout");
+		err = rs_mem_read_u64(mem, obj + (uint64_t)RS_OFF(l, frame_code), &code);
+		if (!err)
+			err = code_read(mem, l, obj, code);
+		if (!err)
+			err = code_int(mem, code, RS_OFF(l, code_nlocals), "co_nlocals", &nlocals);
+		if (!err)
+			err = code_int(mem, code, RS_OFF(l, code_stacksize), "co_stacksize", &stacksize);
+		if (!err)
+			err = code_tuple_length(mem, l, code, RS_OFF(l, code_cellvars), "co_cellvars", &cells);
+		if (!err)
+			err = code_tuple_length(mem, l, code, RS_OFF(l, code_freevars), "co_freevars", &frees);
+		if (err)
+			return err;
+		slots = nlocals + stacksize + cells + frees;
+		*size = (uint64_t)(basicsize + 8 * ((int64_t)slots - 1));
+		return NULL;
+	}
+	uint64_t frame;
+	if (RS_OFF(l, frame_iframe) < 0)
+		return rs_error_new(RS_ERR_UNSUPPORTED, "no offset of f_frame in this layout");
+	err = rs_mem_read_u64(mem, obj + (uint64_t)RS_OFF(l, frame_iframe), &frame);
+	if (!err && !frame)
+		return rs_error_fault(obj, "frame object at 0x%" PRIx64 " has no interpreter frame", obj);
+	if (!err)
+		err = iframe_code(mem, l, frame, &code);
+	if (!err)
+		err = code_frame_slots(mem, l, obj, code, &slots);
+	if (!err)
+		*size += 8 * slots;
+	return err;
+}
+
 /* What getsizeof adds for memory below the object (the pre-header). */
 static uint64_t preheader_size(const struct rs_layout *l, const struct rs_type_info *type,
 			       uint64_t own_flags, bool is_type)
@@ -223,6 +389,12 @@ rs_error *rs_object_size(struct rs_memory *mem, const struct rs_layout *l, const
 	case RS_SIZE_INT:
 		err = int_sizeof(mem, l, obj, ob_size, size);
 		break;
+	case RS_SIZE_GENERATOR:
+		err = generator_sizeof(mem, l, type->basicsize, obj, size);
+		break;
+	case RS_SIZE_FRAME:
+		err = frame_sizeof(mem, l, type->basicsize, obj, size);
+		break;
 	case RS_SIZE_TYPE:
 		err = rs_mem_read_u64(mem, obj + (uint64_t)RS_OFF(l, type_flags), &self_flags);
 		if (!err)
@@ -233,4 +405,24 @@ rs_error *rs_object_size(struct rs_memory *mem, const struct rs_layout *l, const
 		return err;
 	*size += preheader_size(l, type, self_flags, type->size_kind == RS_SIZE_TYPE);
 	return NULL;
+}
+
+uint64_t rs_object_size_record(struct rs_memory *mem, const struct rs_layout *l, const struct rs_type_info *type,
+			       const char *type_name, uint64_t obj, int64_t ob_size, uint32_t *size, uint8_t *flags)
+{
+	uint64_t full = 0;
+	rs_error *err = rs_object_size(mem, l, type, obj, ob_size, &full);
+	if (err) {
+		rs_diag_add(mem->diag, "object at 0x%" PRIx64 " (%s): size unknown: %s", obj, type_name,
+			    rs_error_message(err));
+		rs_error_free(err);
+		*flags |= RS_SIZE_UNKNOWN;
+		*size = 0;
+		return 0;
+	}
+	if (full > UINT32_MAX)
+		rs_diag_add(mem->diag, "object at 0x%" PRIx64 " (%s): size %" PRIu64 " bytes is counted as %" PRIu32
+			    " (sizes are recorded up to 4 GiB)", obj, type_name, full, (uint32_t)UINT32_MAX);
+	*size = full > UINT32_MAX ? UINT32_MAX : (uint32_t)full;
+	return full;
 }

@@ -79,6 +79,10 @@ static enum rs_size_kind size_kind_of_static(const struct rs_python *py, uint64_
 		return RS_SIZE_INT;
 	if (type == s[RS_SYM_PyType_Type])
 		return RS_SIZE_TYPE;
+	if (type == s[RS_SYM_PyGen_Type] || type == s[RS_SYM_PyCoro_Type] || type == s[RS_SYM_PyAsyncGen_Type])
+		return RS_SIZE_GENERATOR;
+	if (type == s[RS_SYM_PyFrame_Type])
+		return RS_SIZE_FRAME;
 	return RS_SIZE_PLAIN;
 }
 

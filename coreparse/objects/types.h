@@ -14,6 +14,8 @@ enum rs_size_kind {
 	RS_SIZE_BYTEARRAY,
 	RS_SIZE_INT,
 	RS_SIZE_TYPE,
+	RS_SIZE_GENERATOR, /* generators, coroutines, async generators: by their code (3.11+) */
+	RS_SIZE_FRAME,     /* frame objects: by their code */
 };
 
 /* How the part of an instance below any Python class is traversed. */

@@ -66,6 +66,15 @@
 	X(code_nlocalsplus, "PyCodeObject", "co_nlocalsplus")                            \
 	X(code_name, "PyCodeObject", "co_name")                                          \
 	X(code_qualname, "PyCodeObject", "co_qualname")                                  \
+	X(code_stacksize, "PyCodeObject", "co_stacksize")                                \
+	X(code_nlocals, "PyCodeObject", "co_nlocals")                                    \
+	X(code_cellvars, "PyCodeObject", "co_cellvars")                                  \
+	X(code_freevars, "PyCodeObject", "co_freevars")                                  \
+	X(gen_code, "PyGenObject", "gi_code")                                            \
+	X(gen_iframe, "PyGenObject", "gi_iframe")                                        \
+	X(frame_code, "PyFrameObject", "f_code")                                         \
+	X(frame_iframe, "PyFrameObject", "f_frame")                                      \
+	X(iframe_code, "_PyInterpreterFrame", "f_executable|f_code")                     \
 	X(float_value, "PyFloatObject", "ob_fval")                                       \
 	X(list_allocated, "PyListObject", "allocated")                                   \
 	X(list_items, "PyListObject", "ob_item")                                         \

@@ -135,8 +135,21 @@ static void layout_threads(struct rs_layout *l, int64_t thread_id, int64_t nativ
 	RS_OFF(l, tstate_native_thread_id) = native_thread_id;
 }
 
+/* What sizes generators and frames: up to 3.10 a frame object holds its
+ * slots and points at its code, a generator points at its frame. */
+static void layout_frames_before_311(struct rs_layout *l, unsigned minor)
+{
+	RS_OFF(l, code_nlocals) = 28;
+	RS_OFF(l, code_stacksize) = 32;
+	RS_OFF(l, code_freevars) = 80;
+	RS_OFF(l, code_cellvars) = 88;
+	RS_OFF(l, gen_code) = minor == 10 ? 24 : 32;
+	RS_OFF(l, frame_code) = 32;
+}
+
 static void layout_38_to_310(struct rs_layout *l, unsigned minor)
 {
+	layout_frames_before_311(l, minor);
 	layout_dict_before_311(l);
 	layout_unicode_before_312(l);
 	layout_threads(l, 176, -1);
@@ -158,6 +171,14 @@ static void layout_code_since_311(struct rs_layout *l)
 	RS_OFF(l, code_filename) = 112;
 	RS_OFF(l, code_name) = 120;
 	RS_OFF(l, code_qualname) = 128;
+	/* From 3.11 generators embed their interpreter frame, and frame objects
+	 * point at one; the frame points at the code (3.11: the generator too). */
+	RS_OFF(l, code_stacksize) = l->minor == 11 ? 68 : 64;
+	RS_OFF(l, code_nlocals) = 80;
+	RS_OFF(l, gen_code) = l->minor == 11 ? 16 : -1;
+	RS_OFF(l, gen_iframe) = l->minor == 11 ? 80 : 72;
+	RS_OFF(l, frame_iframe) = 24;
+	RS_OFF(l, iframe_code) = l->minor == 11 ? 32 : 0;
 }
 
 static void layout_311_to_313(struct rs_layout *l, unsigned minor)
