@@ -11,6 +11,8 @@
 
 static rs_error *slots_visit(const struct rs_traversal *t)
 {
+	if (!t->type->slots_count)
+		return NULL; /* no slots table at all when no type has __slots__ */
 	const struct rs_slot *slots = t->m->types->slots + t->type->slots_start;
 	for (uint32_t i = 0; i < t->type->slots_count; i++) {
 		uint64_t value;
