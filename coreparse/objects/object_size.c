@@ -353,8 +353,14 @@ rs_error *rs_object_size(struct rs_memory *mem, const struct rs_layout *l, const
 			 uint64_t obj, int64_t ob_size, uint64_t *size)
 {
 	uint64_t self_flags = 0;
-	int64_t items = type->itemsize * (ob_size < 0 ? -ob_size : ob_size);
-	*size = (uint64_t)(type->basicsize + (items > 0 ? items : 0));
+	/* A corrupt ob_size or itemsize must not overflow: the product saturates
+	 * (and is then reported as a size past 4 GiB). */
+	uint64_t count = ob_size < 0 ? 0 - (uint64_t)ob_size : (uint64_t)ob_size;
+	uint64_t items = 0;
+	if (type->itemsize > 0 && __builtin_mul_overflow((uint64_t)type->itemsize, count, &items))
+		items = UINT64_MAX;
+	uint64_t basic = type->basicsize > 0 ? (uint64_t)type->basicsize : 0;
+	*size = items > UINT64_MAX - basic ? UINT64_MAX : basic + items;
 	rs_error *err = NULL;
 	switch (type->size_kind) {
 	case RS_SIZE_PLAIN:
