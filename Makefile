@@ -30,7 +30,7 @@ LIB_OBJ = $(LIB_SRC:%.c=$(BUILD)/%.o)
 CLI_OBJ = $(CLI_SRC:%.c=$(BUILD)/%.o)
 UNIT_BIN = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: all deps test-deps check unit e2e install clean demo bench
+.PHONY: all deps test-deps check unit e2e install clean demo bench fuzz fuzz-deps fuzz-replay
 all: deps $(BUILD)/refscope $(BUILD)/librefscope.so $(BUILD)/librefscope.a
 
 deps:
@@ -64,7 +64,54 @@ e2e: test-deps all
 	tests/fixtures/sid-python.sh
 	cd tests/e2e && $(E2E_ENV) /usr/bin/python3 -m pytest -ra -q
 
-check: unit e2e
+check: unit e2e fuzz-replay
+
+# libFuzzer harnesses (fuzz/): `make fuzz` builds them with clang into
+# build-fuzz/ and runs each for FUZZ_SECONDS; `make fuzz-replay` (part of
+# `make check`) runs their seeds and regression inputs through the same
+# code built with $(CC).
+FUZZ_HARNESSES = fuzz_core_reader fuzz_heap_walker
+FUZZ_SECONDS ?= 60
+FUZZ_CC ?= clang-14
+FUZZ_BUILD = build-fuzz
+# The heap harness's base core, committed compressed, unpacked per build.
+FUZZ_SEED_CORE = fuzz/seeds/python3.11.core.gz
+FUZZ_SAN = -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+FUZZ_CFLAGS = -std=c11 -D_GNU_SOURCE -g -O1 $(FUZZ_SAN) -Iinclude -Icoreparse -Ifuzz \
+	$(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+FUZZ_LIB_OBJ = $(LIB_SRC:%.c=$(FUZZ_BUILD)/%.o)
+FUZZ_HEADERS = $(wildcard include/*.h coreparse/*.h coreparse/*/*.h commands/*.h fuzz/*.h)
+.SECONDARY: $(FUZZ_LIB_OBJ)
+
+fuzz-deps:
+	@scripts/ensure-deps.sh fuzz
+
+$(FUZZ_BUILD)/%.o: %.c $(FUZZ_HEADERS)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c $< -o $@
+
+%/python3.11.core: $(FUZZ_SEED_CORE)
+	@mkdir -p $(dir $@)
+	gzip -dc $< > $@.tmp && mv $@.tmp $@
+
+$(FUZZ_BUILD)/fuzz_%: fuzz/fuzz_%.c fuzz/exercise.c $(FUZZ_LIB_OBJ) $(FUZZ_HEADERS)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -DFUZZ_BASE_CORE='"$(abspath $(FUZZ_BUILD)/python3.11.core)"' \
+		-o $@ $< fuzz/exercise.c $(FUZZ_LIB_OBJ) $(LIBS)
+
+fuzz: fuzz-deps
+	@$(MAKE) --no-print-directory $(FUZZ_HARNESSES:%=$(FUZZ_BUILD)/%) $(FUZZ_BUILD)/python3.11.core
+	@fuzz/run.sh $(FUZZ_BUILD) fuzz_core_reader $(FUZZ_SECONDS) 8388608 $(FUZZ_BUILD)/python3.11.core
+	@fuzz/run.sh $(FUZZ_BUILD) fuzz_heap_walker $(FUZZ_SECONDS) 4096
+
+$(BUILD)/fuzz/replay_%: fuzz/replay.c fuzz/%.c fuzz/exercise.c $(BUILD)/librefscope.a $(FUZZ_HEADERS)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Ifuzz -DFUZZ_BASE_CORE='"$(abspath $(BUILD)/fuzz/python3.11.core)"' $(LDFLAGS) \
+		-o $@ fuzz/replay.c fuzz/$*.c fuzz/exercise.c $(BUILD)/librefscope.a $(LIBS)
+
+fuzz-replay: test-deps all $(FUZZ_HARNESSES:%=$(BUILD)/fuzz/replay_%) $(BUILD)/fuzz/python3.11.core
+	$(BUILD)/fuzz/replay_fuzz_core_reader $(BUILD)/fuzz/python3.11.core fuzz/corpus/fuzz_core_reader \
+		fuzz/regressions/fuzz_core_reader
+	$(BUILD)/fuzz/replay_fuzz_heap_walker fuzz/corpus/fuzz_heap_walker fuzz/regressions/fuzz_heap_walker
 
 demo: all
 	@scripts/demo.sh
@@ -89,4 +136,4 @@ install: all
 	@echo "  source $(PREFIX)/share/refscope/gdb/refscope.py"
 
 clean:
-	rm -rf build build-sanitize
+	rm -rf build build-sanitize $(FUZZ_BUILD)

@@ -1,17 +1,21 @@
 #!/bin/sh
 # Installs the Debian packages refscope needs to build and test, when they
-# are missing. Usage: ensure-deps.sh build|test|demo
+# are missing. Usage: ensure-deps.sh build|test|demo|fuzz
 set -eu
 
 build_packages="gcc make pkg-config libelf-dev libdw-dev libjson-c-dev"
 demo_packages="$build_packages python3 gdb"
 test_packages="$build_packages libcmocka-dev python3 python3-pytest gdb gdbserver python3.11 python3.11-dbg graphviz"
+# make fuzz: clang and its runtimes (libFuzzer, ASan, UBSan); the heap
+# harness's seed core is of Debian's python3.11.
+fuzz_packages="$build_packages clang-14 libclang-rt-14-dev python3.11"
 
 case "${1:-build}" in
 build) wanted=$build_packages ;;
 test) wanted=$test_packages ;;
 demo) wanted=$demo_packages ;;
-*) echo "usage: $0 build|test|demo" >&2; exit 1 ;;
+fuzz) wanted=$fuzz_packages ;;
+*) echo "usage: $0 build|test|demo|fuzz" >&2; exit 1 ;;
 esac
 
 missing=""
