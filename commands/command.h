@@ -19,6 +19,8 @@ struct rs_command_options {
 	enum rs_sort sort;
 	int min_size;         /* cycles: smallest cycle shown */
 	bool dot;             /* Graphviz DOT instead of text */
+	bool json;            /* the document is printed as it is (set by rs_command_run); text
+			       * shows only the first rows, so only those are built */
 	void (*progress)(uint64_t seen, void *arg);
 	void *progress_arg;
 };

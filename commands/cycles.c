@@ -63,7 +63,10 @@ static rs_error *cycles_build(struct rs_command_context *ctx, json_object **out)
 			rows[n_rows++] = (struct cycle_row){k, size, bytes};
 	}
 	qsort(rows, n_rows, sizeof(*rows), row_cmp);
-	size_t top = ctx->opts.top_given ? (size_t)ctx->opts.top : ctx->opts.dot ? DOT_DEFAULT_TOP : n_rows;
+	size_t top = ctx->opts.top_given ? (size_t)ctx->opts.top
+			 : ctx->opts.json ? n_rows
+			 : ctx->opts.dot  ? DOT_DEFAULT_TOP
+					  : TEXT_DEFAULT_TOP;
 	size_t shown = top < n_rows ? top : n_rows;
 	json_object *doc = json_object_new_object(), *cycles = json_object_new_array();
 	for (size_t r = 0; r < shown; r++)

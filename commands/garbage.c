@@ -75,11 +75,18 @@ static json_object *gc_garbage_doc(struct rs_command_context *ctx)
 	return l.rows;
 }
 
-static int size_cmp(const void *a, const void *b)
+struct group_row {
+	size_t group;
+	uint64_t size;
+};
+
+/* Largest first; equal sizes in the order the groups were found. */
+static int row_cmp(const void *a, const void *b)
 {
-	json_object *x = *(json_object *const *)a, *y = *(json_object *const *)b;
-	int64_t sx = rs_json_int(x, "size"), sy = rs_json_int(y, "size");
-	return sx != sy ? (sx < sy ? 1 : -1) : 0;
+	const struct group_row *x = a, *y = b;
+	if (x->size != y->size)
+		return x->size < y->size ? 1 : -1;
+	return (x->group > y->group) - (x->group < y->group);
 }
 
 static rs_error *garbage_build(struct rs_command_context *ctx, json_object **out)
@@ -88,29 +95,28 @@ static rs_error *garbage_build(struct rs_command_context *ctx, json_object **out
 	rs_error *err = rs_heap_garbage(ctx->target, ctx->heap, &g);
 	if (err)
 		return err;
-	json_object **groups = calloc(g.groups.count + 1, sizeof(*groups));
-	if (!groups) {
+	struct group_row *rows = calloc(g.groups.count + 1, sizeof(*rows));
+	if (!rows) {
 		rs_garbage_free(&g);
 		return rs_error_nomem();
 	}
 	for (size_t k = 0; k < g.groups.count; k++)
-		groups[k] = group_doc(ctx->heap, &g, k);
-	qsort(groups, g.groups.count, sizeof(*groups), size_cmp);
-	size_t shown = ctx->opts.top_given && (size_t)ctx->opts.top < g.groups.count ? (size_t)ctx->opts.top
-										    : g.groups.count;
+		rows[k] = (struct group_row){k, g.groups.start[k + 1] - g.groups.start[k]};
+	qsort(rows, g.groups.count, sizeof(*rows), row_cmp);
+	size_t shown = ctx->opts.top_given		 ? (size_t)ctx->opts.top
+		       : ctx->opts.json || ctx->opts.dot ? g.groups.count
+							 : TEXT_DEFAULT_TOP;
+	if (shown > g.groups.count)
+		shown = g.groups.count;
 	json_object *doc = json_object_new_object(), *list = json_object_new_array();
 	json_object_object_add(doc, "objects", json_object_new_int64((int64_t)g.objects));
 	json_object_object_add(doc, "bytes", json_object_new_int64((int64_t)g.bytes));
 	json_object_object_add(doc, "groups_total", json_object_new_int64((int64_t)g.groups.count));
-	for (size_t k = 0; k < g.groups.count; k++) {
-		if (k < shown)
-			json_object_array_add(list, groups[k]);
-		else
-			json_object_put(groups[k]);
-	}
+	for (size_t k = 0; k < shown; k++)
+		json_object_array_add(list, group_doc(ctx->heap, &g, rows[k].group));
 	json_object_object_add(doc, "groups", list);
 	json_object_object_add(doc, "gc_garbage", gc_garbage_doc(ctx));
-	free(groups);
+	free(rows);
 	rs_garbage_free(&g);
 	*out = doc;
 	return NULL;

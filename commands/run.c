@@ -46,6 +46,7 @@ rs_error *rs_command_run(const struct rs_command *cmd, struct rs_command_context
 	/* A live target runs on as soon as its memory has been read. */
 	rs_target_release(ctx->target);
 	json_object *doc = NULL;
+	ctx->opts.json = json;
 	if (!err)
 		err = cmd->build(ctx, &doc);
 	if (err)
