@@ -166,6 +166,27 @@ static int thread_wait_stopped(pid_t tid)
 	return -1;
 }
 
+/* True when the thread has exited: a zombie (its parent, or for a thread
+ * group leader its last thread, has not reaped it yet) or already gone.
+ * ptrace refuses to attach to such a thread with EPERM; it runs no code, so
+ * there is nothing to stop. */
+static bool thread_is_dead(pid_t pid, pid_t tid)
+{
+	char path[96], buf[512];
+	snprintf(path, sizeof(path), "/proc/%d/task/%d/stat", (int)pid, (int)tid);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return errno == ENOENT || errno == ESRCH;
+	ssize_t n = read(fd, buf, sizeof(buf) - 1);
+	int read_errno = errno;
+	close(fd);
+	if (n <= 0)
+		return n < 0 && read_errno == ESRCH;
+	buf[n] = '\0';
+	const char *paren = strrchr(buf, ')'); /* the command name may hold anything */
+	return paren && paren[1] == ' ' && (paren[2] == 'Z' || paren[2] == 'X');
+}
+
 static rs_error *thread_freeze(pid_t pid, pid_t tid, bool *gone)
 {
 	*gone = false;
@@ -173,7 +194,7 @@ static rs_error *thread_freeze(pid_t pid, pid_t tid, bool *gone)
 		return rs_error_new(RS_ERR_UNSUPPORTED, "process %d has more than %d threads", (int)pid,
 				    MAX_THREADS);
 	if (ptrace(PTRACE_SEIZE, tid, NULL, NULL) != 0) {
-		if (errno == ESRCH) {
+		if (errno == ESRCH || (errno == EPERM && thread_is_dead(pid, tid))) {
 			*gone = true;
 			return NULL;
 		}
