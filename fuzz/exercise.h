@@ -11,6 +11,13 @@
  * the walked heap is handed over instead of freed. */
 void fuzz_exercise(rs_target *target, rs_heap **heap_out);
 
+/* Called first by each harness: only this machine's debug info, never a
+ * debuginfod server; and none of the system's (/usr/lib/debug) unless
+ * REFSCOPE_FUZZ_DWARF is set, since reading python3.11-dbg's DWARF costs
+ * most of an input's time and does not depend on the input: layouts come
+ * from the built-in tables and _Py_DebugOffsets. */
+void fuzz_environment(void);
+
 /* Frees an error after reading what a caller would print of it. */
 void fuzz_error_free(rs_error *err);
 

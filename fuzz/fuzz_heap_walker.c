@@ -233,7 +233,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	(void)argv;
 	if (fz.base)
 		return 0;
-	unsetenv("DEBUGINFOD_URLS"); /* only this machine's debug info */
+	fuzz_environment();
 	const char *path = getenv("REFSCOPE_FUZZ_BASE_CORE");
 	if (!path || !*path)
 		path = FUZZ_BASE_CORE;

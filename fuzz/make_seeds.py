@@ -64,11 +64,17 @@ def take_core(tmp):
 
 def recorded_pages(core, tmp):
     run("make", "-s", "-C", ROOT, "build/fuzz/replay_fuzz_heap_walker")
-    pages_file = os.path.join(tmp, "pages")
-    env = dict(os.environ, REFSCOPE_FUZZ_BASE_CORE=core, REFSCOPE_FUZZ_RECORD=pages_file)
-    run(os.path.join(ROOT, "build", "fuzz", "replay_fuzz_heap_walker"), env=env, stdout=subprocess.DEVNULL)
-    with open(pages_file) as f:
-        return {int(line, 16) for line in f if line.strip()}
+    pages = set()
+    # With the system's DWARF (as the CLI reads the core) and without (as
+    # the harnesses do by default).
+    for dwarf in ({"REFSCOPE_FUZZ_DWARF": "1"}, {}):
+        pages_file = os.path.join(tmp, "pages")
+        env = dict(os.environ, REFSCOPE_FUZZ_BASE_CORE=core, REFSCOPE_FUZZ_RECORD=pages_file, **dwarf)
+        env.pop("REFSCOPE_FUZZ_DWARF", None) if not dwarf else None
+        run(os.path.join(ROOT, "build", "fuzz", "replay_fuzz_heap_walker"), env=env, stdout=subprocess.DEVNULL)
+        with open(pages_file) as f:
+            pages |= {int(line, 16) for line in f if line.strip()}
+    return pages
 
 
 def read_core(path):
