@@ -17,9 +17,9 @@ done
 [ $# -gt 0 ] && cp "$@" "$corpus/"
 log=$build/$harness.log
 echo "== $harness: ${seconds}s on $(ls "$corpus" | wc -l) seeds (log: $log)"
-# A per-input timeout of 10 s catches hangs, the RSS limit runaway
+# A per-input timeout of 10 s catches hangs, the memory limits runaway
 # allocations; leaks are reported by LeakSanitizer.
-"$build/$harness" -max_total_time="$seconds" -max_len="$max_len" -timeout=10 -rss_limit_mb=4096 -print_final_stats=1 \
+"$build/$harness" -max_total_time="$seconds" -max_len="$max_len" -timeout=10 -rss_limit_mb=8192 -malloc_limit_mb=2048 -print_final_stats=1 \
 	-artifact_prefix="$crashes/" "$corpus" >"$log" 2>&1
 status=$?
 grep -E '^(#[0-9]+ +DONE|stat::number_of_executed_units|stat::average_exec_per_sec|stat::peak_rss_mb)' "$log" | sed 's/^/   /'
