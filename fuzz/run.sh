@@ -22,7 +22,7 @@ echo "== $harness: ${seconds}s on $(ls "$corpus" | wc -l) seeds (log: $log)"
 "$build/$harness" -max_total_time="$seconds" -max_len="$max_len" -timeout=10 -rss_limit_mb=8192 -malloc_limit_mb=2048 -print_final_stats=1 \
 	-artifact_prefix="$crashes/" "$corpus" >"$log" 2>&1
 status=$?
-grep -E '^(#[0-9]+ +DONE|stat::number_of_executed_units|stat::average_exec_per_sec|stat::peak_rss_mb)' "$log" | sed 's/^/   /'
+grep -E '^(#[0-9]+[[:space:]]+DONE|stat::number_of_executed_units|stat::average_exec_per_sec|stat::peak_rss_mb)' "$log" | sed 's/^/   /'
 if [ $status -ne 0 ]; then
 	echo "!! $harness failed (exit $status); the end of its log:" >&2
 	tail -n 60 "$log" >&2
