@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "lazy_array.h"
 #include "render.h"
 
 #define TEXT_DEFAULT_TOP 20
@@ -39,43 +40,84 @@ static json_object *cycle_doc(const rs_heap *heap, const struct rs_groups *g, si
 	return o;
 }
 
+/* What the rows of the answer are built from, kept until they are printed. */
+struct cycles_found {
+	const rs_heap *heap;
+	struct rs_groups groups;
+	struct rs_garbage garbage;
+	struct cycle_row *rows;
+};
+
+static void cycles_found_free(void *state)
+{
+	struct cycles_found *f = state;
+	rs_groups_free(&f->groups);
+	rs_garbage_free(&f->garbage);
+	free(f->rows);
+	free(f);
+}
+
+static json_object *cycles_row(void *state, size_t r)
+{
+	struct cycles_found *f = state;
+	return cycle_doc(f->heap, &f->groups, f->rows[r].group, &f->garbage, f->rows[r].bytes);
+}
+
+/* The cycles of at least min objects, largest first. */
+static size_t cycles_rows(struct cycles_found *f, uint64_t min)
+{
+	const struct rs_object *objects = rs_heap_objects(f->heap);
+	const struct rs_groups *g = &f->groups;
+	size_t n_rows = 0;
+	for (size_t k = 0; k < g->count; k++) {
+		uint64_t size = g->start[k + 1] - g->start[k], bytes = 0;
+		for (uint64_t i = g->start[k]; i < g->start[k + 1]; i++)
+			bytes += objects[g->members[i]].size;
+		if (size >= min)
+			f->rows[n_rows++] = (struct cycle_row){k, size, bytes};
+	}
+	qsort(f->rows, n_rows, sizeof(*f->rows), row_cmp);
+	return n_rows;
+}
+
 static rs_error *cycles_build(struct rs_command_context *ctx, json_object **out)
 {
-	struct rs_groups g;
-	struct rs_garbage garbage;
-	rs_error *err = rs_heap_cycles(ctx->target, ctx->heap, &g);
-	if (err)
-		return err;
-	err = rs_heap_garbage(ctx->target, ctx->heap, &garbage);
+	struct cycles_found *f = calloc(1, sizeof(*f));
+	if (!f)
+		return rs_error_nomem();
+	f->heap = ctx->heap;
+	rs_error *err = rs_heap_cycles(ctx->target, ctx->heap, &f->groups);
 	if (err) {
-		rs_groups_free(&g);
+		free(f);
 		return err;
 	}
-	const struct rs_object *objects = rs_heap_objects(ctx->heap);
-	struct cycle_row *rows = calloc(g.count + 1, sizeof(*rows));
-	size_t n_rows = 0;
-	uint64_t min = ctx->opts.min_size > 0 ? (uint64_t)ctx->opts.min_size : 1;
-	for (size_t k = 0; rows && k < g.count; k++) {
-		uint64_t size = g.start[k + 1] - g.start[k], bytes = 0;
-		for (uint64_t i = g.start[k]; i < g.start[k + 1]; i++)
-			bytes += objects[g.members[i]].size;
-		if (size >= min)
-			rows[n_rows++] = (struct cycle_row){k, size, bytes};
+	err = rs_heap_garbage(ctx->target, ctx->heap, &f->garbage);
+	if (!err && !(f->rows = calloc(f->groups.count + 1, sizeof(*f->rows))))
+		err = rs_error_nomem();
+	if (err) {
+		cycles_found_free(f);
+		return err;
 	}
-	qsort(rows, n_rows, sizeof(*rows), row_cmp);
+	size_t n_rows = cycles_rows(f, ctx->opts.min_size > 0 ? (uint64_t)ctx->opts.min_size : 1);
 	size_t top = ctx->opts.top_given ? (size_t)ctx->opts.top
 			 : ctx->opts.json ? n_rows
 			 : ctx->opts.dot  ? DOT_DEFAULT_TOP
 					  : TEXT_DEFAULT_TOP;
 	size_t shown = top < n_rows ? top : n_rows;
-	json_object *doc = json_object_new_object(), *cycles = json_object_new_array();
-	for (size_t r = 0; r < shown; r++)
-		json_object_array_add(cycles, cycle_doc(ctx->heap, &g, rows[r].group, &garbage, rows[r].bytes));
+	json_object *cycles;
+	if (ctx->opts.json) {
+		cycles = rs_lazy_array_new(shown, cycles_row, f, cycles_found_free);
+		if (!cycles)
+			return rs_error_nomem();
+	} else {
+		cycles = json_object_new_array();
+		for (size_t r = 0; r < shown; r++)
+			json_object_array_add(cycles, cycles_row(f, r));
+		cycles_found_free(f);
+	}
+	json_object *doc = json_object_new_object();
 	json_object_object_add(doc, "cycles_total", json_object_new_int64((int64_t)n_rows));
 	json_object_object_add(doc, "cycles", cycles);
-	free(rows);
-	rs_groups_free(&g);
-	rs_garbage_free(&garbage);
 	*out = doc;
 	return NULL;
 }

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "lazy_array.h"
 #include "render.h"
 
 #define TEXT_DEFAULT_TOP 20
@@ -89,35 +90,70 @@ static int row_cmp(const void *a, const void *b)
 	return (x->group > y->group) - (x->group < y->group);
 }
 
+/* What the rows of the answer are built from, kept until they are printed. */
+struct garbage_found {
+	const rs_heap *heap;
+	struct rs_garbage garbage;
+	struct group_row *rows;
+};
+
+static void garbage_found_free(void *state)
+{
+	struct garbage_found *f = state;
+	rs_garbage_free(&f->garbage);
+	free(f->rows);
+	free(f);
+}
+
+static json_object *garbage_row(void *state, size_t r)
+{
+	struct garbage_found *f = state;
+	return group_doc(f->heap, &f->garbage, f->rows[r].group);
+}
+
 static rs_error *garbage_build(struct rs_command_context *ctx, json_object **out)
 {
-	struct rs_garbage g;
-	rs_error *err = rs_heap_garbage(ctx->target, ctx->heap, &g);
-	if (err)
+	struct garbage_found *f = calloc(1, sizeof(*f));
+	if (!f)
+		return rs_error_nomem();
+	f->heap = ctx->heap;
+	rs_error *err = rs_heap_garbage(ctx->target, ctx->heap, &f->garbage);
+	if (err) {
+		free(f);
 		return err;
-	struct group_row *rows = calloc(g.groups.count + 1, sizeof(*rows));
-	if (!rows) {
-		rs_garbage_free(&g);
+	}
+	const struct rs_groups *groups = &f->garbage.groups;
+	if (!(f->rows = calloc(groups->count + 1, sizeof(*f->rows)))) {
+		garbage_found_free(f);
 		return rs_error_nomem();
 	}
-	for (size_t k = 0; k < g.groups.count; k++)
-		rows[k] = (struct group_row){k, g.groups.start[k + 1] - g.groups.start[k]};
-	qsort(rows, g.groups.count, sizeof(*rows), row_cmp);
+	for (size_t k = 0; k < groups->count; k++)
+		f->rows[k] = (struct group_row){k, groups->start[k + 1] - groups->start[k]};
+	qsort(f->rows, groups->count, sizeof(*f->rows), row_cmp);
 	size_t shown = ctx->opts.top_given		 ? (size_t)ctx->opts.top
-		       : ctx->opts.json || ctx->opts.dot ? g.groups.count
+		       : ctx->opts.json || ctx->opts.dot ? groups->count
 							 : TEXT_DEFAULT_TOP;
-	if (shown > g.groups.count)
-		shown = g.groups.count;
-	json_object *doc = json_object_new_object(), *list = json_object_new_array();
-	json_object_object_add(doc, "objects", json_object_new_int64((int64_t)g.objects));
-	json_object_object_add(doc, "bytes", json_object_new_int64((int64_t)g.bytes));
-	json_object_object_add(doc, "groups_total", json_object_new_int64((int64_t)g.groups.count));
-	for (size_t k = 0; k < shown; k++)
-		json_object_array_add(list, group_doc(ctx->heap, &g, rows[k].group));
+	if (shown > groups->count)
+		shown = groups->count;
+	json_object *doc = json_object_new_object();
+	json_object_object_add(doc, "objects", json_object_new_int64((int64_t)f->garbage.objects));
+	json_object_object_add(doc, "bytes", json_object_new_int64((int64_t)f->garbage.bytes));
+	json_object_object_add(doc, "groups_total", json_object_new_int64((int64_t)groups->count));
+	json_object *list;
+	if (ctx->opts.json) {
+		list = rs_lazy_array_new(shown, garbage_row, f, garbage_found_free);
+	} else {
+		list = json_object_new_array();
+		for (size_t r = 0; r < shown; r++)
+			json_object_array_add(list, garbage_row(f, r));
+		garbage_found_free(f);
+	}
+	if (!list) {
+		json_object_put(doc);
+		return rs_error_nomem();
+	}
 	json_object_object_add(doc, "groups", list);
 	json_object_object_add(doc, "gc_garbage", gc_garbage_doc(ctx));
-	free(rows);
-	rs_garbage_free(&g);
 	*out = doc;
 	return NULL;
 }
