@@ -32,7 +32,7 @@ const uint32_t *rs_heap_referents(const rs_heap *heap, uint32_t i, size_t *count
 {
 	const struct rs_graph *g = heap->graph;
 	*count = (size_t)(g->edge_start[i + 1] - g->edge_start[i]);
-	return g->edges + g->edge_start[i];
+	return *count ? g->edges + g->edge_start[i] : NULL; /* a graph with no edges has no array */
 }
 
 struct labeling {
