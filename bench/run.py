@@ -37,15 +37,35 @@ def pyenv_interpreters():
     return found
 
 
+def rss_anon_kb(pid):
+    """The process's own memory (anonymous pages), not the core's pages it maps."""
+    try:
+        with open("/proc/%d/status" % pid) as f:
+            for line in f:
+                if line.startswith("RssAnon:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
 def timed_run(argv):
-    """Wall time and peak RSS (KiB) of one command."""
+    """Wall time, peak RSS and peak own memory (KiB) of one command; the last
+    is sampled every few milliseconds, so it may miss a short peak."""
     start = time.perf_counter()
     proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    _, status, usage = os.wait4(proc.pid, 0)
+    own = 0
+    while True:
+        pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
+        if pid:
+            break
+        own = max(own, rss_anon_kb(proc.pid))
+        time.sleep(0.005)
     wall = time.perf_counter() - start
     if os.waitstatus_to_exitcode(status) != 0:
         raise RuntimeError("%s failed: %s" % (argv, proc.stderr.read().decode()))
-    return wall, usage.ru_maxrss
+    proc.returncode = 0
+    return wall, usage.ru_maxrss, own
 
 
 def floor_seconds(path):
@@ -78,7 +98,8 @@ def bench_one(python, n, runs, workdir):
     for command in COMMANDS:
         results = [timed_run([REFSCOPE, "--json", command, core]) for _ in range(runs)]
         rows[command] = {"seconds": statistics.median(r[0] for r in results),
-                         "rss_mb": max(r[1] for r in results) / 1024}
+                         "rss_mb": max(r[1] for r in results) / 1024,
+                         "own_mb": max(r[2] for r in results) / 1024}
     floor = floor_seconds(core)
     os.unlink(core)
     return {"n": n, "tracked": ready["tracked"], "core_mb": size / 2**20, "floor": floor,
@@ -86,20 +107,54 @@ def bench_one(python, n, runs, workdir):
 
 
 def table(results):
-    lines = ["| Python | N | tracked | core MB | command | seconds | objects/s | peak RSS MB | vs in-process | vs floor |",
-             "|---|---|---|---|---|---|---|---|---|---|"]
+    lines = ["| Python | N | tracked | core MB | command | seconds | objects/s | peak RSS MB | own MB | vs in-process | vs floor |",
+             "|---|---|---|---|---|---|---|---|---|---|---|"]
     for version, r in results:
         for command, c in r["commands"].items():
-            lines.append("| %s | %dM | %d | %.0f | %s | %.2f | %.1fM | %.0f | %.1fx faster | %.1fx |" % (
+            lines.append("| %s | %dM | %d | %.0f | %s | %.2f | %.1fM | %.0f | %.0f | %.1fx faster | %.1fx |" % (
                 version, r["n"] // 10**6, r["tracked"], r["core_mb"], command, c["seconds"],
-                r["tracked"] / c["seconds"] / 1e6, c["rss_mb"], r["in_process"]["seconds"] / c["seconds"],
+                r["tracked"] / c["seconds"] / 1e6, c["rss_mb"], c["own_mb"], r["in_process"]["seconds"] / c["seconds"],
                 c["seconds"] / r["floor"]))
-        lines.append("| %s | %dM | %d | %.0f | in-process Python | %.2f | | +%.0f | | |" % (
+        lines.append("| %s | %dM | %d | %.0f | in-process Python | %.2f | | | +%.0f | | |" % (
             version, r["n"] // 10**6, r["tracked"], r["core_mb"], r["in_process"]["seconds"],
             r["in_process"]["extra_rss_kb"] / 1024))
-        lines.append("| %s | %dM | | | floor (one pass over the core) | %.2f | | | | |" % (
+        lines.append("| %s | %dM | | | floor (one pass over the core) | %.2f | | | | | |" % (
             version, r["n"] // 10**6, r["floor"]))
     return "\n".join(lines)
+
+
+TARGET_SECONDS = {"summary": 0.5, "gc": 0.5, "cycles": 2.0, "garbage": 2.0, "refcheck": 2.0}
+TARGET_OWN_MB = 400
+TARGET_GROWTH = 6  # 5M objects take at most 6 times what 1M take
+TARGET_SPEEDUP = 8  # the graph commands against the in-process analysis
+
+
+def targets(results):
+    """The issue's targets, each met or missed, for the largest N of each
+    interpreter, and the growth from the smallest N to it."""
+    lines = ["| Python | command | seconds (target) | own MB (target) | vs in-process (target) | growth %s (target) |"
+             % "N", "|---|---|---|---|---|---|"]
+    by_version = {}
+    for version, r in results:
+        by_version.setdefault(version, []).append(r)
+    for version, runs in by_version.items():
+        small, large = min(runs, key=lambda r: r["n"]), max(runs, key=lambda r: r["n"])
+        for command, c in large["commands"].items():
+            speedup = large["in_process"]["seconds"] / c["seconds"]
+            growth = c["seconds"] / small["commands"][command]["seconds"] if small is not large else None
+            graph = command in ("cycles", "garbage", "refcheck")
+            lines.append("| %s | %s | %.2f (%s %.1f) | %.0f (%s %d) | %s | %s |" % (
+                version, command, c["seconds"], mark(c["seconds"] <= TARGET_SECONDS[command]),
+                TARGET_SECONDS[command], c["own_mb"], mark(c["own_mb"] <= TARGET_OWN_MB), TARGET_OWN_MB,
+                "%.1fx (%s %dx)" % (speedup, mark(speedup >= TARGET_SPEEDUP), TARGET_SPEEDUP) if graph
+                else "%.1fx" % speedup,
+                "%.1fx for %.0fx the objects (%s)" % (growth, large["tracked"] / small["tracked"],
+                                                       mark(growth <= TARGET_GROWTH)) if growth else ""))
+    return "\n".join(lines)
+
+
+def mark(met):
+    return "met, <=" if met else "MISSED, target"
 
 
 def main():
@@ -117,7 +172,8 @@ def main():
             for n in sizes:
                 print("bench: Python %s, N = %d ..." % (version, n), file=sys.stderr, flush=True)
                 results.append((version, bench_one(python, n, args.runs, workdir)))
-    text = table(results)
+    text = table(results) + "\n\nAgainst the targets of issue 5 (largest N; own MB is memory beyond the core's pages):\n\n" + \
+        targets(results)
     print(text)
     with open(os.path.join(HERE, "results.md"), "w") as f:
         f.write("# refscope benchmark results\n\nMeasured by `make bench` (bench/run.py) on %s.\n\n%s\n" % (
