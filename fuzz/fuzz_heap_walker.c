@@ -1,20 +1,21 @@
 /* fuzz_heap_walker: the object walker fed a mutated heap.
  *
- * The base is a real core of a Python process (fuzz/corpus/fuzz_core_reader/
- * python3.11.core, made by fuzz/make_seeds.py; REFSCOPE_FUZZ_BASE_CORE names
- * another). Its memory is served through the public read_memory callback of
- * rs_open_options, as a debugger would serve it, with the fuzzer's input
- * patched in: the input is a list of patches,
+ * The base is a real core of a Python process (fuzz/seeds/python3.11.core.gz,
+ * made by fuzz/make_seeds.py, unpacked by make into the build directory and
+ * named by FUZZ_BASE_CORE at compile time; REFSCOPE_FUZZ_BASE_CORE names
+ * another at run time). Its memory is served through the public read_memory
+ * callback of rs_open_options, as a debugger would serve it, with the
+ * fuzzer's input patched in: the input is a list of patches,
  *
  *   u8 op | u32 where | u16 offset | u8 len | len bytes      (little-endian)
  *
  * op bit 0: 0 overwrite, 1 xor (flip); op bit 1: 0 where is an object (an
  * index into the objects the unpatched heap holds, gc-tracked ones with
- * their PyGC_Head) and offset a byte inside it; 1 where is a byte offset
- * into all the memory the base core holds (type objects, dict keys, list
- * items, thread states...). Then the whole target is opened, walked,
- * graphed and analysed. Every outcome is fine except a crash, a hang or a
- * leak.
+ * their PyGC_Head) and offset a byte inside it; 1: where << 16 | offset is
+ * a byte offset into all the memory the base core holds (type objects, dict
+ * keys, list items, thread states...). Then the whole target is opened,
+ * walked, graphed and analysed. Every outcome is fine except a crash, a
+ * hang or a leak.
  *
  * REFSCOPE_FUZZ_RECORD=FILE writes the page addresses the unpatched walk
  * read to FILE, at start-up: fuzz/make_seeds.py keeps only those pages of a
@@ -34,7 +35,7 @@
 #include "target.h"
 
 #ifndef FUZZ_BASE_CORE
-#define FUZZ_BASE_CORE "fuzz/corpus/fuzz_core_reader/python3.11.core"
+#define FUZZ_BASE_CORE "build-fuzz/python3.11.core"
 #endif
 
 #define MAX_PATCHES 64
