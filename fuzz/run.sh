@@ -9,7 +9,7 @@ build=$1 harness=$2 seconds=$3 max_len=$4
 shift 4
 corpus=$build/corpus/$harness
 crashes=$build/crashes/$harness
-rm -rf "$corpus"
+rm -rf "$corpus" "$crashes"
 mkdir -p "$corpus" "$crashes"
 for dir in fuzz/corpus/$harness fuzz/regressions/$harness; do
 	[ -d "$dir" ] && find "$dir" -maxdepth 1 -type f ! -name '.*' -exec cp {} "$corpus/" \;
