@@ -35,7 +35,7 @@ static rs_error *referrers_build(struct rs_command_context *ctx, json_object **o
 		if (!refers)
 			continue;
 		m.source = i;
-		err = rs_heap_references(ctx->target, ctx->heap, i, referrer_row, &m);
+		err = rs_command_references_cut(ctx, i, rs_heap_references(ctx->target, ctx->heap, i, referrer_row, &m));
 	}
 	if (err) {
 		json_object_put(m.rows);

@@ -3,6 +3,7 @@
 #include <stdio.h>
 
 #include "render.h"
+#include "target.h"
 
 struct collected {
 	rs_target *target;
@@ -33,7 +34,7 @@ static rs_error *refs_build(struct rs_command_context *ctx, json_object **out)
 	if (err)
 		return err;
 	struct collected c = {ctx->target, ctx->heap, json_object_new_array()};
-	err = rs_heap_references(ctx->target, ctx->heap, index, reference_row, &c);
+	err = rs_command_references_cut(ctx, index, rs_heap_references(ctx->target, ctx->heap, index, reference_row, &c));
 	if (err) {
 		json_object_put(c.rows);
 		return err;
@@ -41,6 +42,20 @@ static rs_error *refs_build(struct rs_command_context *ctx, json_object **out)
 	json_object *doc = rs_doc_object_ref(ctx->heap, index);
 	json_object_object_add(doc, "referents", c.rows);
 	*out = doc;
+	return NULL;
+}
+
+rs_error *rs_command_references_cut(struct rs_command_context *ctx, uint32_t index, rs_error *err)
+{
+	if (!err || (rs_error_kind(err) != RS_ERR_FAULT && rs_error_kind(err) != RS_ERR_CORRUPT))
+		return err;
+	/* The graph build warned already about the objects it traversed. */
+	if (index >= rs_heap_reached_count(ctx->heap)) {
+		const struct rs_object *o = &rs_heap_objects(ctx->heap)[index];
+		rs_diag_add(&ctx->target->diag, "object at 0x%" PRIx64 " (%s): references cut short: %s", o->address,
+			    rs_heap_type(ctx->heap, o->type)->name, rs_error_message(err));
+	}
+	rs_error_free(err);
 	return NULL;
 }
 

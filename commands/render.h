@@ -21,4 +21,9 @@ void rs_dot_groups(struct rs_command_context *ctx, json_object *doc, const char 
 /* A table of {via, address, type} rows under doc[key]. */
 void rs_render_references(json_object *doc, const char *key, const char *what, FILE *out);
 
+/* err from rs_heap_references of object index: when the object could not
+ * be read whole (a fault, corrupt data), what was visited stands and a
+ * warning names the object; NULL is returned then. Other errors come back. */
+rs_error *rs_command_references_cut(struct rs_command_context *ctx, uint32_t index, rs_error *err);
+
 #endif

@@ -8,7 +8,9 @@
  * collection runs, when _gc_prev holds reference counts); Brent's cycle test
  * catches a loop that never returns to the head; every read must succeed. A
  * list that fails a guard is reported with the address where it broke, and
- * what was found before that point is kept. */
+ * what was found before that point is kept. A prev link that disagrees is
+ * weighed first (prev_link_alone_bad): when only that link is wrong, the
+ * walk warns and goes on, since the next links it follows are sound. */
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -98,6 +100,43 @@ static bool object_record(struct list_walk *w, uint64_t node, const uint64_t *wo
 	return true;
 }
 
+/* The address to name for a list node: its object, or the list head. */
+static uint64_t node_name(const struct list_walk *w, uint64_t head, uint64_t node)
+{
+	return node == head ? head : node + (uint64_t)RS_OFF(&w->py->layout, gc_head_size);
+}
+
+/* node was reached from prev, but its prev link names another node. Either
+ * prev's next link is bad (it jumped into the list, or out of it) or node's
+ * prev link alone is: then the node the prev link names does not link to
+ * node, and node's successor links back to node. Only in that case is the
+ * list sound to follow; it is reported and true returned. */
+static bool prev_link_alone_bad(struct list_walk *w, uint64_t head, uint64_t prev, uint64_t node,
+				const uint64_t *words)
+{
+	uint64_t named = words[1] & LINK_MASK, next = words[0] & LINK_MASK, named_next, back;
+	rs_error *err = rs_mem_read_u64(w->mem, named, &named_next);
+	if (!err && (named_next & LINK_MASK) == node) {
+		list_broken(w, "the object at 0x%" PRIx64 " links to 0x%" PRIx64 ", whose prev link names 0x%" PRIx64
+			    ", which links to it too (the next link of 0x%" PRIx64 " is bad)", node_name(w, head, prev),
+			    node_name(w, head, node), node_name(w, head, named), node_name(w, head, prev));
+		return false;
+	}
+	rs_error_free(err);
+	err = rs_mem_read_u64(w->mem, next + 8, &back);
+	if (err || (back & LINK_MASK) != node) {
+		rs_error_free(err);
+		list_broken(w, "the object at 0x%" PRIx64 " does not link back to 0x%" PRIx64 " (its prev link disagrees)",
+			    node_name(w, head, node), node_name(w, head, prev));
+		return false;
+	}
+	rs_diag_add(w->mem->diag, "gc list of generation %s (interpreter %" PRId64 "): the object at 0x%" PRIx64
+		    " has a bad prev link 0x%" PRIx64 " (the object before it is 0x%" PRIx64 "); its next links are "
+		    "sound, the walk goes on", w->gen->name, w->heap->interps[w->interp].id, node_name(w, head, node),
+		    words[1], node_name(w, head, prev));
+	return true;
+}
+
 static rs_error *list_walk(struct list_walk *w, uint64_t head)
 {
 	uint64_t prev = head, node, words[5];
@@ -124,11 +163,8 @@ static rs_error *list_walk(struct list_walk *w, uint64_t head)
 				    prev == head ? head : prev + gc_head, node + gc_head);
 			return NULL;
 		}
-		if (w->check_prev && (words[1] & LINK_MASK) != prev) {
-			list_broken(w, "the object at 0x%" PRIx64 " does not link back to 0x%" PRIx64
-				    " (its prev link disagrees)", node + gc_head, prev == head ? head : prev + gc_head);
+		if (w->check_prev && (words[1] & LINK_MASK) != prev && !prev_link_alone_bad(w, head, prev, node, words))
 			return NULL;
-		}
 		if (!objects_reserve(w->heap) || !object_record(w, node, words))
 			return rs_error_nomem();
 		if (w->heap->n_objects % INTERRUPT_EVERY == 0 && rs_interrupt_requested())

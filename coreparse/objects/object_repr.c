@@ -68,6 +68,7 @@ static void str_put(struct rs_objmodel *m, struct out *o, uint64_t str, size_t m
 	rs_error *err = rs_str_text(m->mem, &m->py->layout, str, text, max, &cut);
 	if (err) {
 		put(o, "<unreadable str at 0x%" PRIx64 ">", str);
+		rs_diag_add(m->mem->diag, "object at 0x%" PRIx64 " (str): text unreadable: %s", str, rs_error_message(err));
 		rs_error_free(err);
 		return;
 	}
@@ -234,6 +235,8 @@ static void container_put(struct rs_objmodel *m, struct out *o, uint64_t obj, ui
 	struct items it = {m, o, 0, false};
 	put(o, "%s", open);
 	rs_error *err = rs_object_traverse(m, obj, type, item_put, &it);
+	if (err && it.shown < ITEMS_SHOWN)
+		put(o, "%s<unreadable items>", it.shown ? ", " : "");
 	rs_error_free(err);
 	put(o, "%s", close);
 	if (len >= 0)

@@ -59,6 +59,26 @@ static bool char_append(char *buf, size_t size, size_t *len, uint32_t c)
 	return true;
 }
 
+/* No str in a heap we can read is longer (object_size.c bounds it alike). */
+#define STR_LENGTH_MAX (1ll << 40)
+
+/* Every ready str ends with a NUL character at data[length]: a length that
+ * does not lead there is corrupt, however plausible it looks. */
+static rs_error *str_end_check(struct rs_memory *mem, uint64_t str, uint64_t data, int64_t length, unsigned kind)
+{
+	uint32_t end = 0;
+	rs_error *err = rs_mem_read(mem, data + (uint64_t)length * kind, &end, kind);
+	if (err) {
+		rs_error_free(err);
+		return rs_error_fault(str, "str at 0x%" PRIx64 ": its length %" PRId64 " runs past its memory", str,
+				      length);
+	}
+	if (end)
+		return rs_error_fault(str, "str at 0x%" PRIx64 ": its length %" PRId64 " does not end at its "
+				      "terminating NUL", str, length);
+	return NULL;
+}
+
 rs_error *rs_str_text(struct rs_memory *mem, const struct rs_layout *l, uint64_t str, char *buf, size_t size,
 		      bool *cut)
 {
@@ -72,14 +92,18 @@ rs_error *rs_str_text(struct rs_memory *mem, const struct rs_layout *l, uint64_t
 	if (err)
 		return err;
 	unsigned kind = STATE_KIND(state);
-	if (length < 0 || (kind != 1 && kind != 2 && kind != 4))
-		return rs_error_fault(str, "str at 0x%" PRIx64 " looks corrupt", str);
+	if (kind != 1 && kind != 2 && kind != 4)
+		return rs_error_fault(str, "str at 0x%" PRIx64 " has an impossible kind %u", str, kind);
+	if (length < 0 || length > STR_LENGTH_MAX)
+		return rs_error_fault(str, "str at 0x%" PRIx64 " has an impossible length %" PRId64, str, length);
 	uint64_t data;
 	if ((state & STATE_COMPACT) && (state & STATE_ASCII))
 		data = str + (uint64_t)RS_OFF(l, unicode_ascii_size);
 	else if (state & STATE_COMPACT)
 		data = str + (uint64_t)RS_OFF(l, unicode_compact_size);
 	else if ((err = rs_mem_read_u64(mem, str + (uint64_t)RS_OFF(l, unicode_compact_size), &data)))
+		return err;
+	if ((err = str_end_check(mem, str, data, length, kind)))
 		return err;
 	unsigned char chars[256];
 	size_t len = 0;
@@ -175,13 +199,16 @@ void rs_via_text(struct rs_objmodel *m, enum rs_via_kind kind, uint64_t detail, 
 	case RS_VIA_SET_ITEM:
 		snprintf(buf, size, "{item}");
 		return;
-	case RS_VIA_ATTRIBUTE:
-		if (detail && !rs_str_text(m->mem, &m->py->layout, detail, key, sizeof(key), &truncated)) {
+	case RS_VIA_ATTRIBUTE: {
+		rs_error *err = detail ? rs_str_text(m->mem, &m->py->layout, detail, key, sizeof(key), &truncated) : NULL;
+		if (detail && !err) {
 			snprintf(buf, size, ".%s", key);
 			return;
 		}
+		rs_error_free(err);
 		snprintf(buf, size, ".<attribute>");
 		return;
+	}
 	case RS_VIA_SLOT: {
 		rs_error *err = rs_mem_read_cstr(m->mem, detail, key, sizeof(key), &truncated);
 		if (!err) {
