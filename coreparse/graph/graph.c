@@ -100,19 +100,17 @@ static uint32_t object_adopt(struct build *b, uint64_t address)
 		heap->objects = objects;
 		heap->objects_capacity = cap;
 	}
-	uint64_t size = 0;
-	err = rs_object_size(b->mem, &b->py->layout, info, address, (int64_t)header[2], &size);
-	rs_error_free(err);
 	struct rs_object *o = &heap->objects[heap->n_objects];
 	memset(o, 0, sizeof(*o));
+	rs_object_size_record(b->mem, &b->py->layout, info, heap->types.names + info->name_offset, address,
+			      (int64_t)header[2], &o->size, &o->flags);
 	o->address = address;
 	o->refcnt = (int64_t)header[0];
 	if (b->py->layout.immortal_refcounts && (int32_t)(uint32_t)header[0] < 0) {
-		o->flags = RS_IMMORTAL;
+		o->flags |= RS_IMMORTAL;
 		o->refcnt = (int64_t)(uint32_t)header[0];
 	}
 	o->type = type;
-	o->size = size > UINT32_MAX ? UINT32_MAX : (uint32_t)size;
 	o->interp = heap->objects[b->source].interp;
 	o->generation = RS_GENERATION_UNTRACKED;
 	uint32_t index = (uint32_t)heap->n_objects++;

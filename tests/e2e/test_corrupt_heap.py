@@ -288,9 +288,6 @@ def test_str_whose_length_is_absurd(victims):
     os.unlink(path)
 
 
-@pytest.mark.xfail(reason="graph.c object_adopt sizes untracked objects with rs_object_size and drops its "
-                          "error: a size that cannot be known is neither flagged nor warned, and the "
-                          "partial size stays (reported to the graph owners)", strict=True)
 def test_str_whose_length_is_absurd_has_no_size(victims):
     """Its size is unknown (0, with a warning), not made up."""
     interp, core, truth, clean = victims
