@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "repr.h"
+#include "../util/utf8.h"
 
 #define ITEMS_SHOWN 8
 #define INT_DIGITS_MAX 1000 /* 30-bit digits: about 9000 decimal digits */
@@ -36,8 +37,12 @@ static void put(struct out *o, const char *fmt, ...)
 	va_start(ap, fmt);
 	int n = vsnprintf(o->buf + o->len, o->size - o->len, fmt, ap);
 	va_end(ap);
-	if (n > 0)
-		o->len = o->len + (size_t)n < o->size ? o->len + (size_t)n : o->size - 1;
+	if (n > 0 && o->len + (size_t)n < o->size) {
+		o->len += (size_t)n;
+	} else if (n > 0) { /* full: the text stays UTF-8, whatever the cut went through */
+		rs_utf8_trim(o->buf + o->len);
+		o->len = o->size - 1;
+	}
 }
 
 static const struct rs_type_info *type_of(struct rs_objmodel *m, uint64_t obj, uint32_t *index)
@@ -345,14 +350,15 @@ void rs_object_repr(struct rs_objmodel *m, uint64_t obj, uint32_t type, char *bu
 	else if (address == sym[RS_SYM_PyFunction_Type])
 		function_put(m, &o, obj);
 	else if (flags & TPFLAGS_TYPE_SUBCLASS) {
-		put(&o, "<class ");
-		uint64_t name = 0;
-		rs_error_free(rs_mem_read_u64(m->mem, obj + (uint64_t)RS_OFF(&m->py->layout, type_name), &name));
-		char text[256];
-		bool truncated;
-		rs_error *err = rs_mem_read_cstr(m->mem, name, text, sizeof(text), &truncated);
-		put(&o, "'%s'>", err ? "?" : text);
-		rs_error_free(err);
+		/* Its name as the type table has it: checked to be text (or a
+		 * placeholder naming the type, with a warning), read once. */
+		uint32_t self = rs_type_table_lookup(m->types, m->mem, m->py, obj);
+		if (self == UINT32_MAX)
+			put(&o, "<class <unreadable type at 0x%" PRIx64 ">>", obj);
+		else if (!m->types->types[self].readable)
+			put(&o, "<class %s>", m->types->names + m->types->types[self].name_offset);
+		else
+			put(&o, "<class '%s'>", m->types->names + m->types->types[self].name_offset);
 	} else if (address == sym[RS_SYM_PyModule_Type]) {
 		uint64_t dict = 0;
 		rs_error_free(rs_mem_read_u64(m->mem, obj + 16, &dict));

@@ -4,8 +4,11 @@
 #include "repr.h"
 
 #include <inttypes.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+
+#include "../util/utf8.h"
 
 #define STATE_KIND(state) (((state) >> 2) & 7)
 #define STATE_COMPACT (1u << 5)
@@ -47,8 +50,10 @@ static bool char_append(char *buf, size_t size, size_t *len, uint32_t c)
 		n = (size_t)snprintf(tmp, sizeof(tmp), "\\%c", (char)c);
 	else if (c < 0x20 || c == 0x7f)
 		n = (size_t)snprintf(tmp, sizeof(tmp), "\\x%02x", c);
-	else if (c > 0x10ffff || (c >= 0xd800 && c < 0xe000))
-		n = (size_t)snprintf(tmp, sizeof(tmp), "\\u%04x", c & 0xffff);
+	else if (c >= 0xd800 && c < 0xe000)
+		n = (size_t)snprintf(tmp, sizeof(tmp), "\\u%04x", c);
+	else if (c > 0x10ffff) /* not a character: only a corrupt str holds it */
+		n = (size_t)snprintf(tmp, sizeof(tmp), "\\U%08x", c);
 	else
 		n = utf8_put(tmp, c);
 	if (*len + n + 1 > size)
@@ -94,6 +99,9 @@ rs_error *rs_str_text(struct rs_memory *mem, const struct rs_layout *l, uint64_t
 	unsigned kind = STATE_KIND(state);
 	if (kind != 1 && kind != 2 && kind != 4)
 		return rs_error_fault(str, "str at 0x%" PRIx64 " has an impossible kind %u", str, kind);
+	bool ascii = state & STATE_ASCII;
+	if (ascii && kind != 1)
+		return rs_error_fault(str, "str at 0x%" PRIx64 " is marked ASCII with %u-byte characters", str, kind);
 	if (length < 0 || length > STR_LENGTH_MAX)
 		return rs_error_fault(str, "str at 0x%" PRIx64 " has an impossible length %" PRId64, str, length);
 	uint64_t data;
@@ -115,6 +123,9 @@ rs_error *rs_str_text(struct rs_memory *mem, const struct rs_layout *l, uint64_t
 		for (uint64_t i = 0; i < count; i++) {
 			uint32_t c = kind == 1 ? chars[i] : kind == 2 ? ((uint16_t *)(void *)chars)[i]
 							      : ((uint32_t *)(void *)chars)[i];
+			if (ascii && c >= 0x80) /* its bytes are not what its flags say: it is corrupt */
+				return rs_error_fault(str, "str at 0x%" PRIx64 " is marked ASCII but character %"
+						      PRIu64 " is 0x%02x", str, done + i, c);
 			if (!char_append(buf, size, &len, c)) {
 				*cut = true;
 				return NULL;
@@ -123,6 +134,34 @@ rs_error *rs_str_text(struct rs_memory *mem, const struct rs_layout *l, uint64_t
 		done += count;
 	}
 	return NULL;
+}
+
+/* snprintf for labels holding text: a label cut at the end of buf loses a
+ * character cut in half, so that it stays UTF-8. */
+static void text_put(char *buf, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void text_put(char *buf, size_t size, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(buf, size, fmt, ap);
+	va_end(ap);
+	if (n >= 0 && (size_t)n >= size && size > 0)
+		rs_utf8_trim(buf);
+}
+
+/* A warning once per text: a bad name is met again at every reference. */
+static void warn_once(struct rs_diag *diag, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void warn_once(struct rs_diag *diag, const char *fmt, ...)
+{
+	char line[256];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	for (size_t i = 0; i < diag->count; i++)
+		if (strcmp(diag->lines[i], line) == 0)
+			return;
+	rs_diag_add(diag, "%s", line);
 }
 
 /* An int that fits in 64 bits, for labels; false otherwise. */
@@ -167,7 +206,7 @@ void rs_key_text(struct rs_objmodel *m, uint64_t key, char *buf, size_t size)
 		bool cut;
 		err = rs_str_text(m->mem, l, key, text, sizeof(text), &cut);
 		if (!err) {
-			snprintf(buf, size, "'%s%s'", text, cut ? "..." : "");
+			text_put(buf, size, "'%s%s'", text, cut ? "..." : "");
 			return;
 		}
 	}
@@ -190,11 +229,11 @@ void rs_via_text(struct rs_objmodel *m, enum rs_via_kind kind, uint64_t detail, 
 		return;
 	case RS_VIA_DICT_VALUE:
 		rs_key_text(m, detail, key, sizeof(key));
-		snprintf(buf, size, "[%s]", key);
+		text_put(buf, size, "[%s]", key);
 		return;
 	case RS_VIA_DICT_KEY:
 		rs_key_text(m, detail, key, sizeof(key));
-		snprintf(buf, size, "key %s", key);
+		text_put(buf, size, "key %s", key);
 		return;
 	case RS_VIA_SET_ITEM:
 		snprintf(buf, size, "{item}");
@@ -202,21 +241,24 @@ void rs_via_text(struct rs_objmodel *m, enum rs_via_kind kind, uint64_t detail, 
 	case RS_VIA_ATTRIBUTE: {
 		rs_error *err = detail ? rs_str_text(m->mem, &m->py->layout, detail, key, sizeof(key), &truncated) : NULL;
 		if (detail && !err) {
-			snprintf(buf, size, ".%s", key);
+			text_put(buf, size, ".%s", key);
 			return;
 		}
 		rs_error_free(err);
 		snprintf(buf, size, ".<attribute>");
 		return;
 	}
-	case RS_VIA_SLOT: {
+	case RS_VIA_SLOT: { /* a C string, from the PyMemberDef of a __slots__ member */
 		rs_error *err = rs_mem_read_cstr(m->mem, detail, key, sizeof(key), &truncated);
-		if (!err) {
-			snprintf(buf, size, ".%s", key);
-			return;
+		if (err) {
+			rs_error_free(err);
+			snprintf(buf, size, ".<slot>");
+		} else if (!rs_utf8_valid(key, truncated)) {
+			warn_once(m->mem->diag, "slot name at 0x%" PRIx64 " is not text", detail);
+			snprintf(buf, size, ".<unreadable name at 0x%" PRIx64 ">", detail);
+		} else {
+			text_put(buf, size, ".%s", key);
 		}
-		rs_error_free(err);
-		snprintf(buf, size, ".<slot>");
 		return;
 	}
 	case RS_VIA_FIELD:

@@ -1,5 +1,7 @@
 #include "types.h"
 
+#include "../util/utf8.h"
+
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -118,46 +120,6 @@ static rs_error *type_check_is_type(struct rs_memory *mem, const struct rs_layou
 	return err;
 }
 
-/* A type's name is text: CPython's static names are ASCII and a class's is
- * its __name__ in UTF-8. Anything else (control bytes, bytes that are not
- * UTF-8) means the type object is freed or corrupt; such bytes must not
- * reach the JSON document, which is UTF-8. A name cut short may end in the
- * middle of a character: that character is dropped. */
-static bool type_name_is_text(char *name, bool truncated)
-{
-	unsigned char *p = (unsigned char *)name;
-	while (*p) {
-		unsigned char *start = p;
-		unsigned c = *p++, n, cp;
-		if (c < 0x20 || c == 0x7f)
-			return false;
-		if (c < 0x80)
-			continue;
-		if (c >= 0xc2 && c <= 0xdf)
-			n = 1, cp = c & 0x1f;
-		else if (c >= 0xe0 && c <= 0xef)
-			n = 2, cp = c & 0x0f;
-		else if (c >= 0xf0 && c <= 0xf4)
-			n = 3, cp = c & 0x07;
-		else
-			return false;
-		for (unsigned i = 0; i < n; i++, p++) {
-			if (*p == 0 && truncated) {
-				*start = 0;
-				return true;
-			}
-			if ((*p & 0xc0) != 0x80)
-				return false;
-			cp = cp << 6 | (*p & 0x3f);
-		}
-		if (n == 2 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff)))
-			return false;
-		if (n == 3 && (cp < 0x10000 || cp > 0x10ffff))
-			return false;
-	}
-	return true;
-}
-
 static void type_read(struct rs_type_info *info, struct rs_memory *mem, const struct rs_python *py,
 		      char *name)
 {
@@ -175,7 +137,9 @@ static void type_read(struct rs_type_info *info, struct rs_memory *mem, const st
 	bool truncated = false;
 	if (!err)
 		err = rs_mem_read_cstr(mem, name_ptr, name, TYPE_NAME_MAX, &truncated);
-	if (!err && !type_name_is_text(name, truncated))
+	/* CPython's static names are ASCII and a class's is its __name__ in
+	 * UTF-8: anything else means the type object is freed or corrupt. */
+	if (!err && !rs_utf8_valid(name, truncated))
 		err = rs_error_new(RS_ERR_CORRUPT, "its name at 0x%" PRIx64 " is not text", name_ptr);
 	if (err) {
 		rs_diag_add(mem->diag, "type object at 0x%" PRIx64 ": %s", address, rs_error_message(err));
