@@ -10,6 +10,7 @@
 #define TPFLAGS_MANAGED_WEAKREF (1ul << 3)
 #define TPFLAGS_MANAGED_DICT (1ul << 4)
 #define DICT_KIND_GENERAL 0
+#define DICT_KIND_SPLIT 2
 
 static uint64_t usable_fraction(uint64_t n)
 {
@@ -17,27 +18,53 @@ static uint64_t usable_fraction(uint64_t n)
 }
 
 /* _PyDict_KeysSize: the keys object with its index and entry arrays. */
-static rs_error *dict_keys_size(struct rs_memory *mem, const struct rs_layout *l, uint64_t keys,
-				uint64_t *size)
+/* The bytes of a dict's indices: one each up to 0xff slots, then 2, 4, 8. */
+static unsigned dict_index_width_log2(uint64_t slots)
 {
+	return slots <= 0xff ? 0 : slots <= 0xffff ? 1 : slots <= 0xffffffffu ? 2 : 3;
+}
+
+/* The number of slots of a dict's keys object, checked to look like one:
+ * a power of two (1 for the shared empty keys) no larger than a heap can
+ * hold, indices as wide as CPython makes them for that size. A wrong keys
+ * pointer gives an error naming its owner (a dict, or a class's cached
+ * keys), not a size read from whatever it
+ * points at. */
+static rs_error *dict_keys_slots(struct rs_memory *mem, const struct rs_layout *l, uint64_t owner, uint64_t keys,
+				 uint64_t *slots, uint64_t *entry_size)
+{
+	*entry_size = 24;
 	if (RS_OFF(l, dictkeys_size) >= 0) {
-		uint64_t dk_size;
-		rs_error *err = rs_mem_read_u64(mem, keys + (uint64_t)RS_OFF(l, dictkeys_size), &dk_size);
+		rs_error *err = rs_mem_read_u64(mem, keys + (uint64_t)RS_OFF(l, dictkeys_size), slots);
 		if (err)
 			return err;
-		uint64_t width = dk_size <= 0xff ? 1 : dk_size <= 0xffff ? 2 : dk_size <= 0xffffffffu ? 4 : 8;
-		*size = (uint64_t)RS_OFF(l, dictkeys_indices) + width * dk_size + 24 * usable_fraction(dk_size);
+		if (*slots == 0 || *slots > (1ull << 40) || (*slots & (*slots - 1)))
+			return rs_error_fault(keys, "0x%" PRIx64 " has dict keys at 0x%" PRIx64 " of %" PRIu64
+					      " slots, which are no dict keys", owner, keys, *slots);
 		return NULL;
 	}
 	uint8_t head[3]; /* log2_size, log2_index_bytes, kind */
 	rs_error *err = rs_mem_read(mem, keys + (uint64_t)RS_OFF(l, dictkeys_log2_size), head, sizeof(head));
 	if (err)
 		return err;
-	if (head[0] > 40 || head[1] > 43)
-		return rs_error_fault(keys, "dict keys at 0x%" PRIx64 " look corrupt", keys);
-	uint64_t entry = head[2] == DICT_KIND_GENERAL ? 24 : 16;
-	*size = (uint64_t)RS_OFF(l, dictkeys_indices) + (1ull << head[1]) +
-		usable_fraction(1ull << head[0]) * entry;
+	if (head[0] > 40 || head[2] > DICT_KIND_SPLIT ||
+	    (head[0] > 0 && head[1] != head[0] + dict_index_width_log2(1ull << head[0])))
+		return rs_error_fault(keys, "0x%" PRIx64 " has dict keys at 0x%" PRIx64 " that look corrupt", owner,
+				      keys);
+	*slots = 1ull << head[0];
+	*entry_size = head[2] == DICT_KIND_GENERAL ? 24 : 16;
+	return NULL;
+}
+
+static rs_error *dict_keys_size(struct rs_memory *mem, const struct rs_layout *l, uint64_t owner, uint64_t keys,
+				uint64_t *size)
+{
+	uint64_t slots, entry_size;
+	rs_error *err = dict_keys_slots(mem, l, owner, keys, &slots, &entry_size);
+	if (err)
+		return err;
+	uint64_t index_bytes = slots << dict_index_width_log2(slots);
+	*size = (uint64_t)RS_OFF(l, dictkeys_indices) + index_bytes + usable_fraction(slots) * entry_size;
 	return NULL;
 }
 
@@ -76,12 +103,13 @@ static rs_error *dict_sizeof(struct rs_memory *mem, const struct rs_layout *l, u
 		err = rs_mem_read_u64(mem, obj + (uint64_t)RS_OFF(l, dict_values), &values);
 	if (!err)
 		err = rs_mem_read_u64(mem, keys + (uint64_t)RS_OFF(l, dictkeys_refcnt), &keys_refcnt);
+	/* Shared keys (of instances of one class) are counted by none of the dicts. */
+	if (!err)
+		err = dict_keys_size(mem, l, obj, keys, &keys_size);
 	if (!err)
 		err = dict_values_size(mem, l, keys, values, &values_size);
-	if (!err && keys_refcnt == 1)
-		err = dict_keys_size(mem, l, keys, &keys_size);
 	if (!err)
-		*size += values_size + keys_size;
+		*size += values_size + (keys_refcnt == 1 ? keys_size : 0);
 	return err;
 }
 
@@ -161,7 +189,7 @@ static rs_error *type_sizeof(struct rs_memory *mem, const struct rs_layout *l, u
 	uint64_t keys, keys_size;
 	rs_error *err = rs_mem_read_u64(mem, obj + (uint64_t)RS_OFF(l, heaptype_cached_keys), &keys);
 	if (!err && keys) {
-		err = dict_keys_size(mem, l, keys, &keys_size);
+		err = dict_keys_size(mem, l, obj, keys, &keys_size);
 		if (!err)
 			*size += keys_size;
 	}

@@ -299,10 +299,7 @@ def test_str_whose_length_is_absurd_has_no_size(victims):
     assert warned(show, "object at 0x%x (str): size unknown" % s)
 
 
-@pytest.mark.parametrize("keys", ["unmapped", pytest.param("not keys", marks=pytest.mark.xfail(
-    reason="object_size.c dict_sizeof takes keys whose dk_refcnt is not 1 as shared and never checks them "
-           "(the dict is sized as if its keys were shared); before 3.11 dk_size is not bounded (reported to "
-           "the size owners)", strict=True))])
+@pytest.mark.parametrize("keys", ["unmapped", "not keys"])
 def test_dict_whose_keys_pointer_is_garbage_has_no_size(victims, keys):
     """Its size is unknown (0, with a warning), not made up."""
     interp, core, truth, clean = victims
