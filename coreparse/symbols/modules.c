@@ -53,6 +53,9 @@ static rs_error *modules_report_core(struct rs_modules *mods, struct rs_memory *
 static rs_error *modules_report_live(struct rs_modules *mods, struct rs_memory *mem)
 {
 	int rc = dwfl_linux_proc_report(mods->dwfl, mem->pid);
+	/* Its /proc/PID/maps is gone: killed while frozen (SIGKILL is not held back). */
+	if (rc == ESRCH || rc == ENOENT)
+		return rs_error_new(RS_ERR_NOT_FOUND, "process %d exited while being read", (int)mem->pid);
 	if (rc != 0)
 		return rc > 0 ? rs_error_os(rc, "cannot list the modules of process %d", (int)mem->pid)
 			      : rs_error_new(RS_ERR_OS, "cannot list the modules of process %d: %s",
