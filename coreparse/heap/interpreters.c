@@ -104,7 +104,7 @@ rs_error *rs_interpreters_read(struct rs_memory *mem, const struct rs_python *py
 	}
 	size_t at = 0;
 	for (size_t i = 0; i < n; i++) {
-		heap->interps[i].threads = heap->threads + at;
+		heap->interps[i].threads = heap->threads ? heap->threads + at : NULL; /* no thread anywhere: no array */
 		at += heap->interps[i].n_threads;
 	}
 	return NULL;
