@@ -7,6 +7,7 @@
 
 #include "../target.h"
 #include "../graph/graph.h"
+#include "../util/huge_pages.h"
 
 #define UNVISITED UINT32_MAX
 
@@ -58,6 +59,7 @@ static bool component_emit(struct tarjan *t, uint32_t root)
 			uint32_t *members = realloc(out->members, t->members_capacity * sizeof(*members));
 			if (!members)
 				return false;
+			rs_huge_pages_advise(members, t->members_capacity * sizeof(*members));
 			out->members = members;
 		}
 		out->start[out->count++] = t->members;
@@ -121,6 +123,11 @@ rs_error *rs_heap_cycles(rs_target *target, rs_heap *heap, struct rs_groups *out
 	t.on_stack = calloc(n ? n : 1, 1);
 	t.frames = malloc(n * sizeof(*t.frames));
 	bool ok = out->start && t.order && t.low && t.stack && t.on_stack && t.frames;
+	rs_huge_pages_advise(t.order, n * sizeof(*t.order));
+	rs_huge_pages_advise(t.low, n * sizeof(*t.low));
+	rs_huge_pages_advise(t.stack, n * sizeof(*t.stack));
+	rs_huge_pages_advise(t.on_stack, n);
+	rs_huge_pages_advise(t.frames, n * sizeof(*t.frames));
 	for (size_t i = 0; ok && i < n; i++)
 		t.order[i] = UNVISITED;
 	for (size_t i = 0; ok && i < n; i++)

@@ -22,6 +22,7 @@
 
 #include "../graph/graph.h"
 #include "../target.h"
+#include "../util/huge_pages.h"
 
 #define FINALIZED_BIT 1 /* _gc_prev bit 0, 3.8+ */
 #define WEAKREF_LIST_MAX 100000
@@ -122,6 +123,8 @@ static rs_error *groups_build(struct collect *c, struct rs_garbage *out)
 		free(group);
 		return rs_error_nomem();
 	}
+	rs_huge_pages_advise(group, c->n * sizeof(*group));
+	rs_huge_pages_advise(out->groups.members, out->objects * sizeof(uint32_t));
 	size_t count = 0;
 	for (uint32_t i = 0; i < c->n; i++)
 		group[i] = UINT32_MAX;
@@ -218,6 +221,9 @@ rs_error *rs_heap_garbage(rs_target *target, rs_heap *heap, struct rs_garbage *o
 		err = rs_error_nomem();
 		goto done;
 	}
+	rs_huge_pages_advise(c.gc_refs, c.n * sizeof(*c.gc_refs));
+	rs_huge_pages_advise(c.work, c.n * sizeof(*c.work));
+	rs_huge_pages_advise(out->finalizer, heap->n_objects);
 	refs_subtract(&c);
 	alive_mark(&c);
 	for (uint32_t i = 0; i < c.n; i++) {

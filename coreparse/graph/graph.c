@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "../objects/object_size.h"
+#include "../util/huge_pages.h"
 
 #define PROGRESS_EVERY (1u << 20)
 #define INTERRUPT_EVERY (1u << 16)
@@ -42,6 +43,7 @@ static bool grow_u64(uint64_t **array, uint64_t *capacity, uint64_t needed)
 	uint64_t *grown = realloc(*array, cap * sizeof(**array));
 	if (!grown)
 		return false;
+	rs_huge_pages_advise(grown, cap * sizeof(**array));
 	*array = grown;
 	*capacity = cap;
 	return true;
@@ -54,8 +56,10 @@ static bool edges_reserve(struct rs_graph *g)
 	uint64_t cap = g->edges_capacity ? 2 * g->edges_capacity : 1u << 18;
 	uint32_t *edges = realloc(g->edges, cap * sizeof(*edges));
 	uint64_t *bits = realloc(g->conservative, (cap / 64) * sizeof(*bits));
-	if (edges)
+	if (edges) {
+		rs_huge_pages_advise(edges, cap * sizeof(*edges));
 		g->edges = edges;
+	}
 	if (bits) {
 		memset(bits + g->edges_capacity / 64, 0, (cap - g->edges_capacity) / 64 * sizeof(*bits));
 		g->conservative = bits;
@@ -97,6 +101,7 @@ static uint32_t object_adopt(struct build *b, uint64_t address)
 			b->out_of_memory = true;
 			return RS_NO_INDEX;
 		}
+		rs_huge_pages_advise(objects, cap * sizeof(*objects));
 		heap->objects = objects;
 		heap->objects_capacity = cap;
 	}

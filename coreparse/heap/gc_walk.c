@@ -19,6 +19,7 @@
 
 #include "heap.h"
 #include "../objects/object_size.h"
+#include "../util/huge_pages.h"
 
 #define LINK_MASK (~(uint64_t)3)
 #define PROGRESS_EVERY (1u << 20)
@@ -42,6 +43,7 @@ static bool objects_reserve(struct rs_heap *heap)
 	struct rs_object *objects = realloc(heap->objects, cap * sizeof(*objects));
 	if (!objects)
 		return false;
+	rs_huge_pages_advise(objects, cap * sizeof(*objects));
 	heap->objects = objects;
 	heap->objects_capacity = cap;
 	return true;
