@@ -13,7 +13,7 @@
 
 struct frame {
 	uint32_t node;
-	uint64_t next_edge;
+	uint32_t next_edge;
 };
 
 struct tarjan {

@@ -10,6 +10,7 @@
 #define PROGRESS_EVERY (1u << 20)
 #define INTERRUPT_EVERY (1u << 16)
 #define OBJECTS_MAX (UINT32_MAX - 1)
+#define EDGES_MAX UINT32_MAX /* edge_start holds 32-bit offsets */
 
 #define PENDING_BATCH 256
 
@@ -27,20 +28,21 @@ struct build {
 	struct rs_heap *heap;
 	struct rs_graph *g;
 	uint32_t source;
-	bool out_of_memory;
+	bool out_of_memory;      /* or past EDGES_MAX, when too_many_edges */
+	bool too_many_edges;
 	uint64_t edges_dropped;  /* references to what is not an object, cut out at the end */
 	struct pending_edge pending[PENDING_BATCH];
 	uint32_t n_pending;
 };
 
-static bool grow_u64(uint64_t **array, uint64_t *capacity, uint64_t needed)
+static bool grow_u32(uint32_t **array, uint64_t *capacity, uint64_t needed)
 {
 	if (needed <= *capacity)
 		return true;
 	uint64_t cap = *capacity ? *capacity : 65536;
 	while (cap < needed)
 		cap *= 2;
-	uint64_t *grown = realloc(*array, cap * sizeof(**array));
+	uint32_t *grown = realloc(*array, cap * sizeof(**array));
 	if (!grown)
 		return false;
 	rs_huge_pages_advise(grown, cap * sizeof(**array));
@@ -179,6 +181,10 @@ static void on_reference(void *arg, uint64_t referent, enum rs_via_kind kind, ui
 	struct rs_graph *g = b->g;
 	if (b->out_of_memory)
 		return;
+	if (g->n_edges >= EDGES_MAX) {
+		b->too_many_edges = b->out_of_memory = true;
+		return;
+	}
 	if (!edges_reserve(g)) {
 		b->out_of_memory = true;
 		return;
@@ -213,19 +219,27 @@ static rs_error *index_tracked(struct rs_graph *g, const struct rs_heap *heap)
 	return NULL;
 }
 
+static rs_error *build_failure(const struct build *b)
+{
+	if (b->too_many_edges)
+		return rs_error_new(RS_ERR_UNSUPPORTED, "the heap holds more than %" PRIu64 " references, more than "
+				    "refscope's graph can index", (uint64_t)EDGES_MAX);
+	return rs_error_nomem();
+}
+
 static rs_error *object_traverse(struct build *b, uint64_t i)
 {
 	struct rs_graph *g = b->g;
-	if (!grow_u64(&g->edge_start, &g->edge_start_capacity, i + 2))
+	if (!grow_u32(&g->edge_start, &g->edge_start_capacity, i + 2))
 		return rs_error_nomem();
-	g->edge_start[i] = g->n_edges;
+	g->edge_start[i] = (uint32_t)g->n_edges;
 	b->source = (uint32_t)i;
 	rs_error *err = rs_object_traverse(&g->model, b->heap->objects[i].address, b->heap->objects[i].type,
 					   on_reference, b);
 	const struct rs_object *o = &b->heap->objects[i]; /* the array may have moved */
 	if (b->out_of_memory) {
 		rs_error_free(err);
-		return rs_error_nomem();
+		return build_failure(b);
 	}
 	if (err) {
 		rs_diag_add(b->mem->diag, "object at 0x%" PRIx64 " (%s): references cut short: %s", o->address,
@@ -241,7 +255,7 @@ static void edges_compact(struct rs_graph *g, uint64_t n_objects)
 	uint64_t kept = 0, edge = 0;
 	for (uint64_t i = 0; i < n_objects; i++) {
 		uint64_t end = g->edge_start[i + 1];
-		g->edge_start[i] = kept;
+		g->edge_start[i] = (uint32_t)kept;
 		for (; edge < end; edge++) {
 			if (g->edges[edge] == RS_NO_INDEX)
 				continue;
@@ -251,7 +265,7 @@ static void edges_compact(struct rs_graph *g, uint64_t n_objects)
 			g->edges[kept++] = g->edges[edge];
 		}
 	}
-	g->edge_start[n_objects] = kept;
+	g->edge_start[n_objects] = (uint32_t)kept;
 	g->n_edges = kept;
 }
 
@@ -277,10 +291,12 @@ static rs_error *graph_traverse_all(struct build *b)
 				b->heap->progress(i + 1, b->heap->progress_arg);
 		}
 		pending_flush(b);
-		if (b->out_of_memory || !grow_u64(&g->edge_start, &g->edge_start_capacity, b->heap->n_objects + 1))
+		if (b->out_of_memory)
+			return build_failure(b);
+		if (!grow_u32(&g->edge_start, &g->edge_start_capacity, b->heap->n_objects + 1))
 			return rs_error_nomem();
 	} while (i < b->heap->n_objects);
-	g->edge_start[b->heap->n_objects] = g->n_edges;
+	g->edge_start[b->heap->n_objects] = (uint32_t)g->n_edges;
 	if (b->edges_dropped)
 		edges_compact(g, b->heap->n_objects);
 	g->objects_reached = b->heap->n_objects;
@@ -341,11 +357,11 @@ uint32_t rs_graph_adopt(struct rs_graph *g, struct rs_memory *mem, const struct 
 	uint32_t index = object_adopt(&b, address);
 	if (index == RS_NO_INDEX)
 		return index;
-	if (!grow_u64(&g->edge_start, &g->edge_start_capacity, heap->n_objects + 1)) {
+	if (!grow_u32(&g->edge_start, &g->edge_start_capacity, heap->n_objects + 1)) {
 		heap->n_objects--; /* keep edge_start covering every object */
 		return RS_NO_INDEX;
 	}
-	g->edge_start[heap->n_objects] = g->n_edges;
+	g->edge_start[heap->n_objects] = (uint32_t)g->n_edges;
 	rs_type_table_finish(&heap->types);
 	return index;
 }

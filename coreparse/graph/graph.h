@@ -16,7 +16,7 @@
 
 struct rs_graph {
 	struct rs_address_index index;
-	uint64_t *edge_start;      /* n_objects + 1 entries */
+	uint32_t *edge_start;      /* n_objects + 1 entries */
 	uint64_t edge_start_capacity;
 	uint32_t *edges;
 	uint64_t *conservative;    /* bit per edge */
