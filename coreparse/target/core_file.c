@@ -40,8 +40,20 @@ struct file_mapping {
 	struct file_backing *file;
 };
 
+/* Which segment a MiB of the address space was last found in: reads go back
+ * and forth between a few dozen segments (a heap of many arenas), and a
+ * binary search per read of a few bytes was a tenth of a graph build. */
+#define SEGMENT_CACHE_SHIFT 20
+#define SEGMENT_CACHE_SIZE 1024
+
+struct segment_cache_entry {
+	uint64_t chunk_plus_one; /* 0: empty */
+	const struct core_segment *segment;
+};
+
 struct core_memory {
 	struct rs_memory base;
+	struct segment_cache_entry segment_cache[SEGMENT_CACHE_SIZE];
 	int fd;
 	const unsigned char *image;
 	size_t image_size;
@@ -85,6 +97,21 @@ static const struct file_mapping *mapping_find(const struct core_memory *core, u
 			return map;
 	}
 	return NULL;
+}
+
+/* segment_find through the cache; the library reads one target from one
+ * thread at a time. */
+static const struct core_segment *segment_lookup(struct core_memory *core, uint64_t address)
+{
+	uint64_t chunk = address >> SEGMENT_CACHE_SHIFT;
+	struct segment_cache_entry *e = &core->segment_cache[chunk % SEGMENT_CACHE_SIZE];
+	const struct core_segment *seg = e->segment;
+	if (e->chunk_plus_one == chunk + 1 && address - seg->vaddr < seg->memsz)
+		return seg;
+	seg = segment_find(core, address);
+	if (seg)
+		*e = (struct segment_cache_entry){chunk + 1, seg};
+	return seg;
 }
 
 /* Copies what the core itself holds at [address, address+len); no fallback. */
@@ -203,7 +230,7 @@ static bool core_file_read(struct core_memory *core, uint64_t address, void *buf
 static bool core_read_piece(struct core_memory *core, uint64_t address, unsigned char *out, size_t len,
 			    size_t *done)
 {
-	const struct core_segment *seg = segment_find(core, address);
+	const struct core_segment *seg = segment_lookup(core, address);
 	if (seg) {
 		uint64_t rel = address - seg->vaddr;
 		if (rel < seg->present) {
@@ -260,8 +287,8 @@ static void core_destroy(struct rs_memory *mem)
 
 static void core_prefetch(struct rs_memory *mem, uint64_t address)
 {
-	const struct core_memory *core = (const struct core_memory *)mem;
-	const struct core_segment *seg = segment_find(core, address);
+	struct core_memory *core = (struct core_memory *)mem;
+	const struct core_segment *seg = segment_lookup(core, address);
 	if (seg && address - seg->vaddr < seg->present)
 		__builtin_prefetch(core->image + seg->offset + (address - seg->vaddr));
 }
