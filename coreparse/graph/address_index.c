@@ -32,11 +32,9 @@ static void slots_free(struct rs_address_slot *slots, uint64_t n_slots)
 
 bool rs_address_index_init(struct rs_address_index *ix, uint64_t expected)
 {
-	uint64_t n = 1024;
-	while (n * LOAD_NUMERATOR < expected * LOAD_DENOMINATOR)
-		n *= 2;
+	uint64_t n = expected * LOAD_DENOMINATOR / LOAD_NUMERATOR + 1;
 	ix->count = 0;
-	return slots_alloc(ix, n);
+	return slots_alloc(ix, n < 1024 ? 1024 : n);
 }
 
 void rs_address_index_free(struct rs_address_index *ix)
@@ -48,9 +46,9 @@ void rs_address_index_free(struct rs_address_index *ix)
 
 static void slot_insert(struct rs_address_index *ix, uint64_t address, uint32_t value)
 {
-	uint64_t mask = ix->n_slots - 1, s = rs_address_hash(address) & mask;
+	uint64_t s = rs_address_home(ix, address);
 	while (ix->slots[s].value && rs_address_slot_key(&ix->slots[s]) != address)
-		s = (s + 1) & mask;
+		s = rs_address_next_slot(ix, s);
 	ix->count += !ix->slots[s].value;
 	ix->slots[s] = (struct rs_address_slot){(uint32_t)address, (uint32_t)(address >> 32), value};
 }

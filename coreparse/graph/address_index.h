@@ -21,7 +21,7 @@ struct rs_address_slot {
 
 struct rs_address_index {
 	struct rs_address_slot *slots;
-	uint64_t n_slots;  /* a power of two */
+	uint64_t n_slots;  /* any number: slots are picked by multiplying, not masking */
 	uint64_t count;
 };
 
@@ -47,15 +47,27 @@ static inline uint64_t rs_address_slot_key(const struct rs_address_slot *s)
 	return (uint64_t)s->address_high << 32 | s->address_low;
 }
 
+/* The home slot of an address: the hash scaled to the table (the high bits
+ * of hash * n_slots), so that the table can be sized to the heap, not to
+ * the next power of two, which left it up to half empty. */
+static inline uint64_t rs_address_home(const struct rs_address_index *ix, uint64_t address)
+{
+	return (uint64_t)(((unsigned __int128)rs_address_hash(address) * ix->n_slots) >> 64);
+}
+
+static inline uint64_t rs_address_next_slot(const struct rs_address_index *ix, uint64_t s)
+{
+	return s + 1 == ix->n_slots ? 0 : s + 1;
+}
+
 static inline void rs_address_index_prefetch(const struct rs_address_index *ix, uint64_t address)
 {
-	__builtin_prefetch(&ix->slots[rs_address_hash(address) & (ix->n_slots - 1)]);
+	__builtin_prefetch(&ix->slots[rs_address_home(ix, address)]);
 }
 
 static inline uint32_t rs_address_index_get(const struct rs_address_index *ix, uint64_t address)
 {
-	uint64_t mask = ix->n_slots - 1;
-	for (uint64_t s = rs_address_hash(address) & mask; ix->slots[s].value; s = (s + 1) & mask)
+	for (uint64_t s = rs_address_home(ix, address); ix->slots[s].value; s = rs_address_next_slot(ix, s))
 		if (rs_address_slot_key(&ix->slots[s]) == address)
 			return ix->slots[s].value - 1;
 	return RS_NO_INDEX;
