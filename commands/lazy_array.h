@@ -8,6 +8,7 @@
 
 #include <json-c/json.h>
 #include <stddef.h>
+#include <stdio.h>
 
 typedef json_object *rs_lazy_row_fn(void *state, size_t i);
 
@@ -15,5 +16,16 @@ typedef json_object *rs_lazy_row_fn(void *state, size_t i);
  * when the array is freed (at once when n is 0). NULL when out of memory
  * (state_free has run then too). */
 json_object *rs_lazy_array_new(size_t n, rs_lazy_row_fn *build, void *state, void (*state_free)(void *state));
+
+/* A flag for json_object_to_json_string_ext (json-c passes its flags on to
+ * serializers untouched): lazy rows print as a short marker, not as their
+ * text, and rs_lazy_text_write then prints the text, building each row as
+ * it reaches its marker. The answer is then never all in memory as text:
+ * the text of every cycle of a large heap was twice the size of its graph. */
+#define RS_LAZY_ROWS_AS_MARKERS (1 << 30)
+
+/* Writes text printed with RS_LAZY_ROWS_AS_MARKERS to out, each marker
+ * replaced by its row's text; -1 when a row cannot be built. */
+int rs_lazy_text_write(const char *text, FILE *out);
 
 #endif

@@ -2,6 +2,7 @@
 #include <string.h>
 
 #include "command.h"
+#include "lazy_array.h"
 
 const struct rs_command *const rs_commands[] = {
 	&rs_command_info, &rs_command_gc, &rs_command_summary, &rs_command_show, &rs_command_refs, &rs_command_referrers, &rs_command_path,
@@ -58,6 +59,18 @@ rs_error *rs_command_run(const struct rs_command *cmd, struct rs_command_context
 	json_object_put(doc);
 	document_add_warnings(full, ctx->target);
 
+	if (json) {
+		/* Straight to out: the text of a large answer is as large as its graph. */
+		int written = rs_lazy_text_write(json_object_to_json_string_ext(full, JSON_C_TO_STRING_PRETTY |
+										   JSON_C_TO_STRING_NOSLASHESCAPE |
+										   RS_LAZY_ROWS_AS_MARKERS),
+						 out);
+		json_object_put(full);
+		if (written != 0)
+			return rs_error_nomem();
+		fputc('\n', out);
+		return NULL;
+	}
 	char *text = NULL;
 	size_t len = 0;
 	FILE *mem = open_memstream(&text, &len);
@@ -65,10 +78,7 @@ rs_error *rs_command_run(const struct rs_command *cmd, struct rs_command_context
 		json_object_put(full);
 		return rs_error_nomem();
 	}
-	if (json)
-		fprintf(mem, "%s\n", json_object_to_json_string_ext(full, JSON_C_TO_STRING_PRETTY |
-									 JSON_C_TO_STRING_NOSLASHESCAPE));
-	else if (ctx->opts.dot && cmd->dot)
+	if (ctx->opts.dot && cmd->dot)
 		cmd->dot(ctx, full, mem);
 	else
 		cmd->render(full, &ctx->opts, mem);
