@@ -52,7 +52,7 @@ rs_error *rs_command_references_cut(struct rs_command_context *ctx, uint32_t ind
 	/* The graph build warned already about the objects it traversed. */
 	if (index >= rs_heap_reached_count(ctx->heap)) {
 		const struct rs_object *o = &rs_heap_objects(ctx->heap)[index];
-		rs_diag_add(&ctx->target->diag, "object at 0x%" PRIx64 " (%s): references cut short: %s", o->address,
+		rs_diag_add(&ctx->target->diag, "object at 0x%" PRIx64 " (%s): references cut short: %s", (uint64_t)o->address,
 			    rs_heap_type(ctx->heap, o->type)->name, rs_error_message(err));
 	}
 	rs_error_free(err);

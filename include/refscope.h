@@ -153,18 +153,20 @@ struct rs_interpreter {
 enum rs_refcnt_flags {
 	RS_IMMORTAL = 1,
 	RS_SIZE_UNKNOWN = 2, /* size could not be read (a warning says why); size is 0 */
+	RS_REFCNT_CLAMPED = 4, /* ob_refcnt was past what refcnt holds (a corrupt count); refcnt is clamped */
 };
 
-/* One gc-tracked object: 32 bytes, in one array for the whole heap. */
+/* One object of the snapshot: 24 bytes, in one array for the whole heap
+ * (tens of millions of them). Fields are read as usual; bit-fields cannot
+ * have their address taken. */
 struct rs_object {
-	uint64_t address;    /* id() of the object */
-	int64_t refcnt;
-	uint32_t type;       /* index into the snapshot's types */
-	uint32_t size;       /* sys.getsizeof, saturated at UINT32_MAX (with a warning); 0 if RS_SIZE_UNKNOWN */
-	uint16_t interp;     /* index of its interpreter */
-	uint8_t generation;  /* index into the interpreter's generations; 0xff permanent */
-	uint8_t flags;       /* enum rs_refcnt_flags, or'ed */
-	uint32_t reserved;
+	uint64_t address : 48;  /* id() of the object (user-space addresses have 47 bits) */
+	uint64_t interp : 16;   /* index of its interpreter */
+	int64_t refcnt : 48;    /* ob_refcnt, within +-2^47 (else RS_REFCNT_CLAMPED) */
+	uint64_t generation : 8; /* index into the interpreter's generations; 0xff permanent */
+	uint64_t flags : 8;     /* enum rs_refcnt_flags, or'ed */
+	uint32_t type;          /* index into the snapshot's types */
+	uint32_t size;          /* sys.getsizeof, saturated at UINT32_MAX (with a warning); 0 if RS_SIZE_UNKNOWN */
 };
 
 #define RS_GENERATION_PERMANENT 0xff

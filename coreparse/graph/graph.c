@@ -108,18 +108,15 @@ static uint32_t object_adopt(struct build *b, uint64_t address)
 		heap->objects_capacity = cap;
 	}
 	struct rs_object *o = &heap->objects[heap->n_objects];
-	memset(o, 0, sizeof(*o));
+	if (!rs_object_init(o, &b->py->layout, address, header[0], type, (uint16_t)heap->objects[b->source].interp,
+			    RS_GENERATION_UNTRACKED))
+		return RS_NO_INDEX;
+	uint32_t size32 = 0;
+	uint8_t size_flags = 0;
 	rs_object_size_record(b->mem, &b->py->layout, info, heap->types.names + info->name_offset, address,
-			      (int64_t)header[2], &o->size, &o->flags);
-	o->address = address;
-	o->refcnt = (int64_t)header[0];
-	if (b->py->layout.immortal_refcounts && (int32_t)(uint32_t)header[0] < 0) {
-		o->flags |= RS_IMMORTAL;
-		o->refcnt = (int64_t)(uint32_t)header[0];
-	}
-	o->type = type;
-	o->interp = heap->objects[b->source].interp;
-	o->generation = RS_GENERATION_UNTRACKED;
+			      (int64_t)header[2], &size32, &size_flags);
+	o->size = size32;
+	o->flags |= size_flags;
 	uint32_t index = (uint32_t)heap->n_objects++;
 	if (!rs_address_index_put(&b->g->index, address, index)) {
 		b->out_of_memory = true;
@@ -136,7 +133,7 @@ static void pending_resolve(struct build *b, const struct pending_edge *p)
 		target = object_adopt(b, p->referent);
 		if (target == RS_NO_INDEX && !b->out_of_memory)
 			rs_diag_add(b->mem->diag, "object at 0x%" PRIx64 " (%s) refers to 0x%" PRIx64
-				    ", which is not an object; reference left out", b->heap->objects[p->source].address,
+				    ", which is not an object; reference left out", (uint64_t)b->heap->objects[p->source].address,
 				    b->heap->types.names + b->heap->types.types[b->heap->objects[p->source].type].name_offset,
 				    p->referent);
 	}
@@ -242,7 +239,7 @@ static rs_error *object_traverse(struct build *b, uint64_t i)
 		return build_failure(b);
 	}
 	if (err) {
-		rs_diag_add(b->mem->diag, "object at 0x%" PRIx64 " (%s): references cut short: %s", o->address,
+		rs_diag_add(b->mem->diag, "object at 0x%" PRIx64 " (%s): references cut short: %s", (uint64_t)o->address,
 			    b->heap->types.names + b->heap->types.types[o->type].name_offset, rs_error_message(err));
 		rs_error_free(err);
 	}

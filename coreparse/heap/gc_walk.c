@@ -64,39 +64,38 @@ __attribute__((format(printf, 2, 3))) static void list_broken(struct list_walk *
 		    w->gen->objects);
 }
 
-/* Records the object whose gc head is at node; false if it cannot be read. */
+/* Records the object whose gc head is at node; false when out of memory. */
 static bool object_record(struct list_walk *w, uint64_t node, const uint64_t *words)
 {
 	const struct rs_layout *l = &w->py->layout;
 	uint64_t obj = node + (uint64_t)RS_OFF(l, gc_head_size);
-	int64_t refcnt = (int64_t)words[2], ob_size = (int64_t)words[4];
+	uint64_t refcnt_word = words[2];
+	int64_t ob_size = (int64_t)words[4];
 	uint64_t type_addr = words[3];
 	uint32_t type = rs_type_table_lookup(&w->heap->types, w->mem, w->py, type_addr);
 	if (type == UINT32_MAX)
 		return false;
 	const struct rs_type_info *info = &w->heap->types.types[type];
-	struct rs_object *o = &w->heap->objects[w->heap->n_objects++];
+	struct rs_object *o = &w->heap->objects[w->heap->n_objects];
+	if (!rs_object_init(o, l, obj, refcnt_word, type, w->interp, w->generation)) {
+		rs_diag_add(w->mem->diag, "object at 0x%" PRIx64 " lies past the 48-bit addresses refscope keeps; "
+			    "left out", obj);
+		return true;
+	}
+	w->heap->n_objects++;
 	uint64_t size = 0;
-	o->flags = 0;
-	o->size = 0;
+	uint32_t size32 = 0;
+	uint8_t size_flags = 0;
 	if (!info->readable) {
 		rs_diag_add(w->mem->diag, "object at 0x%" PRIx64 " has ob_type 0x%" PRIx64 ", which is not a readable type",
 			    obj, type_addr);
-		o->flags = RS_SIZE_UNKNOWN;
+		size_flags = RS_SIZE_UNKNOWN;
 	} else {
 		size = rs_object_size_record(w->mem, l, info, w->heap->types.names + info->name_offset, obj, ob_size,
-					     &o->size, &o->flags);
+					     &size32, &size_flags);
 	}
-	o->address = obj;
-	o->refcnt = refcnt;
-	if (l->immortal_refcounts && (int32_t)(uint32_t)refcnt < 0) {
-		o->flags |= RS_IMMORTAL;
-		o->refcnt = (int64_t)(uint32_t)refcnt;
-	}
-	o->type = type;
-	o->interp = w->interp;
-	o->generation = w->generation;
-	o->reserved = 0;
+	o->size = size32;
+	o->flags |= size_flags;
 	w->gen->objects++;
 	w->gen->bytes += size;
 	return true;

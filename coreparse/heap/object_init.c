@@ -1,0 +1,28 @@
+#include "heap.h"
+
+#define ADDRESS_BITS 48
+#define REFCNT_MAX (((int64_t)1 << 47) - 1)
+#define REFCNT_MIN (-((int64_t)1 << 47))
+
+_Static_assert(sizeof(struct rs_object) == 24, "an rs_object is 24 bytes");
+
+bool rs_object_init(struct rs_object *o, const struct rs_layout *layout, uint64_t address, uint64_t refcnt_word,
+		    uint32_t type, uint16_t interp, uint8_t generation)
+{
+	if (address >> ADDRESS_BITS)
+		return false;
+	int64_t refcnt = (int64_t)refcnt_word;
+	uint8_t flags = 0;
+	/* From 3.12 an immortal object's count is its low 32 bits, with the top one set. */
+	if (layout->immortal_refcounts && (int32_t)(uint32_t)refcnt_word < 0) {
+		flags |= RS_IMMORTAL;
+		refcnt = (int64_t)(uint32_t)refcnt_word;
+	}
+	if (refcnt > REFCNT_MAX || refcnt < REFCNT_MIN) {
+		flags |= RS_REFCNT_CLAMPED;
+		refcnt = refcnt > REFCNT_MAX ? REFCNT_MAX : REFCNT_MIN;
+	}
+	*o = (struct rs_object){.address = address, .interp = interp, .refcnt = refcnt, .generation = generation,
+				.flags = flags, .type = type, .size = 0};
+	return true;
+}
