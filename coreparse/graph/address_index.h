@@ -1,10 +1,13 @@
-/* Object address -> object index: open addressing over one flat array,
- * no allocation per object.
+/* Object address -> object index: open addressing, no allocation per
+ * object.
  *
- * A slot holds the address and the index side by side in 12 bytes, so a
- * lookup costs one cache miss, not two; the graph build prefetches slots a
- * batch ahead (rs_address_index_prefetch) because those misses are most of
- * its time on a large heap. */
+ * Objects are 8-byte aligned, and a heap lies in a few windows of 32 GiB
+ * (the brk heap, the mmap area): the index keeps one table per window, and
+ * a slot holds the address's 32 bits within its window (address >> 3) and
+ * the index side by side in 8 bytes, so a lookup costs one cache miss, not
+ * two. The graph build prefetches slots a batch ahead
+ * (rs_address_index_prefetch) because those misses are most of its time on
+ * a large heap. */
 #ifndef RS_GRAPH_ADDRESS_INDEX_H
 #define RS_GRAPH_ADDRESS_INDEX_H
 
@@ -13,22 +16,37 @@
 #include <string.h>
 
 #define RS_NO_INDEX UINT32_MAX
+#define RS_ADDRESS_WINDOW_SHIFT 35
 
 struct rs_address_slot {
-	uint32_t address_low, address_high;
-	uint32_t value; /* index + 1; 0 marks an empty slot */
+	uint32_t offset; /* (address >> 3) within the window */
+	uint32_t value;  /* index + 1; 0 marks an empty slot */
 };
 
-struct rs_address_index {
+/* The table of one window. */
+struct rs_address_table {
+	uint64_t window;   /* address >> RS_ADDRESS_WINDOW_SHIFT */
 	struct rs_address_slot *slots;
 	uint64_t n_slots;  /* any number: slots are picked by multiplying, not masking */
 	uint64_t count;
+	uint64_t expected; /* entries announced by rs_address_index_expect */
 };
 
-/* Sized for expected entries without growing. */
-bool rs_address_index_init(struct rs_address_index *ix, uint64_t expected);
+struct rs_address_index {
+	struct rs_address_table *tables;
+	size_t n_tables, tables_capacity;
+	uint64_t count;
+};
+
+void rs_address_index_init(struct rs_address_index *ix);
+/* Announces n entries to come near address, before rs_address_index_size;
+ * false only when out of memory. */
+bool rs_address_index_expect(struct rs_address_index *ix, uint64_t address, uint64_t n);
+/* Sizes each window's table for the entries announced, so that it need not
+ * grow; false only when out of memory. */
+bool rs_address_index_size(struct rs_address_index *ix);
 void rs_address_index_free(struct rs_address_index *ix);
-/* False only when out of memory. */
+/* False when out of memory, or for an address not 8-byte aligned. */
 bool rs_address_index_put(struct rs_address_index *ix, uint64_t address, uint32_t index);
 
 /* A full mix: addresses on a heap are anything but random in their low and
@@ -42,34 +60,46 @@ static inline uint64_t rs_address_hash(uint64_t key)
 	return key ^ (key >> 29);
 }
 
-static inline uint64_t rs_address_slot_key(const struct rs_address_slot *s)
+/* A heap has a handful of windows: a scan beats any lookup structure. */
+static inline const struct rs_address_table *rs_address_table_of(const struct rs_address_index *ix,
+								 uint64_t address)
 {
-	return (uint64_t)s->address_high << 32 | s->address_low;
+	uint64_t window = address >> RS_ADDRESS_WINDOW_SHIFT;
+	for (size_t t = 0; t < ix->n_tables; t++)
+		if (ix->tables[t].window == window)
+			return ix->tables[t].n_slots ? &ix->tables[t] : NULL;
+	return NULL;
 }
 
 /* The home slot of an address: the hash scaled to the table (the high bits
- * of hash * n_slots), so that the table can be sized to the heap, not to
- * the next power of two, which left it up to half empty. */
-static inline uint64_t rs_address_home(const struct rs_address_index *ix, uint64_t address)
+ * of hash * n_slots), so that a table is sized to its entries, not to the
+ * next power of two. */
+static inline uint64_t rs_address_home(const struct rs_address_table *t, uint64_t address)
 {
-	return (uint64_t)(((unsigned __int128)rs_address_hash(address) * ix->n_slots) >> 64);
+	return (uint64_t)(((unsigned __int128)rs_address_hash(address) * t->n_slots) >> 64);
 }
 
-static inline uint64_t rs_address_next_slot(const struct rs_address_index *ix, uint64_t s)
+static inline uint64_t rs_address_next_slot(const struct rs_address_table *t, uint64_t s)
 {
-	return s + 1 == ix->n_slots ? 0 : s + 1;
+	return s + 1 == t->n_slots ? 0 : s + 1;
 }
 
 static inline void rs_address_index_prefetch(const struct rs_address_index *ix, uint64_t address)
 {
-	__builtin_prefetch(&ix->slots[rs_address_home(ix, address)]);
+	const struct rs_address_table *t = rs_address_table_of(ix, address);
+	if (t)
+		__builtin_prefetch(&t->slots[rs_address_home(t, address)]);
 }
 
 static inline uint32_t rs_address_index_get(const struct rs_address_index *ix, uint64_t address)
 {
-	for (uint64_t s = rs_address_home(ix, address); ix->slots[s].value; s = rs_address_next_slot(ix, s))
-		if (rs_address_slot_key(&ix->slots[s]) == address)
-			return ix->slots[s].value - 1;
+	const struct rs_address_table *t = rs_address_table_of(ix, address);
+	if (!t || (address & 7))
+		return RS_NO_INDEX;
+	uint32_t offset = (uint32_t)(address >> 3);
+	for (uint64_t s = rs_address_home(t, address); t->slots[s].value; s = rs_address_next_slot(t, s))
+		if (t->slots[s].offset == offset)
+			return t->slots[s].value - 1;
 	return RS_NO_INDEX;
 }
 

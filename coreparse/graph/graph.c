@@ -130,7 +130,8 @@ static void pending_resolve(struct build *b, const struct pending_edge *p)
 	uint32_t target = rs_address_index_get(&b->g->index, p->referent);
 	if (target == RS_NO_INDEX && !p->conservative) {
 		b->source = p->source;
-		target = object_adopt(b, p->referent);
+		if (!(p->referent & 7)) /* CPython aligns every object to 8 bytes at least */
+			target = object_adopt(b, p->referent);
 		if (target == RS_NO_INDEX && !b->out_of_memory)
 			rs_diag_add(b->mem->diag, "object at 0x%" PRIx64 " (%s) refers to 0x%" PRIx64
 				    ", which is not an object; reference left out", (uint64_t)b->heap->objects[p->source].address,
@@ -205,12 +206,18 @@ static bool is_known(void *arg, uint64_t address)
  * both at once, so that it rarely has to grow. */
 static rs_error *index_tracked(struct rs_graph *g, const struct rs_heap *heap)
 {
-	if (!rs_address_index_init(&g->index, 2 * (uint64_t)heap->n_objects))
+	rs_address_index_init(&g->index);
+	for (size_t i = 0; i < heap->n_objects; i++)
+		if (!rs_address_index_expect(&g->index, heap->objects[i].address, 2))
+			return rs_error_nomem();
+	if (!rs_address_index_size(&g->index))
 		return rs_error_nomem();
 	for (size_t i = 0; i < heap->n_objects; i++) {
 		if (i + PREFETCH_AHEAD < heap->n_objects)
 			rs_address_index_prefetch(&g->index, heap->objects[i + PREFETCH_AHEAD].address);
-		if (!rs_address_index_put(&g->index, heap->objects[i].address, (uint32_t)i))
+		/* A list node masked to 4 bytes (a corrupt link) is walked, never pointed to. */
+		if (!(heap->objects[i].address & 7) &&
+		    !rs_address_index_put(&g->index, heap->objects[i].address, (uint32_t)i))
 			return rs_error_nomem();
 	}
 	return NULL;

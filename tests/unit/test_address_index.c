@@ -1,7 +1,8 @@
 /* The address index: every address put is found with its index, through
- * growth and across the wrap from the last slot to the first; addresses
- * never put are not found. Addresses are heap-like (16-byte aligned, in
- * runs), the pattern a real heap gives and a weak mix would cluster. */
+ * growth, across the wrap from the last slot to the first and in several
+ * 32 GiB windows; addresses never put, or not 8-byte aligned, are not
+ * found. Addresses are heap-like (16-byte aligned, in runs), the pattern a
+ * real heap gives and a weak mix would cluster. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -12,23 +13,35 @@
 
 #include "graph/address_index.h"
 
+/* Every third address in the brk heap's window, the rest in the mmap area's. */
 static uint64_t heap_address(uint64_t i)
 {
-	return 0x7f0000000000ull + (i / 1000) * 0x100000 + (i % 1000) * 16;
+	uint64_t base = i % 3 ? 0x7f0000000000ull : 0x55d000000000ull;
+	return base + (i / 1000) * 0x100000 + (i % 1000) * 16;
 }
 
 static void put_and_find(uint64_t expected, uint64_t n)
 {
 	struct rs_address_index ix;
-	assert_true(rs_address_index_init(&ix, expected));
+	rs_address_index_init(&ix);
+	for (uint64_t i = 0; i < expected; i++)
+		assert_true(rs_address_index_expect(&ix, heap_address(i), 1));
+	assert_true(rs_address_index_size(&ix));
 	for (uint64_t i = 0; i < n; i++)
 		assert_true(rs_address_index_put(&ix, heap_address(i), (uint32_t)i));
 	assert_int_equal(ix.count, n);
-	assert_true(ix.count * 4 <= ix.n_slots * 3);
+	assert_int_equal(ix.n_tables, 2);
+	for (size_t t = 0; t < ix.n_tables; t++)
+		assert_true(ix.tables[t].count * 4 <= ix.tables[t].n_slots * 3);
 	for (uint64_t i = 0; i < n; i++)
 		assert_int_equal(rs_address_index_get(&ix, heap_address(i)), (uint32_t)i);
-	for (uint64_t i = 0; i < n; i++)
+	for (uint64_t i = 0; i < n; i++) {
 		assert_int_equal(rs_address_index_get(&ix, heap_address(i) + 8), RS_NO_INDEX);
+		assert_int_equal(rs_address_index_get(&ix, heap_address(i) + 4), RS_NO_INDEX);
+		/* the same offset in a window of its own */
+		assert_int_equal(rs_address_index_get(&ix, heap_address(i) + (1ull << 40)), RS_NO_INDEX);
+	}
+	assert_false(rs_address_index_put(&ix, heap_address(0) + 4, 1));
 	assert_true(rs_address_index_put(&ix, heap_address(0), 7)); /* a second put replaces */
 	assert_int_equal(rs_address_index_get(&ix, heap_address(0)), 7);
 	assert_int_equal(ix.count, n);
@@ -52,11 +65,14 @@ static void test_runs_wrap_around(void **state)
 {
 	(void)state;
 	struct rs_address_index ix;
-	assert_true(rs_address_index_init(&ix, 0));
-	uint64_t n = ix.n_slots * 3 / 4, put = 0, wrapped = 0;
-	for (uint64_t i = 0; put < n; i++) {
-		uint64_t a = heap_address(i);
-		if (rs_address_home(&ix, a) < ix.n_slots - 8)
+	rs_address_index_init(&ix);
+	assert_true(rs_address_index_expect(&ix, 0x7f0000000000ull, 1));
+	assert_true(rs_address_index_size(&ix));
+	const struct rs_address_table *t = &ix.tables[0];
+	uint64_t n = t->n_slots * 3 / 4, put = 0, wrapped = 0;
+	for (uint64_t i = 0; put < n; i += 3) { /* addresses of that one window */
+		uint64_t a = heap_address(i + 1);
+		if (rs_address_home(t, a) < t->n_slots - 8)
 			continue; /* only addresses whose home is among the last slots */
 		assert_true(rs_address_index_put(&ix, a, (uint32_t)put++));
 		if (put > 8)
@@ -65,12 +81,12 @@ static void test_runs_wrap_around(void **state)
 			break;
 	}
 	assert_true(wrapped > 0);
-	assert_non_null(ix.slots);
-	assert_true(ix.slots[0].value != 0); /* the run went on at slot 0 */
+	assert_int_equal(ix.n_tables, 1);
+	assert_true(t->slots[0].value != 0); /* the run went on at slot 0 */
 	put = 0;
-	for (uint64_t i = 0; put < 64; i++) {
-		uint64_t a = heap_address(i);
-		if (rs_address_home(&ix, a) < ix.n_slots - 8)
+	for (uint64_t i = 0; put < 64; i += 3) {
+		uint64_t a = heap_address(i + 1);
+		if (rs_address_home(t, a) < t->n_slots - 8)
 			continue;
 		assert_int_equal(rs_address_index_get(&ix, a), (uint32_t)put++);
 	}
