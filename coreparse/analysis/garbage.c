@@ -66,17 +66,25 @@ static void refs_subtract(struct collect *c)
 	}
 }
 
+/* The roots: what is referred to from outside the collected set. gc_refs
+ * is freed then, before the work stack is taken, so that the two are never
+ * held together. */
+static void roots_mark(struct collect *c)
+{
+	for (uint32_t i = 0; i < c->n; i++)
+		if (!collected(c, i) || c->gc_refs[i] > 0 || (c->heap->objects[i].flags & RS_IMMORTAL))
+			bit_set(c->alive, i);
+	free(c->gc_refs);
+	c->gc_refs = NULL;
+}
+
 static void alive_mark(struct collect *c)
 {
 	const struct rs_graph *g = c->g;
 	uint64_t top = 0;
-	for (uint32_t i = 0; i < c->n; i++) {
-		bool root = !collected(c, i) || c->gc_refs[i] > 0 || (c->heap->objects[i].flags & RS_IMMORTAL);
-		if (root) {
-			bit_set(c->alive, i);
+	for (uint32_t i = 0; i < c->n; i++)
+		if (bit(c->alive, i))
 			c->work[top++] = i;
-		}
-	}
 	while (top > 0) {
 		uint32_t v = c->work[--top];
 		for (uint64_t e = g->edge_start[v]; e < g->edge_start[v + 1]; e++) {
@@ -214,17 +222,22 @@ rs_error *rs_heap_garbage(rs_target *target, rs_heap *heap, struct rs_garbage *o
 	size_t words = heap->n_objects / 64 + 1;
 	c.gc_refs = malloc(c.n * sizeof(*c.gc_refs) + 1);
 	c.alive = calloc(words, sizeof(uint64_t));
-	c.work = malloc(c.n * sizeof(*c.work) + 1);
 	out->unreachable = calloc(words, sizeof(uint64_t));
 	out->finalizer = calloc(heap->n_objects + 1, 1);
-	if (!c.gc_refs || !c.alive || !c.work || !out->unreachable || !out->finalizer) {
+	if (!c.gc_refs || !c.alive || !out->unreachable || !out->finalizer) {
 		err = rs_error_nomem();
 		goto done;
 	}
 	rs_huge_pages_advise(c.gc_refs, c.n * sizeof(*c.gc_refs));
-	rs_huge_pages_advise(c.work, c.n * sizeof(*c.work));
 	rs_huge_pages_advise(out->finalizer, heap->n_objects);
 	refs_subtract(&c);
+	roots_mark(&c);
+	c.work = malloc(c.n * sizeof(*c.work) + 1);
+	if (!c.work) {
+		err = rs_error_nomem();
+		goto done;
+	}
+	rs_huge_pages_advise(c.work, c.n * sizeof(*c.work));
 	alive_mark(&c);
 	for (uint32_t i = 0; i < c.n; i++) {
 		if (bit(c.alive, i))
