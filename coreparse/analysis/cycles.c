@@ -1,29 +1,37 @@
 /* Cycles: the strongly connected components of the reference graph, by
- * Tarjan's algorithm made iterative (an explicit stack of frames instead of
- * recursion, so a chain of millions of objects cannot overflow the C
- * stack). Kept: components of more than one object, or of one object that
- * refers to itself. */
+ * Pearce's variant of Tarjan's algorithm ("A space-efficient algorithm for
+ * finding strongly connected components", 2016): one rindex per object
+ * stands for Tarjan's discovery order, low-link and on-stack flag, 4 bytes
+ * an object instead of 9. It is made iterative (an explicit stack of
+ * frames instead of recursion, so a chain of millions of objects cannot
+ * overflow the C stack). Kept: components of more than one object, or of
+ * one object that refers to itself; a component lists its root first, then
+ * the rest in the order the search left them.
+ *
+ * rindex[v] is 0 until v is visited, then its visit number, lowered to the
+ * smallest visit number v reaches while v's component is open; when the
+ * component closes, its members take the component's number, counted down
+ * from n - 1, above every visit number still in use. */
 #include <stdlib.h>
 
 #include "../target.h"
 #include "../graph/graph.h"
 #include "../util/huge_pages.h"
 
-#define UNVISITED UINT32_MAX
-
 struct frame {
 	uint32_t node;
-	uint32_t next_edge;
+	uint32_t next_edge; /* the edge being followed, or the next one */
+	bool root;          /* no edge of node has led below its visit number yet */
 };
 
-struct tarjan {
+struct search {
 	const struct rs_graph *g;
-	uint32_t *order, *low;   /* discovery order and low-link */
-	uint32_t *stack;         /* nodes of the components being built */
-	uint8_t *on_stack;
+	uint32_t *rindex;
+	uint32_t *stack;         /* visited objects whose component is still open */
 	struct frame *frames;
 	uint64_t depth, stack_len;
-	uint32_t counter;
+	uint32_t visit;          /* the next visit number */
+	uint32_t component;      /* the next component number */
 	struct rs_groups *out;
 	uint64_t members, members_capacity, groups_capacity;
 };
@@ -36,73 +44,93 @@ static bool self_referent(const struct rs_graph *g, uint32_t v)
 	return false;
 }
 
-static bool component_emit(struct tarjan *t, uint32_t root)
+static bool groups_reserve(struct search *t, uint64_t size)
+{
+	struct rs_groups *out = t->out;
+	if (out->count + 2 > t->groups_capacity) {
+		t->groups_capacity = t->groups_capacity ? 2 * t->groups_capacity : 1024;
+		uint64_t *start = realloc(out->start, t->groups_capacity * sizeof(*start));
+		if (!start)
+			return false;
+		out->start = start;
+	}
+	if (t->members + size > t->members_capacity) {
+		while (t->members + size > t->members_capacity)
+			t->members_capacity = t->members_capacity ? 2 * t->members_capacity : 4096;
+		uint32_t *members = realloc(out->members, t->members_capacity * sizeof(*members));
+		if (!members)
+			return false;
+		rs_huge_pages_advise(members, t->members_capacity * sizeof(*members));
+		out->members = members;
+	}
+	return true;
+}
+
+/* Closes root's component: root and the open objects visited after it. */
+static bool component_close(struct search *t, uint32_t root)
 {
 	uint64_t top = t->stack_len;
-	while (t->stack[top - 1] != root)
+	while (top > 0 && t->rindex[root] <= t->rindex[t->stack[top - 1]])
 		top--;
-	top--; /* the component is stack[top .. stack_len) */
-	uint64_t size = t->stack_len - top;
+	uint64_t size = t->stack_len - top + 1;
 	bool keep = size > 1 || self_referent(t->g, root);
 	if (keep) {
+		if (!groups_reserve(t, size))
+			return false;
 		struct rs_groups *out = t->out;
-		if (out->count + 2 > t->groups_capacity) {
-			t->groups_capacity = t->groups_capacity ? 2 * t->groups_capacity : 1024;
-			uint64_t *start = realloc(out->start, t->groups_capacity * sizeof(*start));
-			if (!start)
-				return false;
-			out->start = start;
-		}
-		if (t->members + size > t->members_capacity) {
-			while (t->members + size > t->members_capacity)
-				t->members_capacity = t->members_capacity ? 2 * t->members_capacity : 4096;
-			uint32_t *members = realloc(out->members, t->members_capacity * sizeof(*members));
-			if (!members)
-				return false;
-			rs_huge_pages_advise(members, t->members_capacity * sizeof(*members));
-			out->members = members;
-		}
 		out->start[out->count++] = t->members;
-		for (uint64_t i = top; i < t->stack_len; i++)
-			out->members[t->members++] = t->stack[i];
+		out->members[t->members++] = root;
+		for (uint64_t i = t->stack_len; i > top; i--)
+			out->members[t->members++] = t->stack[i - 1];
 		out->start[out->count] = t->members;
 	}
 	for (uint64_t i = top; i < t->stack_len; i++)
-		t->on_stack[t->stack[i]] = 0;
+		t->rindex[t->stack[i]] = t->component;
+	t->rindex[root] = t->component--;
+	t->visit -= (uint32_t)size;
 	t->stack_len = top;
 	return true;
 }
 
-static void visit_begin(struct tarjan *t, uint32_t v)
+static void visit_begin(struct search *t, uint32_t v)
 {
-	t->order[v] = t->low[v] = t->counter++;
-	t->stack[t->stack_len++] = v;
-	t->on_stack[v] = 1;
-	t->frames[t->depth++] = (struct frame){v, t->g->edge_start[v]};
+	t->rindex[v] = t->visit++;
+	t->frames[t->depth++] = (struct frame){v, t->g->edge_start[v], true};
 }
 
-static bool strongconnect(struct tarjan *t, uint32_t start)
+/* After the edge of f to w has been followed (or w found visited). */
+static void edge_done(struct search *t, struct frame *f, uint32_t w)
+{
+	if (t->rindex[w] < t->rindex[f->node]) {
+		t->rindex[f->node] = t->rindex[w];
+		f->root = false;
+	}
+	f->next_edge++;
+}
+
+static bool search_from(struct search *t, uint32_t start)
 {
 	visit_begin(t, start);
 	while (t->depth > 0) {
 		struct frame *f = &t->frames[t->depth - 1];
 		uint32_t v = f->node;
 		if (f->next_edge < t->g->edge_start[v + 1]) {
-			uint32_t w = t->g->edges[f->next_edge++];
-			if (t->order[w] == UNVISITED)
+			uint32_t w = t->g->edges[f->next_edge];
+			if (t->rindex[w] == 0)
 				visit_begin(t, w);
-			else if (t->on_stack[w] && t->order[w] < t->low[v])
-				t->low[v] = t->order[w];
+			else
+				edge_done(t, f, w);
 			continue;
 		}
 		t->depth--;
-		if (t->depth > 0) {
-			uint32_t parent = t->frames[t->depth - 1].node;
-			if (t->low[v] < t->low[parent])
-				t->low[parent] = t->low[v];
+		if (f->root) {
+			if (!component_close(t, v))
+				return false;
+		} else {
+			t->stack[t->stack_len++] = v;
 		}
-		if (t->low[v] == t->order[v] && !component_emit(t, v))
-			return false;
+		if (t->depth > 0)
+			edge_done(t, &t->frames[t->depth - 1], v);
 	}
 	return true;
 }
@@ -113,30 +141,22 @@ rs_error *rs_heap_cycles(rs_target *target, rs_heap *heap, struct rs_groups *out
 	if (err)
 		return err;
 	size_t n = heap->n_objects;
-	struct tarjan t = {.g = heap->graph, .out = out};
+	struct search t = {.g = heap->graph, .out = out, .visit = 1, .component = (uint32_t)n};
 	out->count = 0;
 	out->start = calloc(1, sizeof(*out->start));
 	out->members = NULL;
-	t.order = malloc(n * sizeof(*t.order));
-	t.low = malloc(n * sizeof(*t.low));
-	t.stack = malloc(n * sizeof(*t.stack));
-	t.on_stack = calloc(n ? n : 1, 1);
-	t.frames = malloc(n * sizeof(*t.frames));
-	bool ok = out->start && t.order && t.low && t.stack && t.on_stack && t.frames;
-	rs_huge_pages_advise(t.order, n * sizeof(*t.order));
-	rs_huge_pages_advise(t.low, n * sizeof(*t.low));
+	t.rindex = calloc(n ? n : 1, sizeof(*t.rindex));
+	t.stack = malloc(n * sizeof(*t.stack) + 1);
+	t.frames = malloc(n * sizeof(*t.frames) + 1);
+	bool ok = out->start && t.rindex && t.stack && t.frames;
+	rs_huge_pages_advise(t.rindex, n * sizeof(*t.rindex));
 	rs_huge_pages_advise(t.stack, n * sizeof(*t.stack));
-	rs_huge_pages_advise(t.on_stack, n);
 	rs_huge_pages_advise(t.frames, n * sizeof(*t.frames));
 	for (size_t i = 0; ok && i < n; i++)
-		t.order[i] = UNVISITED;
-	for (size_t i = 0; ok && i < n; i++)
-		if (t.order[i] == UNVISITED)
-			ok = strongconnect(&t, (uint32_t)i);
-	free(t.order);
-	free(t.low);
+		if (t.rindex[i] == 0)
+			ok = search_from(&t, (uint32_t)i);
+	free(t.rindex);
 	free(t.stack);
-	free(t.on_stack);
 	free(t.frames);
 	if (!ok) {
 		rs_groups_free(out);
