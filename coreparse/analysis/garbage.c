@@ -33,6 +33,7 @@ struct collect {
 	const struct rs_graph *g;
 	uint64_t n;              /* tracked objects: indices [0, n) */
 	int64_t *gc_refs;
+	uint64_t *collected;     /* bit per tracked object: not in the permanent generation */
 	uint64_t *alive;         /* bit per object */
 	uint32_t *work;
 };
@@ -47,16 +48,21 @@ static void bit_set(uint64_t *bits, uint64_t i)
 	bits[i / 64] |= 1ull << (i % 64);
 }
 
+/* A bit, not the object's generation: it is asked for every reference,
+ * and the bits of a heap fit in the cache where its objects do not. */
 static bool collected(const struct collect *c, uint32_t i)
 {
-	return i < c->n && c->heap->objects[i].generation != RS_GENERATION_PERMANENT;
+	return i < c->n && bit(c->collected, i);
 }
 
 static void refs_subtract(struct collect *c)
 {
 	const struct rs_graph *g = c->g;
-	for (uint32_t i = 0; i < c->n; i++)
+	for (uint32_t i = 0; i < c->n; i++) {
 		c->gc_refs[i] = c->heap->objects[i].refcnt;
+		if (c->heap->objects[i].generation != RS_GENERATION_PERMANENT)
+			bit_set(c->collected, i);
+	}
 	for (uint32_t i = 0; i < c->n; i++) {
 		if (!collected(c, i))
 			continue;
@@ -218,13 +224,14 @@ rs_error *rs_heap_garbage(rs_target *target, rs_heap *heap, struct rs_garbage *o
 	rs_error *err = rs_heap_graph_build(target, heap);
 	if (err)
 		return err;
-	struct collect c = {target, heap, heap->graph, heap->graph->objects_tracked, NULL, NULL, NULL};
+	struct collect c = {target, heap, heap->graph, heap->graph->objects_tracked, NULL, NULL, NULL, NULL};
 	size_t words = heap->n_objects / 64 + 1;
 	c.gc_refs = malloc(c.n * sizeof(*c.gc_refs) + 1);
 	c.alive = calloc(words, sizeof(uint64_t));
+	c.collected = calloc(words, sizeof(uint64_t));
 	out->unreachable = calloc(words, sizeof(uint64_t));
 	out->finalizer = calloc(heap->n_objects + 1, 1);
-	if (!c.gc_refs || !c.alive || !out->unreachable || !out->finalizer) {
+	if (!c.gc_refs || !c.alive || !c.collected || !out->unreachable || !out->finalizer) {
 		err = rs_error_nomem();
 		goto done;
 	}
@@ -253,6 +260,7 @@ rs_error *rs_heap_garbage(rs_target *target, rs_heap *heap, struct rs_garbage *o
 done:
 	free(c.gc_refs);
 	free(c.alive);
+	free(c.collected);
 	free(c.work);
 	if (err)
 		rs_garbage_free(out);
