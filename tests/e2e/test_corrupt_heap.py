@@ -107,6 +107,26 @@ def test_object_whose_type_is_not_a_type(core_and_truth):
     os.unlink(path)
 
 
+@pytest.mark.parametrize("refcnt", [1 << 50, (1 << 64) - (1 << 49)], ids=["huge", "very negative"])
+def test_refcount_past_what_refscope_keeps(core_and_truth, refcnt):
+    """An ob_refcnt past 2^47 either way (no real count gets there): the
+    object is kept with its count clamped and a warning naming it, giving the
+    count found; nothing else changes."""
+    core, truth = core_and_truth
+    probe = truth["probe"]
+    path = corrupted_copy(core, probe, refcnt)
+    doc = refscope_json(INTERP, "gc", [path])
+    found = refcnt if refcnt < 1 << 63 else refcnt - (1 << 64)
+    kept = (1 << 47) - 1 if found > 0 else -(1 << 47)
+    assert warned(doc, "object at 0x%x has a reference count of %d, past 2^47: corrupt, kept as %d"
+                  % (probe, found, kept)), doc["warnings"]
+    assert [g["objects"] for g in doc["interpreters"][0]["generations"]][2] == truth["generations"][2]
+    show = refscope_json(INTERP, "show", [path, "0x%x" % probe])
+    assert show["refcnt"] == kept
+    assert show["type"] == "RefscopeDictInstance"
+    os.unlink(path)
+
+
 # An address no target maps: what a wild pointer looks like.
 UNMAPPED = 0xdead00000000
 
