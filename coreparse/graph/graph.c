@@ -108,12 +108,9 @@ static uint32_t object_adopt(struct build *b, uint64_t address)
 		heap->objects_capacity = cap;
 	}
 	struct rs_object *o = &heap->objects[heap->n_objects];
-	if (!rs_object_init(o, &b->py->layout, address, header[0], type, (uint16_t)heap->objects[b->source].interp,
-			    RS_GENERATION_UNTRACKED))
+	if (!rs_object_init(o, &b->py->layout, b->mem->diag, address, header[0], type,
+			    (uint16_t)heap->objects[b->source].interp, RS_GENERATION_UNTRACKED))
 		return RS_NO_INDEX;
-	if (o->flags & RS_REFCNT_CLAMPED)
-		rs_diag_add(b->mem->diag, "object at 0x%" PRIx64 " has a reference count of %" PRId64 ", past 2^47: "
-			    "corrupt, kept as %" PRId64, address, (int64_t)header[0], (int64_t)o->refcnt);
 	uint32_t size32 = 0;
 	uint8_t size_flags = 0;
 	rs_object_size_record(b->mem, &b->py->layout, info, heap->types.names + info->name_offset, address,

@@ -77,15 +77,12 @@ static bool object_record(struct list_walk *w, uint64_t node, const uint64_t *wo
 		return false;
 	const struct rs_type_info *info = &w->heap->types.types[type];
 	struct rs_object *o = &w->heap->objects[w->heap->n_objects];
-	if (!rs_object_init(o, l, obj, refcnt_word, type, w->interp, w->generation)) {
+	if (!rs_object_init(o, l, w->mem->diag, obj, refcnt_word, type, w->interp, w->generation)) {
 		rs_diag_add(w->mem->diag, "object at 0x%" PRIx64 " lies past the 48-bit addresses refscope keeps; "
 			    "left out", obj);
 		return true;
 	}
 	w->heap->n_objects++;
-	if (o->flags & RS_REFCNT_CLAMPED)
-		rs_diag_add(w->mem->diag, "object at 0x%" PRIx64 " has a reference count of %" PRId64 ", past 2^47: "
-			    "corrupt, kept as %" PRId64, obj, (int64_t)refcnt_word, (int64_t)o->refcnt);
 	uint64_t size = 0;
 	uint32_t size32 = 0;
 	uint8_t size_flags = 0;

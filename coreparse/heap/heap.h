@@ -22,10 +22,11 @@ struct rs_heap {
 
 /* object_init.c: sets every field of o but size from the object's address
  * and ob_refcnt word (flags RS_IMMORTAL or RS_REFCNT_CLAMPED as they
- * apply); false, with o untouched, when the address is past the 48 bits an
- * rs_object keeps, which no object of a user-space heap is. */
-bool rs_object_init(struct rs_object *o, const struct rs_layout *layout, uint64_t address, uint64_t refcnt_word,
-		    uint32_t type, uint16_t interp, uint8_t generation);
+ * apply, a clamped count with a warning); false, with o untouched, when the
+ * address is past the 48 bits an rs_object keeps, which no object of a
+ * user-space heap is. */
+bool rs_object_init(struct rs_object *o, const struct rs_layout *layout, struct rs_diag *diag, uint64_t address,
+		    uint64_t refcnt_word, uint32_t type, uint16_t interp, uint8_t generation);
 
 /* Frees the snapshot's own arrays (the graph is freed by its owner first). */
 void rs_heap_destroy(struct rs_heap *heap);
