@@ -40,9 +40,10 @@ struct file_mapping {
 	struct file_backing *file;
 };
 
-/* Which segment a MiB of the address space was last found in: reads go back
- * and forth between a few dozen segments (a heap of many arenas), and a
- * binary search per read of a few bytes was a tenth of a graph build. */
+/* Which segment a MiB of the address space was last found in: a graph
+ * build makes tens of millions of reads of a few bytes, going back and forth
+ * between a few dozen segments (a heap of many arenas), and spares itself a
+ * binary search over a hundred segments for each. */
 #define SEGMENT_CACHE_SHIFT 20
 #define SEGMENT_CACHE_SIZE 1024
 
