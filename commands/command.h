@@ -76,4 +76,9 @@ void rs_doc_reference_add(json_object *rows, json_object *row, const char *via, 
 extern const struct rs_command rs_command_info, rs_command_gc, rs_command_summary, rs_command_layout,
 	rs_command_show, rs_command_refs, rs_command_referrers, rs_command_refcheck, rs_command_path, rs_command_cycles, rs_command_garbage;
 
+/* How many of n rows a command shows: what --top asks for (at most n);
+ * without it, all of them in JSON, dot_default in a picture and
+ * text_default in text. */
+size_t rs_rows_shown(const struct rs_command_options *opts, size_t n, size_t text_default, size_t dot_default);
+
 #endif

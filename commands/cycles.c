@@ -99,11 +99,7 @@ static rs_error *cycles_build(struct rs_command_context *ctx, json_object **out)
 		return err;
 	}
 	size_t n_rows = cycles_rows(f, ctx->opts.min_size > 0 ? (uint64_t)ctx->opts.min_size : 1);
-	size_t top = ctx->opts.top_given ? (size_t)ctx->opts.top
-			 : ctx->opts.json ? n_rows
-			 : ctx->opts.dot  ? DOT_DEFAULT_TOP
-					  : TEXT_DEFAULT_TOP;
-	size_t shown = top < n_rows ? top : n_rows;
+	size_t shown = rs_rows_shown(&ctx->opts, n_rows, TEXT_DEFAULT_TOP, DOT_DEFAULT_TOP);
 	json_object *cycles;
 	if (ctx->opts.json) {
 		cycles = rs_lazy_array_new(shown, cycles_row, f, cycles_found_free);
@@ -132,7 +128,7 @@ static void cycles_render(json_object *doc, const struct rs_command_options *opt
 	json_object *cycles;
 	json_object_object_get_ex(doc, "cycles", &cycles);
 	size_t n = json_object_array_length(cycles);
-	size_t shown = opts->top_given ? n : (n < TEXT_DEFAULT_TOP ? n : TEXT_DEFAULT_TOP);
+	size_t shown = rs_rows_shown(opts, n, TEXT_DEFAULT_TOP, n);
 	int64_t total = rs_json_int(doc, "cycles_total");
 	rs_render_group_table(cycles, shown, total, "cycles", "reachable", reachable_column, out);
 	fprintf(out, "%" PRId64 " cycles\n", total);

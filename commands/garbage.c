@@ -130,11 +130,7 @@ static rs_error *garbage_build(struct rs_command_context *ctx, json_object **out
 	for (size_t k = 0; k < groups->count; k++)
 		f->rows[k] = (struct group_row){k, groups->start[k + 1] - groups->start[k]};
 	qsort(f->rows, groups->count, sizeof(*f->rows), row_cmp);
-	size_t shown = ctx->opts.top_given		 ? (size_t)ctx->opts.top
-		       : ctx->opts.json || ctx->opts.dot ? groups->count
-							 : TEXT_DEFAULT_TOP;
-	if (shown > groups->count)
-		shown = groups->count;
+	size_t shown = rs_rows_shown(&ctx->opts, groups->count, TEXT_DEFAULT_TOP, groups->count);
 	json_object *doc = json_object_new_object();
 	json_object_object_add(doc, "objects", json_object_new_int64((int64_t)f->garbage.objects));
 	json_object_object_add(doc, "bytes", json_object_new_int64((int64_t)f->garbage.bytes));
@@ -168,7 +164,7 @@ static void garbage_render(json_object *doc, const struct rs_command_options *op
 	json_object *groups;
 	json_object_object_get_ex(doc, "groups", &groups);
 	size_t n = json_object_array_length(groups);
-	size_t shown = opts->top_given ? n : (n < TEXT_DEFAULT_TOP ? n : TEXT_DEFAULT_TOP);
+	size_t shown = rs_rows_shown(opts, n, TEXT_DEFAULT_TOP, n);
 	char bytes[32];
 	rs_format_bytes((uint64_t)rs_json_int(doc, "bytes"), bytes, sizeof(bytes));
 	fprintf(out, "gc.collect() would free %" PRId64 " objects (%s) in %" PRId64 " groups\n",

@@ -101,7 +101,7 @@ static rs_error *refcheck_build(struct rs_command_context *ctx, json_object **ou
 			suspects[n_suspects++] = (struct suspect){i, in[i], from_roots, external};
 	}
 	qsort(suspects, n_suspects, sizeof(*suspects), suspect_cmp);
-	size_t shown = ctx->opts.top_given && (size_t)ctx->opts.top < n_suspects ? (size_t)ctx->opts.top : n_suspects;
+	size_t shown = rs_rows_shown(&ctx->opts, n_suspects, n_suspects, n_suspects); /* text cuts when rendering */
 	json_object *doc = json_object_new_object(), *list = json_object_new_array();
 	for (size_t k = 0; k < shown; k++) {
 		const struct suspect *s = &suspects[k];
@@ -128,7 +128,7 @@ static void refcheck_render(json_object *doc, const struct rs_command_options *o
 	json_object_object_get_ex(doc, "suspects", &suspects);
 	json_object_object_get_ex(doc, "types", &types);
 	size_t n = json_object_array_length(suspects);
-	size_t shown = opts->top_given ? n : (n < TEXT_DEFAULT_TOP ? n : TEXT_DEFAULT_TOP);
+	size_t shown = rs_rows_shown(opts, n, TEXT_DEFAULT_TOP, n);
 	fprintf(out, "%" PRId64 " objects hold references the heap and the named roots do not explain\n",
 		rs_json_int(doc, "suspects_total"));
 	static const char *const headers[] = {"external", "refcnt", "heap", "roots", "address", "type"};

@@ -9,6 +9,12 @@ const struct rs_command *const rs_commands[] = {
 	&rs_command_cycles, &rs_command_garbage, &rs_command_refcheck, &rs_command_layout, NULL,
 };
 
+size_t rs_rows_shown(const struct rs_command_options *opts, size_t n, size_t text_default, size_t dot_default)
+{
+	size_t shown = opts->top_given ? (size_t)opts->top : opts->json ? n : opts->dot ? dot_default : text_default;
+	return shown < n ? shown : n;
+}
+
 const struct rs_command *rs_command_find(const char *name)
 {
 	for (size_t i = 0; rs_commands[i]; i++)

@@ -66,7 +66,7 @@ static rs_error *summary_build(struct rs_command_context *ctx, json_object **out
 	sort_heap = ctx->heap;
 	qsort(totals, n_rows, sizeof(*totals), total_cmp);
 
-	size_t shown = ctx->opts.top_given && (size_t)ctx->opts.top < n_rows ? (size_t)ctx->opts.top : n_rows;
+	size_t shown = rs_rows_shown(&ctx->opts, n_rows, n_rows, n_rows); /* text cuts when rendering */
 	json_object *doc = json_object_new_object(), *types = json_object_new_array();
 	json_object_object_add(doc, "objects", json_object_new_int64((int64_t)n_objects));
 	json_object_object_add(doc, "bytes", json_object_new_int64((int64_t)all_bytes));
@@ -95,7 +95,7 @@ static void summary_render(json_object *doc, const struct rs_command_options *op
 	json_object *types;
 	json_object_object_get_ex(doc, "types", &types);
 	size_t n = json_object_array_length(types);
-	size_t shown = opts->top_given ? n : (n < TEXT_DEFAULT_TOP ? n : TEXT_DEFAULT_TOP);
+	size_t shown = rs_rows_shown(opts, n, TEXT_DEFAULT_TOP, n);
 	static const char *const headers[] = {"count", "bytes", "type", ""};
 	struct rs_table *table = rs_table_new(4, headers, "rrll");
 	for (size_t i = 0; i < shown; i++) {
