@@ -96,16 +96,9 @@ static uint32_t object_adopt(struct build *b, uint64_t address)
 	const struct rs_type_info *info = &heap->types.types[type];
 	if (!info->readable || heap->n_objects >= OBJECTS_MAX)
 		return RS_NO_INDEX;
-	if (heap->n_objects == heap->objects_capacity) {
-		size_t cap = heap->objects_capacity ? 2 * heap->objects_capacity : 65536;
-		struct rs_object *objects = realloc(heap->objects, cap * sizeof(*objects));
-		if (!objects) {
-			b->out_of_memory = true;
-			return RS_NO_INDEX;
-		}
-		rs_huge_pages_advise(objects, cap * sizeof(*objects));
-		heap->objects = objects;
-		heap->objects_capacity = cap;
+	if (!rs_heap_objects_reserve(heap)) {
+		b->out_of_memory = true;
+		return RS_NO_INDEX;
 	}
 	struct rs_object *o = &heap->objects[heap->n_objects];
 	if (!rs_object_init(o, &b->py->layout, b->mem->diag, address, header[0], type,

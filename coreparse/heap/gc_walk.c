@@ -19,7 +19,6 @@
 
 #include "heap.h"
 #include "../objects/object_size.h"
-#include "../util/huge_pages.h"
 
 #define LINK_MASK (~(uint64_t)3)
 #define PROGRESS_EVERY (1u << 20)
@@ -34,20 +33,6 @@ struct list_walk {
 	uint16_t interp;
 	bool check_prev;
 };
-
-static bool objects_reserve(struct rs_heap *heap)
-{
-	if (heap->n_objects < heap->objects_capacity)
-		return true;
-	size_t cap = heap->objects_capacity ? heap->objects_capacity * 2 : 65536;
-	struct rs_object *objects = realloc(heap->objects, cap * sizeof(*objects));
-	if (!objects)
-		return false;
-	rs_huge_pages_advise(objects, cap * sizeof(*objects));
-	heap->objects = objects;
-	heap->objects_capacity = cap;
-	return true;
-}
 
 /* Reports where a list broke: the address of the object (or list head)
  * whose link was bad, in the words the user can look up. */
@@ -166,7 +151,7 @@ static rs_error *list_walk(struct list_walk *w, uint64_t head)
 		}
 		if (w->check_prev && (words[1] & LINK_MASK) != prev && !prev_link_alone_bad(w, head, prev, node, words))
 			return NULL;
-		if (!objects_reserve(w->heap) || !object_record(w, node, words))
+		if (!rs_heap_objects_reserve(w->heap) || !object_record(w, node, words))
 			return rs_error_nomem();
 		if (w->heap->n_objects % INTERRUPT_EVERY == 0 && rs_interrupt_requested())
 			return rs_error_new(RS_ERR_INTERRUPTED, "interrupted after %zu objects", w->heap->n_objects);

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 
 #include "../target.h"
+#include "../util/huge_pages.h"
 
 /* Before 3.9 one gc state served the whole runtime; it is shown under the
  * main interpreter. */
@@ -39,6 +40,20 @@ rs_error *rs_heap_walk(rs_target *target, void (*progress)(uint64_t seen, void *
 	rs_type_table_finish(&heap->types);
 	*out = heap;
 	return NULL;
+}
+
+bool rs_heap_objects_reserve(struct rs_heap *heap)
+{
+	if (heap->n_objects < heap->objects_capacity)
+		return true;
+	size_t cap = heap->objects_capacity ? heap->objects_capacity * 2 : 65536;
+	struct rs_object *objects = realloc(heap->objects, cap * sizeof(*objects));
+	if (!objects)
+		return false;
+	rs_huge_pages_advise(objects, cap * sizeof(*objects));
+	heap->objects = objects;
+	heap->objects_capacity = cap;
+	return true;
 }
 
 void rs_heap_destroy(struct rs_heap *heap)

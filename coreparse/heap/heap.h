@@ -28,6 +28,10 @@ struct rs_heap {
 bool rs_object_init(struct rs_object *o, const struct rs_layout *layout, struct rs_diag *diag, uint64_t address,
 		    uint64_t refcnt_word, uint32_t type, uint16_t interp, uint8_t generation);
 
+/* Room for one more object in heap->objects (which may move); false when
+ * out of memory. */
+bool rs_heap_objects_reserve(struct rs_heap *heap);
+
 /* Frees the snapshot's own arrays (the graph is freed by its owner first). */
 void rs_heap_destroy(struct rs_heap *heap);
 
