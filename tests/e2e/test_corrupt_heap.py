@@ -127,6 +127,24 @@ def test_refcount_past_what_refscope_keeps(core_and_truth, refcnt):
     os.unlink(path)
 
 
+def test_reference_to_an_unaligned_address(core_and_truth):
+    """A list item pointing 4 bytes into an object: CPython aligns every
+    object to 8 bytes, so it is no object; a warning names the list and the
+    address, refs shows the item as no object, and the other items stay."""
+    core, truth = core_and_truth
+    probe_list = truth["probe_list"]
+    items = core_word(core, probe_list + 24)  # ob_item
+    assert core_word(core, probe_list + 16) >= 2, "the probe list has items"
+    bad = truth["probe"] + 4
+    path = corrupted_copy(core, items, bad)
+    doc = refscope_json(INTERP, "refs", [path, "0x%x" % probe_list])
+    assert warned(doc, "object at 0x%x (RefscopeListSubclass) refers to 0x%x, which is not an object" % (probe_list, bad))
+    by_via = {r["via"]: r for r in doc["referents"]}
+    assert by_via["[0]"]["address"] == "0x%x" % bad and by_via["[0]"]["type"] is None
+    assert by_via["[1]"]["address"] == "0x%x" % core_word(core, items + 8) and by_via["[1]"]["type"]
+    os.unlink(path)
+
+
 # An address no target maps: what a wild pointer looks like.
 UNMAPPED = 0xdead00000000
 
