@@ -31,6 +31,8 @@ struct rs_command_context {
 	struct rs_command_options opts;
 	const char *target_label; /* the core path, or "pid N" */
 	uint64_t address;     /* ADDR of show, refs, referrers, path */
+	const uint64_t *addresses; /* every ADDR given (refs takes several); addresses[0] == address */
+	size_t n_addresses;
 };
 
 struct rs_command {
@@ -38,6 +40,7 @@ struct rs_command {
 	const char *summary;
 	bool needs_heap;
 	bool needs_address;   /* takes ADDR after the target */
+	bool many_addresses;  /* and more ADDRs after it */
 	rs_error *(*build)(struct rs_command_context *ctx, json_object **out);
 	void (*render)(json_object *doc, const struct rs_command_options *opts, FILE *out);
 	void (*dot)(struct rs_command_context *ctx, json_object *doc, FILE *out); /* NULL: no picture */

@@ -21,10 +21,13 @@ struct cli {
 	struct rs_open_options open;
 	const char *debug_dirs[MAX_DEBUG_DIRS];
 	const char *command;
-	const char *positional[3];
+	const char **positional; /* argc entries */
 	size_t n_positional;
+	const char *const *more_addresses; /* refs ADDR ADDR...: those after the first */
+	size_t n_more_addresses;
 	const char *core;
 	const char *address;
+	uint64_t *addresses; /* parsed: address, then the more_addresses */
 	const char *pid;
 	struct rs_command_options opts;
 };
@@ -34,7 +37,8 @@ void rs_command_line_usage(FILE *out)
 	fprintf(out,
 		"usage: refscope [--json] [--exe PATH] [--debug-dir DIR]... COMMAND [OPTIONS] TARGET [ADDR]\n"
 		"       TARGET = CORE (an ELF core file) | --pid PID (a live process)\n"
-		"       ADDR   = an object's address (id() in the process), for show, refs, referrers and path\n"
+		"       ADDR   = an object's address (id() in the process), for show, refs, referrers and path;\n"
+		"                refs takes several\n"
 		"\n"
 		"commands:\n");
 	for (size_t i = 0; rs_commands[i]; i++)
@@ -176,10 +180,8 @@ static int parse_args(struct cli *cli, int argc, char **argv)
 				return rc;
 		} else if (!cli->command) {
 			cli->command = arg;
-		} else if (cli->n_positional < 3) {
-			cli->positional[cli->n_positional++] = arg;
 		} else {
-			return usage_error("unexpected argument '%s'", arg);
+			cli->positional[cli->n_positional++] = arg;
 		}
 	}
 	if (!cli->command) {
@@ -197,6 +199,11 @@ static int parse_positionals(struct cli *cli, const struct rs_command *cmd)
 		cli->core = cli->positional[i++];
 	if (cmd->needs_address && i < cli->n_positional)
 		cli->address = cli->positional[i++];
+	if (cmd->many_addresses && i < cli->n_positional) {
+		cli->more_addresses = cli->positional + i;
+		cli->n_more_addresses = cli->n_positional - i;
+		i = cli->n_positional;
+	}
 	if (i < cli->n_positional)
 		return usage_error("unexpected argument '%s'", cli->positional[i]);
 	if (!cli->core && !cli->pid && !cli->inferior)
@@ -340,47 +347,60 @@ static rs_error *session_target(struct rs_session *s, struct cli *cli)
 	return NULL;
 }
 
-int rs_command_line(struct rs_session *session, int argc, char **argv, FILE *out, FILE *err_out)
+static int parse_addresses(struct cli *cli)
 {
-	struct cli cli = {0};
-	usage_out = err_out;
-	int rc = parse_args(&cli, argc, argv);
+	cli->addresses = calloc(cli->n_more_addresses + 1, sizeof(*cli->addresses));
+	if (!cli->addresses) {
+		fprintf(usage_out, "refscope: out of memory\n");
+		return EXIT_TARGET;
+	}
+	int rc = parse_address(cli->address, &cli->addresses[0]);
+	for (size_t i = 0; !rc && i < cli->n_more_addresses; i++)
+		rc = parse_address(cli->more_addresses[i], &cli->addresses[i + 1]);
+	return rc;
+}
+
+static int command_line_parsed(struct rs_session *session, struct cli *cli, int argc, char **argv, FILE *out,
+			       FILE *err_out)
+{
+	int rc = parse_args(cli, argc, argv);
 	if (rc)
 		return rc;
-	if (cli.help) {
+	if (cli->help) {
 		rs_command_line_usage(out);
 		return 0;
 	}
-	const struct rs_command *cmd = rs_command_find(cli.command);
+	const struct rs_command *cmd = rs_command_find(cli->command);
 	if (!cmd)
-		return usage_error("unknown command '%s'", cli.command);
-	rc = parse_positionals(&cli, cmd);
-	uint64_t address = 0;
-	if (!rc && cli.address)
-		rc = parse_address(cli.address, &address);
+		return usage_error("unknown command '%s'", cli->command);
+	rc = parse_positionals(cli, cmd);
+	if (!rc && cli->address)
+		rc = parse_addresses(cli);
 	if (rc)
 		return rc;
-	cli.open.core_path = cli.core;
-	cli.open.debug_dirs = cli.debug_dirs;
+	cli->open.core_path = cli->core;
+	cli->open.debug_dirs = cli->debug_dirs;
 	bool tty = err_out == stderr && isatty(STDERR_FILENO);
 	if (tty)
-		cli.opts.progress = progress_show;
+		cli->opts.progress = progress_show;
 
 	char label[64];
-	snprintf(label, sizeof(label), cli.inferior ? "inferior" : "pid %s", cli.pid ? cli.pid : "");
+	snprintf(label, sizeof(label), cli->inferior ? "inferior" : "pid %s", cli->pid ? cli->pid : "");
 	struct rs_session own = {0};
 	struct rs_session *s = session ? session : &own;
 	if (s->progress) {
-		cli.opts.progress = s->progress;
-		cli.opts.progress_arg = s->progress_arg;
+		cli->opts.progress = s->progress;
+		cli->opts.progress_arg = s->progress_arg;
 	}
 	rs_interrupt_clear();
-	rs_error *err = session_target(s, &cli);
+	rs_error *err = session_target(s, cli);
 	if (!err) {
 		struct rs_command_context ctx = {
-			.target = s->target, .heap = s->heap, .opts = cli.opts,
-			.target_label = cli.core ? cli.core : label, .address = address};
-		err = rs_command_run(cmd, &ctx, cli.json, out);
+			.target = s->target, .heap = s->heap, .opts = cli->opts,
+			.target_label = cli->core ? cli->core : label,
+			.address = cli->addresses ? cli->addresses[0] : 0,
+			.addresses = cli->addresses, .n_addresses = cli->addresses ? cli->n_more_addresses + 1 : 0};
+		err = rs_command_run(cmd, &ctx, cli->json, out);
 		s->heap = ctx.heap;
 		if (tty && ctx.heap && rs_heap_object_count(ctx.heap) >= (1u << 20))
 			fprintf(stderr, "\r\033[K");
@@ -394,6 +414,21 @@ int rs_command_line(struct rs_session *session, int argc, char **argv, FILE *out
 		return usage_fault ? EXIT_USAGE : EXIT_TARGET;
 	}
 	return fflush(out) == 0 ? 0 : EXIT_TARGET;
+}
+
+int rs_command_line(struct rs_session *session, int argc, char **argv, FILE *out, FILE *err_out)
+{
+	struct cli cli = {0};
+	usage_out = err_out;
+	cli.positional = calloc((size_t)argc + 1, sizeof(*cli.positional));
+	if (!cli.positional) {
+		fprintf(err_out, "refscope: out of memory\n");
+		return EXIT_TARGET;
+	}
+	int rc = command_line_parsed(session, &cli, argc, argv, out, err_out);
+	free(cli.positional);
+	free(cli.addresses);
+	return rc;
 }
 
 int rs_command_line_text(struct rs_session *session, int argc, char **argv, char **out_text, char **err_text)

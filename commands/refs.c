@@ -27,22 +27,62 @@ static void reference_row(void *arg, uint64_t referent, const char *via, bool co
 	rs_doc_reference_add(c->rows, row, via, conservative);
 }
 
-static rs_error *refs_build(struct rs_command_context *ctx, json_object **out)
+/* {address, type, referents[]} of the object at index. */
+static rs_error *object_refs(struct rs_command_context *ctx, uint32_t index, json_object **out)
 {
-	uint32_t index;
-	rs_error *err = rs_command_object(ctx, &index);
-	if (err)
-		return err;
 	struct collected c = {ctx->target, ctx->heap, json_object_new_array()};
-	err = rs_command_references_cut(ctx, index, rs_heap_references(ctx->target, ctx->heap, index, reference_row, &c));
+	rs_error *err = rs_command_references_cut(ctx, index,
+						  rs_heap_references(ctx->target, ctx->heap, index, reference_row, &c));
 	if (err) {
 		json_object_put(c.rows);
 		return err;
 	}
-	json_object *doc = rs_doc_object_ref(ctx->heap, index);
-	json_object_object_add(doc, "referents", c.rows);
-	*out = doc;
+	*out = rs_doc_object_ref(ctx->heap, index);
+	json_object_object_add(*out, "referents", c.rows);
 	return NULL;
+}
+
+/* Several ADDRs: objects[] holds one document each, in the order given; an
+ * address that is no object gets a warning and a row without referents. */
+static rs_error *refs_build_many(struct rs_command_context *ctx, json_object **out)
+{
+	rs_error *err = rs_heap_graph_build(ctx->target, ctx->heap);
+	if (err)
+		return err;
+	json_object *objects = json_object_new_array();
+	for (size_t i = 0; i < ctx->n_addresses && !err; i++) {
+		uint32_t index = rs_heap_find(ctx->target, ctx->heap, ctx->addresses[i]);
+		json_object *row = NULL;
+		if (index != RS_NO_OBJECT) {
+			err = object_refs(ctx, index, &row);
+		} else {
+			char addr[19];
+			rs_diag_add(&ctx->target->diag, "0x%" PRIx64 " is not the address of an object in this heap",
+				    ctx->addresses[i]);
+			row = json_object_new_object();
+			json_object_object_add(row, "address", json_object_new_string(rs_format_address(ctx->addresses[i], addr)));
+			json_object_object_add(row, "type", NULL);
+			json_object_object_add(row, "referents", NULL);
+		}
+		if (row)
+			json_object_array_add(objects, row);
+	}
+	if (err) {
+		json_object_put(objects);
+		return err;
+	}
+	*out = json_object_new_object();
+	json_object_object_add(*out, "objects", objects);
+	return NULL;
+}
+
+static rs_error *refs_build(struct rs_command_context *ctx, json_object **out)
+{
+	if (ctx->n_addresses > 1)
+		return refs_build_many(ctx, out);
+	uint32_t index;
+	rs_error *err = rs_command_object(ctx, &index);
+	return err ? err : object_refs(ctx, index, out);
 }
 
 rs_error *rs_command_references_cut(struct rs_command_context *ctx, uint32_t index, rs_error *err)
@@ -83,7 +123,19 @@ void rs_render_references(json_object *doc, const char *key, const char *what, F
 static void refs_render(json_object *doc, const struct rs_command_options *opts, FILE *out)
 {
 	(void)opts;
-	rs_render_references(doc, "referents", "references", out);
+	json_object *objects;
+	if (!json_object_object_get_ex(doc, "objects", &objects)) {
+		rs_render_references(doc, "referents", "references", out);
+		return;
+	}
+	for (size_t i = 0; i < json_object_array_length(objects); i++) {
+		json_object *object = json_object_array_get_idx(objects, i), *rows;
+		if (json_object_object_get_ex(object, "referents", &rows) && rows)
+			rs_render_references(object, "referents", "references", out);
+		else
+			fprintf(out, "%s: no object\n", rs_json_str(object, "address"));
+	}
+	rs_render_warnings(doc, out);
 }
 
 const struct rs_command rs_command_refs = {
@@ -91,6 +143,7 @@ const struct rs_command rs_command_refs = {
 	.summary = "what the object at ADDR refers to, with how (via)",
 	.needs_heap = true,
 	.needs_address = true,
+	.many_addresses = true,
 	.build = refs_build,
 	.render = refs_render,
 };

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "named_types.h"
 #include "traverse_parts.h"
 
 #define TPFLAGS_HEAPTYPE (1ul << 9)
@@ -179,6 +180,38 @@ static rs_error *classify_subtype(struct rs_objmodel *m, struct rs_type_info *in
 	return NULL;
 }
 
+/* Whether code at address belongs to CPython: the interpreter's module or a
+ * standard-library extension module. */
+static bool address_in_cpython(const struct rs_python *py, uint64_t address)
+{
+	if (address >= py->module->start && address < py->module->end)
+		return true;
+	for (size_t i = 0; py->mods && i < py->mods->count; i++) {
+		const struct rs_module *mod = &py->mods->list[i];
+		if (address >= mod->start && address < mod->end)
+			return mod->name && strstr(mod->name, "/lib-dynload/") != NULL;
+	}
+	return false;
+}
+
+/* The named-type table entry of a C type, when it is CPython's own. */
+static const struct rs_named_type *named_type_of(struct rs_objmodel *m, uint64_t type, uint64_t traverse)
+{
+	const struct rs_layout *l = &m->py->layout;
+	uint64_t name_ptr;
+	char name[128];
+	bool truncated;
+	if (!address_in_cpython(m->py, traverse))
+		return NULL;
+	rs_error *err = rs_mem_read_u64(m->mem, type + (uint64_t)RS_OFF(l, type_name), &name_ptr);
+	if (!err)
+		err = rs_mem_read_cstr(m->mem, name_ptr, name, sizeof(name), &truncated);
+	rs_error_free(err);
+	if (err || truncated)
+		return NULL;
+	return rs_named_type_find(name, l->minor);
+}
+
 static rs_error *classify(struct rs_objmodel *m, struct rs_type_info *info)
 {
 	const struct rs_layout *l = &m->py->layout;
@@ -193,14 +226,20 @@ static rs_error *classify(struct rs_objmodel *m, struct rs_type_info *info)
 	if (err)
 		return err;
 	info->trav_kind = (uint8_t)rs_static_trav_kind(m, base, &info->fields);
+	if (info->trav_kind == RS_TRAV_CONSERVATIVE && (info->named = named_type_of(m, base, base_fields.traverse)))
+		info->trav_kind = RS_TRAV_NAMED;
 	if (info->trav_kind == RS_TRAV_NONE && base_fields.traverse)
 		info->trav_kind = RS_TRAV_CONSERVATIVE; /* a C type with a traverse we do not know */
 	/* Instances of a C metatype are type objects: their type part is known. */
 	if (info->trav_kind == RS_TRAV_CONSERVATIVE && (info->public.flags & TPFLAGS_TYPE_SUBCLASS))
 		info->trav_kind = RS_TRAV_METATYPE;
-	/* From 3.9 the traverse of a heap type visits the instance's type. */
-	if (base_fields.traverse && (base_fields.flags & TPFLAGS_HEAPTYPE) && l->minor >= 9)
-		info->visit_type = true;
+	/* From 3.9 the traverse of a heap type visits the instance's type; the
+	 * tables say where a standard-library type does otherwise. */
+	if (base_fields.traverse && (base_fields.flags & TPFLAGS_HEAPTYPE)) {
+		uint8_t rule = info->named ? info->named->type_visit : RS_NAMED_TYPE_DEFAULT;
+		if (rule == RS_NAMED_TYPE_ALWAYS || (rule == RS_NAMED_TYPE_DEFAULT && l->minor >= 9))
+			info->visit_type = true;
+	}
 	info->trav_ready = true;
 	return NULL;
 }

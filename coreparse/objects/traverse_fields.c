@@ -8,6 +8,7 @@
 #include <inttypes.h>
 #include <string.h>
 
+#include "named_types.h"
 #include "traverse_parts.h"
 
 struct field {
@@ -351,6 +352,8 @@ rs_error *rs_traverse_base(const struct rs_traversal *t)
 	case RS_TRAV_GENERATOR:
 	case RS_TRAV_ASYNC_GENERATOR:
 		return rs_traverse_generator(t, t->type->trav_kind == RS_TRAV_ASYNC_GENERATOR);
+	case RS_TRAV_NAMED:
+		return rs_traverse_named(t);
 	case RS_TRAV_CONSERVATIVE:
 		return rs_traverse_conservative(t);
 	case RS_TRAV_METATYPE: {

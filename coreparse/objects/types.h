@@ -39,6 +39,7 @@ enum rs_trav_kind {
 	RS_TRAV_DEFAULTDICT,
 	RS_TRAV_DEQUE,
 	RS_TRAV_PARTIAL,
+	RS_TRAV_NAMED,         /* a standard-library C type from the tables of named_types.h */
 };
 
 /* How a managed __dict__ (3.11+) or a tp_dictoffset dict is reached. */
@@ -47,6 +48,8 @@ enum rs_dict_rule {
 	RS_DICT_OFFSET,        /* *(obj + tp_dictoffset), negative offsets from the end */
 	RS_DICT_MANAGED,       /* the version's managed-dict rule */
 };
+
+struct rs_named_type;
 
 struct rs_type_info {
 	struct rs_type public; /* address, name, flags */
@@ -64,6 +67,7 @@ struct rs_type_info {
 	int64_t dictoffset;
 	uint64_t cached_keys;  /* ht_cached_keys, for attribute names and counts */
 	uint32_t slots_start, slots_count; /* in the table's slots */
+	const struct rs_named_type *named; /* RS_TRAV_NAMED: its table entry */
 	size_t name_offset;    /* in the table's names, until rs_type_table_finish */
 };
 

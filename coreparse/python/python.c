@@ -175,6 +175,7 @@ rs_error *rs_python_find(struct rs_memory *mem, struct rs_modules *mods, enum rs
 			 struct rs_python *out)
 {
 	memset(out, 0, sizeof(*out));
+	out->mods = mods;
 	rs_error *err = python_locate(mods, out);
 	if (err)
 		return err;

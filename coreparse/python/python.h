@@ -57,6 +57,7 @@ enum rs_python_symbol {
 
 struct rs_python {
 	const struct rs_module *module;
+	const struct rs_modules *mods;  /* every module of the target */
 	const char *module_path;
 	uint64_t runtime;              /* &_PyRuntime */
 	const char *runtime_found_by;
