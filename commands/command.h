@@ -63,6 +63,15 @@ const char *rs_layout_source_name(enum rs_layout_source source);
 char *rs_format_address(uint64_t address, char buf[19]);
 void rs_format_bytes(uint64_t bytes, char *buf, size_t size);
 
+/* "none", "exact" or "conservative". */
+const char *rs_traversal_name(enum rs_type_traversal traversal);
+/* How many tracked objects were scanned conservatively, into doc as
+ * conservative_objects, and the types that had most of them as
+ * conservative_types[] {type, objects} (the largest five). */
+void rs_doc_conservative_add(json_object *doc, rs_heap *heap);
+/* Their one line of text, when there are any. */
+void rs_render_conservative(json_object *doc, FILE *out);
+
 /* Aligned text tables (table.c). */
 struct rs_table;
 struct rs_table *rs_table_new(size_t columns, const char *const *headers, const char *align);

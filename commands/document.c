@@ -1,5 +1,6 @@
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 
 #include "util/error.h"
 
@@ -156,4 +157,64 @@ void rs_doc_reference_add(json_object *rows, json_object *row, const char *via, 
 	if (conservative)
 		json_object_object_add(row, "conservative", json_object_new_boolean(true));
 	json_object_array_add(rows, row);
+}
+
+const char *rs_traversal_name(enum rs_type_traversal traversal)
+{
+	switch (traversal) {
+	case RS_TRAVERSAL_EXACT:
+		return "exact";
+	case RS_TRAVERSAL_CONSERVATIVE:
+		return "conservative";
+	default:
+		return "none";
+	}
+}
+
+#define CONSERVATIVE_TYPES_SHOWN 5
+
+void rs_doc_conservative_add(json_object *doc, rs_heap *heap)
+{
+	size_t n_types = rs_heap_type_count(heap), n = rs_heap_object_count(heap), total = 0;
+	const struct rs_object *objects = rs_heap_objects(heap);
+	uint64_t *per_type = calloc(n_types + 1, sizeof(*per_type));
+	json_object *types = json_object_new_array();
+	for (size_t i = 0; per_type && i < n; i++)
+		if (objects[i].generation != RS_GENERATION_UNTRACKED)
+			per_type[objects[i].type]++;
+	for (size_t t = 0; per_type && t < n_types; t++)
+		if (per_type[t] && rs_heap_type_traversal(heap, (uint32_t)t) != RS_TRAVERSAL_CONSERVATIVE)
+			per_type[t] = 0;
+		else
+			total += per_type[t];
+	for (int k = 0; per_type && k < CONSERVATIVE_TYPES_SHOWN; k++) {
+		size_t best = n_types;
+		for (size_t t = 0; t < n_types; t++)
+			if (per_type[t] && (best == n_types || per_type[t] > per_type[best]))
+				best = t;
+		if (best == n_types)
+			break;
+		json_object *row = json_object_new_object();
+		json_object_object_add(row, "type", json_object_new_string(rs_heap_type(heap, (uint32_t)best)->name));
+		json_object_object_add(row, "objects", json_object_new_int64((int64_t)per_type[best]));
+		json_object_array_add(types, row);
+		per_type[best] = 0;
+	}
+	free(per_type);
+	json_object_object_add(doc, "conservative_objects", json_object_new_int64((int64_t)total));
+	json_object_object_add(doc, "conservative_types", types);
+}
+
+void rs_render_conservative(json_object *doc, FILE *out)
+{
+	json_object *types;
+	int64_t total = rs_json_int(doc, "conservative_objects");
+	if (total <= 0 || !json_object_object_get_ex(doc, "conservative_types", &types))
+		return;
+	fprintf(out, "%" PRId64 " objects of C types refscope does not decode were scanned conservatively:", total);
+	for (size_t i = 0; i < json_object_array_length(types); i++) {
+		json_object *row = json_object_array_get_idx(types, i);
+		fprintf(out, "%s %s (%" PRId64 ")", i ? "," : "", rs_json_str(row, "type"), rs_json_int(row, "objects"));
+	}
+	fprintf(out, "\n");
 }

@@ -31,8 +31,9 @@ static json_object *group_doc(const rs_heap *heap, const struct rs_garbage *g, s
 	size_t n = (size_t)(g->groups.start[k + 1] - g->groups.start[k]);
 	json_object *o = json_object_new_object(), *list = json_object_new_array();
 	uint64_t bytes = 0;
-	bool has_finalizer = false;
+	bool has_finalizer = false, certain = true;
 	for (size_t i = 0; i < n; i++) {
+		certain &= !rs_garbage_uncertain(g, members[i]);
 		json_object *ref = rs_doc_object_ref(heap, members[i]);
 		const char *fin = finalizer_name(g->finalizer[members[i]]);
 		json_object_object_add(ref, "finalizer", fin ? json_object_new_string(fin) : NULL);
@@ -43,6 +44,7 @@ static json_object *group_doc(const rs_heap *heap, const struct rs_garbage *g, s
 	json_object_object_add(o, "size", json_object_new_int64((int64_t)n));
 	json_object_object_add(o, "bytes", json_object_new_int64((int64_t)bytes));
 	json_object_object_add(o, "has_finalizer", json_object_new_boolean(has_finalizer));
+	json_object_object_add(o, "certain", json_object_new_boolean(certain));
 	json_object_object_add(o, "types", rs_doc_group_types(heap, members, n));
 	json_object_object_add(o, "objects", list);
 	return o;
@@ -133,6 +135,8 @@ static rs_error *garbage_build(struct rs_command_context *ctx, json_object **out
 	size_t shown = rs_rows_shown(&ctx->opts, groups->count, TEXT_DEFAULT_TOP, groups->count);
 	json_object *doc = json_object_new_object();
 	json_object_object_add(doc, "objects", json_object_new_int64((int64_t)f->garbage.objects));
+	json_object_object_add(doc, "objects_certain", json_object_new_int64((int64_t)f->garbage.objects_certain));
+	json_object_object_add(doc, "finalizer_reachable", json_object_new_int64((int64_t)f->garbage.finalizer_reachable));
 	json_object_object_add(doc, "bytes", json_object_new_int64((int64_t)f->garbage.bytes));
 	json_object_object_add(doc, "groups_total", json_object_new_int64((int64_t)groups->count));
 	json_object *list;
@@ -150,13 +154,15 @@ static rs_error *garbage_build(struct rs_command_context *ctx, json_object **out
 	}
 	json_object_object_add(doc, "groups", list);
 	json_object_object_add(doc, "gc_garbage", gc_garbage_doc(ctx));
+	rs_doc_conservative_add(doc, ctx->heap);
 	*out = doc;
 	return NULL;
 }
 
 static const char *finalizer_column(json_object *group)
 {
-	return rs_json_bool(group, "has_finalizer") ? "yes" : "";
+	bool finalizer = rs_json_bool(group, "has_finalizer"), certain = rs_json_bool(group, "certain");
+	return finalizer ? (certain ? "yes" : "yes, uncertain") : (certain ? "" : "uncertain");
 }
 
 static void garbage_render(json_object *doc, const struct rs_command_options *opts, FILE *out)
@@ -169,12 +175,22 @@ static void garbage_render(json_object *doc, const struct rs_command_options *op
 	rs_format_bytes((uint64_t)rs_json_int(doc, "bytes"), bytes, sizeof(bytes));
 	fprintf(out, "gc.collect() would free %" PRId64 " objects (%s) in %" PRId64 " groups\n",
 		rs_json_int(doc, "objects"), bytes, rs_json_int(doc, "groups_total"));
+	int64_t reachable = rs_json_int(doc, "finalizer_reachable");
+	if (reachable > 0)
+		fprintf(out, "%" PRId64 " of them are reached by finalizers that will run (__del__, tp_finalize): "
+			"Python code may keep those alive; the other %" PRId64 " are freed whatever it does\n",
+			reachable, rs_json_int(doc, "objects") - reachable);
+	int64_t uncertain = rs_json_int(doc, "objects") - rs_json_int(doc, "objects_certain");
+	if (uncertain > 0)
+		fprintf(out, "%" PRId64 " of them only if the references conservative scans found are all real "
+			"(groups marked uncertain)\n", uncertain);
 	rs_render_group_table(groups, shown, rs_json_int(doc, "groups_total"), "groups", "finalizer", finalizer_column,
 			      out);
 	json_object *saved;
 	if (json_object_object_get_ex(doc, "gc_garbage", &saved) && json_object_array_length(saved))
 		fprintf(out, "gc.garbage already holds %zu objects (uncollectable ones found before)\n",
 			json_object_array_length(saved));
+	rs_render_conservative(doc, out);
 	rs_render_warnings(doc, out);
 }
 

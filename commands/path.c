@@ -28,7 +28,12 @@ static json_object *root_doc(struct rs_command_context *ctx, const struct rs_pat
 	json_object *root = json_object_new_object();
 	char name[512] = "references no root explains (C code, the C stack)";
 	const char *kind = "external";
-	if (!p->external && p->root != UINT32_MAX) {
+	if (p->garbage) {
+		kind = "garbage";
+		snprintf(name, sizeof(name), "unreachable: gc.collect() would free it%s",
+			 p->garbage_uncertain ? " if the references conservative scans found are real" : "");
+		snprintf(held_by, size, "nothing alive");
+	} else if (!p->external && p->root != UINT32_MAX) {
 		const struct rs_root_ref *ref = &p->roots.refs[p->root];
 		rs_root_name(ctx->target, &p->roots, ref, name, sizeof(name));
 		kind = root_kinds[ref->kind];
@@ -81,6 +86,12 @@ static void path_render(json_object *doc, const struct rs_command_options *opts,
 	json_object_object_get_ex(doc, "root", &root);
 	json_object_object_get_ex(doc, "path", &steps);
 	size_t n = json_object_array_length(steps);
+	if (strcmp(rs_json_str(root, "kind"), "garbage") == 0) {
+		fprintf(out, "%s at %s is %s\n", rs_json_str(target, "type"), rs_json_str(target, "address"),
+			rs_json_str(root, "name"));
+		rs_render_warnings(doc, out);
+		return;
+	}
 	fprintf(out, "%s at %s is reached in %zu step%s from %s %s\n", rs_json_str(target, "type"),
 		rs_json_str(target, "address"), n, n == 1 ? "" : "s", rs_json_str(root, "kind"), rs_json_str(root, "name"));
 	static const char *const headers[] = {"via", "address", "type"};

@@ -115,6 +115,7 @@ static rs_error *refcheck_build(struct rs_command_context *ctx, json_object **ou
 	json_object_object_add(doc, "suspects_total", json_object_new_int64((int64_t)n_suspects));
 	json_object_object_add(doc, "suspects", list);
 	json_object_object_add(doc, "types", types_doc(ctx->heap, suspects, n_suspects));
+	rs_doc_conservative_add(doc, ctx->heap);
 	free(in);
 	free(suspects);
 	rs_roots_free(&roots);
@@ -163,6 +164,7 @@ static void refcheck_render(json_object *doc, const struct rs_command_options *o
 		rs_table_print(by_type, out, "  ");
 		rs_table_free(by_type);
 	}
+	rs_render_conservative(doc, out);
 	rs_render_warnings(doc, out);
 }
 

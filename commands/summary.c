@@ -81,6 +81,8 @@ static rs_error *summary_build(struct rs_command_context *ctx, json_object **out
 		json_object_object_add(row, "count", json_object_new_int64((int64_t)totals[i].count));
 		json_object_object_add(row, "bytes", json_object_new_int64((int64_t)totals[i].bytes));
 		json_object_object_add(row, "gc_tracked", json_object_new_boolean(totals[i].tracked));
+		json_object_object_add(row, "traversal",
+				       json_object_new_string(rs_traversal_name(rs_heap_type_traversal(ctx->heap, totals[i].type))));
 		json_object_array_add(types, row);
 	}
 	json_object_object_add(doc, "types", types);

@@ -197,6 +197,14 @@ const struct rs_type *rs_heap_type(const rs_heap *heap, uint32_t i);
 
 #define RS_NO_OBJECT UINT32_MAX
 
+/* How the references of a type's instances are found (after the graph is built). */
+enum rs_type_traversal {
+	RS_TRAVERSAL_NONE,         /* not a gc type: its instances hold no references tp_traverse visits */
+	RS_TRAVERSAL_EXACT,        /* its tp_traverse is emulated */
+	RS_TRAVERSAL_CONSERVATIVE, /* a C type refscope cannot decode: its body is scanned */
+};
+enum rs_type_traversal rs_heap_type_traversal(rs_heap *heap, uint32_t type);
+
 /* Builds the graph once: every gc-tracked object's references as its
  * tp_traverse visits them, and the untracked objects they reach, appended
  * to the heap's objects (generation RS_GENERATION_UNTRACKED). */
@@ -276,8 +284,10 @@ void rs_roots_free(struct rs_roots *roots);
  * steps[length-1] is the object. */
 struct rs_path {
 	struct rs_roots roots;
-	uint32_t root;        /* index into roots.refs; UINT32_MAX when external */
+	uint32_t root;        /* index into roots.refs; UINT32_MAX when external or garbage */
 	bool external;
+	bool garbage;         /* gc.collect() would free the object: nothing alive holds it */
+	bool garbage_uncertain; /* ... if the references conservative scans found are real */
 	uint32_t *steps;
 	size_t length;
 };
@@ -299,7 +309,11 @@ struct rs_garbage {
 	struct rs_groups groups;
 	uint8_t *finalizer;  /* enum rs_finalizer per object */
 	uint64_t *unreachable; /* bit per object */
+	uint64_t *uncertain; /* bit per object: unreachable only when the references
+			      * conservative scans found count as tp_traverse's */
 	size_t objects;
+	size_t objects_certain; /* unreachable even if no conservative reference counts */
+	size_t finalizer_reachable; /* what finalizers that will run can reach inside the garbage */
 	uint64_t bytes;
 };
 rs_error *rs_heap_garbage(rs_target *target, rs_heap *heap, struct rs_garbage *out);
@@ -308,6 +322,11 @@ void rs_garbage_free(struct rs_garbage *garbage);
 static inline bool rs_garbage_contains(const struct rs_garbage *g, uint32_t i)
 {
 	return (g->unreachable[i / 64] >> (i % 64)) & 1;
+}
+
+static inline bool rs_garbage_uncertain(const struct rs_garbage *g, uint32_t i)
+{
+	return (g->uncertain[i / 64] >> (i % 64)) & 1;
 }
 
 #ifdef __cplusplus

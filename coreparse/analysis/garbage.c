@@ -9,13 +9,18 @@
  *  3. Objects with gc_refs > 0 are alive, and so is everything they reach.
  *  4. The rest is unreachable: garbage.
  *
- * References found only by a conservative scan are never subtracted in
- * step 2, so their targets count as alive: an uncertain reference can make
- * garbage look alive, never the reverse. (Following them in step 3 as well
- * would add nothing but the stale pointers such scans also find.) The garbage is then split into connected
- * groups, and each object's finalizer is named (CPython runs tp_finalize /
- * __del__ once, treats legacy tp_del objects as uncollectable, and calls
- * the callbacks of live weakrefs to garbage). */
+ * References found by a conservative scan (the body of a C type refscope
+ * cannot decode) are counted as its tp_traverse would count them: that
+ * traverse visits the object pointers the body holds, which is what the
+ * scan finds. A pointer the scan finds that the traverse would not visit (a
+ * borrowed or stale one) makes its target look less referenced than it is,
+ * so the algorithm runs a second time with conservative references never
+ * subtracted nor followed: what is garbage then is certain; the rest is
+ * garbage only thanks to a conservative reference (rs_garbage.uncertain).
+ * The garbage is then split into connected groups, and each object's
+ * finalizer is named (CPython runs tp_finalize / __del__ once, treats
+ * legacy tp_del objects as uncollectable, and calls the callbacks of live
+ * weakrefs to garbage). */
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
@@ -55,36 +60,40 @@ static bool collected(const struct collect *c, uint32_t i)
 	return i < c->n && bit(c->collected, i);
 }
 
-static void refs_subtract(struct collect *c)
+/* Returns how many conservative references between collected objects it
+ * met: none, and a run that leaves them out would find the same. */
+static uint64_t refs_subtract(struct collect *c, bool with_conservative)
 {
 	const struct rs_graph *g = c->g;
-	for (uint32_t i = 0; i < c->n; i++) {
+	uint64_t conservative = 0;
+	for (uint32_t i = 0; i < c->n; i++)
 		c->gc_refs[i] = c->heap->objects[i].refcnt;
-		if (c->heap->objects[i].generation != RS_GENERATION_PERMANENT)
-			bit_set(c->collected, i);
-	}
 	for (uint32_t i = 0; i < c->n; i++) {
 		if (!collected(c, i))
 			continue;
-		for (uint64_t e = g->edge_start[i]; e < g->edge_start[i + 1]; e++)
-			if (collected(c, g->edges[e]) && !rs_graph_edge_conservative(g, e))
-				c->gc_refs[g->edges[e]]--;
+		for (uint64_t e = g->edge_start[i]; e < g->edge_start[i + 1]; e++) {
+			if (!collected(c, g->edges[e]))
+				continue;
+			if (rs_graph_edge_conservative(g, e)) {
+				conservative++;
+				if (!with_conservative)
+					continue;
+			}
+			c->gc_refs[g->edges[e]]--;
+		}
 	}
+	return conservative;
 }
 
-/* The roots: what is referred to from outside the collected set. gc_refs
- * is freed then, before the work stack is taken, so that the two are never
- * held together. */
+/* The roots: what is referred to from outside the collected set. */
 static void roots_mark(struct collect *c)
 {
 	for (uint32_t i = 0; i < c->n; i++)
 		if (!collected(c, i) || c->gc_refs[i] > 0 || (c->heap->objects[i].flags & RS_IMMORTAL))
 			bit_set(c->alive, i);
-	free(c->gc_refs);
-	c->gc_refs = NULL;
 }
 
-static void alive_mark(struct collect *c)
+static void alive_mark(struct collect *c, bool with_conservative)
 {
 	const struct rs_graph *g = c->g;
 	uint64_t top = 0;
@@ -95,13 +104,53 @@ static void alive_mark(struct collect *c)
 		uint32_t v = c->work[--top];
 		for (uint64_t e = g->edge_start[v]; e < g->edge_start[v + 1]; e++) {
 			uint32_t w = g->edges[e];
-			/* A conservative edge was not subtracted, so its target is a root already. */
-			if (w < c->n && !bit(c->alive, w) && !rs_graph_edge_conservative(g, e)) {
+			/* Without them, a conservative edge was not subtracted: its target is a root already. */
+			if (w < c->n && !bit(c->alive, w) && (with_conservative || !rs_graph_edge_conservative(g, e))) {
 				bit_set(c->alive, w);
 				c->work[top++] = w;
 			}
 		}
 	}
+}
+
+/* One run of the algorithm into c->alive; *conservative counts the
+ * conservative references between collected objects. gc_refs is freed once
+ * the roots are marked, before the work stack is taken, so that the two
+ * are never held together. */
+static rs_error *alive_compute(struct collect *c, bool with_conservative, uint64_t *conservative)
+{
+	size_t words = c->heap->n_objects / 64 + 1;
+	memset(c->alive, 0, words * sizeof(uint64_t));
+	c->gc_refs = malloc(c->n * sizeof(*c->gc_refs) + 1);
+	if (!c->gc_refs)
+		return rs_error_nomem();
+	rs_huge_pages_advise(c->gc_refs, c->n * sizeof(*c->gc_refs));
+	*conservative = refs_subtract(c, with_conservative);
+	roots_mark(c);
+	free(c->gc_refs);
+	c->gc_refs = NULL;
+	if (!c->work && !(c->work = malloc(c->n * sizeof(*c->work) + 1)))
+		return rs_error_nomem();
+	rs_huge_pages_advise(c->work, c->n * sizeof(*c->work));
+	alive_mark(c, with_conservative);
+	return NULL;
+}
+
+/* Garbage that is garbage only when conservative references count: alive
+ * once they are left out (c->alive then holds that run). */
+static rs_error *uncertain_find(struct collect *c, struct rs_garbage *out)
+{
+	uint64_t conservative;
+	rs_error *err = alive_compute(c, false, &conservative);
+	if (err)
+		return err;
+	for (uint32_t i = 0; i < c->n; i++) {
+		if (rs_garbage_contains(out, i) && bit(c->alive, i)) {
+			bit_set(out->uncertain, i);
+			out->objects_certain--;
+		}
+	}
+	return NULL;
 }
 
 /* ---- groups: union-find over references between garbage objects ---- */
@@ -122,11 +171,11 @@ static rs_error *groups_build(struct collect *c, struct rs_garbage *out)
 	for (uint32_t i = 0; i < c->n; i++)
 		parent[i] = i;
 	for (uint32_t i = 0; i < c->n; i++) {
-		if (bit(c->alive, i))
+		if (!rs_garbage_contains(out, i))
 			continue;
 		for (uint64_t e = g->edge_start[i]; e < g->edge_start[i + 1]; e++) {
 			uint32_t w = g->edges[e];
-			if (w < c->n && !bit(c->alive, w))
+			if (w < c->n && rs_garbage_contains(out, w))
 				parent[root_of(parent, i)] = root_of(parent, w);
 		}
 	}
@@ -143,7 +192,7 @@ static rs_error *groups_build(struct collect *c, struct rs_garbage *out)
 	for (uint32_t i = 0; i < c->n; i++)
 		group[i] = UINT32_MAX;
 	for (uint32_t i = 0; i < c->n; i++)
-		if (!bit(c->alive, i) && group[root_of(parent, i)] == UINT32_MAX)
+		if (rs_garbage_contains(out, i) && group[root_of(parent, i)] == UINT32_MAX)
 			group[root_of(parent, i)] = (uint32_t)count++;
 	out->groups.start = calloc(count + 1, sizeof(uint64_t));
 	if (!out->groups.start) {
@@ -151,7 +200,7 @@ static rs_error *groups_build(struct collect *c, struct rs_garbage *out)
 		return rs_error_nomem();
 	}
 	for (uint32_t i = 0; i < c->n; i++)
-		if (!bit(c->alive, i))
+		if (rs_garbage_contains(out, i))
 			out->groups.start[group[root_of(parent, i)] + 1]++;
 	for (size_t k = 0; k < count; k++)
 		out->groups.start[k + 1] += out->groups.start[k];
@@ -161,7 +210,7 @@ static rs_error *groups_build(struct collect *c, struct rs_garbage *out)
 		return rs_error_nomem();
 	}
 	for (uint32_t i = 0; i < c->n; i++) {
-		if (bit(c->alive, i))
+		if (!rs_garbage_contains(out, i))
 			continue;
 		uint32_t k = group[root_of(parent, i)];
 		out->groups.members[out->groups.start[k] + fill[k]++] = i;
@@ -203,19 +252,56 @@ static enum rs_finalizer finalizer_of(struct collect *c, uint32_t i)
 	const struct rs_layout *l = &c->target->py.layout;
 	struct rs_memory *mem = c->target->mem;
 	const struct rs_object *o = &c->heap->objects[i];
+	rs_type_classify(&c->heap->graph->model, o->type);
 	const struct rs_type_info *type = &c->heap->types.types[o->type];
 	uint64_t t = type->public.address;
 	if (read_word(mem, t + (uint64_t)RS_OFF(l, type_del)))
 		return RS_FINALIZER_TP_DEL;
-	if (read_word(mem, t + (uint64_t)RS_OFF(l, type_finalize))) {
+	uint64_t finalize = read_word(mem, t + (uint64_t)RS_OFF(l, type_finalize));
+	if (finalize) {
 		uint64_t prev = read_word(mem, o->address - (uint64_t)RS_OFF(l, gc_head_size) + 8);
+		/* A Python class inherits its C base's tp_finalize (socket.socket) unless it defines __del__. */
+		bool c_finalizer = finalize == read_word(mem, type->c_base + (uint64_t)RS_OFF(l, type_finalize));
 		if (!(prev & FINALIZED_BIT))
-			return type->subtype ? RS_FINALIZER_DEL : RS_FINALIZER_TP_FINALIZE;
+			return type->subtype && !c_finalizer ? RS_FINALIZER_DEL : RS_FINALIZER_TP_FINALIZE;
 	}
 	int64_t weaklistoffset = (int64_t)read_word(mem, t + (uint64_t)RS_OFF(l, type_weaklistoffset));
 	if (weaklistoffset != 0 && weakref_callback_pending(c, i, weaklistoffset))
 		return RS_FINALIZER_WEAKREF_CALLBACK;
 	return RS_FINALIZER_NONE;
+}
+
+/* How much of the garbage a finalizer can reach: the objects whose
+ * finalizer will run, and what they refer to inside the garbage. Only
+ * those can be resurrected, or freed by the finalizer's own doing. */
+static rs_error *finalizer_reachable_count(struct collect *c, struct rs_garbage *out)
+{
+	const struct rs_graph *g = c->g;
+	uint64_t *seen = calloc(c->heap->n_objects / 64 + 1, sizeof(uint64_t));
+	uint64_t top = 0;
+	if (!seen)
+		return rs_error_nomem();
+	for (uint32_t i = 0; i < c->n; i++) {
+		uint8_t f = out->finalizer[i];
+		if (f == RS_FINALIZER_DEL || f == RS_FINALIZER_TP_FINALIZE || f == RS_FINALIZER_TP_DEL) {
+			bit_set(seen, i);
+			c->work[top++] = i;
+		}
+	}
+	out->finalizer_reachable = top;
+	while (top > 0) {
+		uint32_t v = c->work[--top];
+		for (uint64_t e = g->edge_start[v]; e < g->edge_start[v + 1]; e++) {
+			uint32_t w = g->edges[e];
+			if (w < c->n && rs_garbage_contains(out, w) && !bit(seen, w)) {
+				bit_set(seen, w);
+				c->work[top++] = w;
+				out->finalizer_reachable++;
+			}
+		}
+	}
+	free(seen);
+	return NULL;
 }
 
 rs_error *rs_heap_garbage(rs_target *target, rs_heap *heap, struct rs_garbage *out)
@@ -226,26 +312,22 @@ rs_error *rs_heap_garbage(rs_target *target, rs_heap *heap, struct rs_garbage *o
 		return err;
 	struct collect c = {target, heap, heap->graph, heap->graph->objects_tracked, NULL, NULL, NULL, NULL};
 	size_t words = heap->n_objects / 64 + 1;
-	c.gc_refs = malloc(c.n * sizeof(*c.gc_refs) + 1);
+	uint64_t conservative = 0;
 	c.alive = calloc(words, sizeof(uint64_t));
 	c.collected = calloc(words, sizeof(uint64_t));
 	out->unreachable = calloc(words, sizeof(uint64_t));
+	out->uncertain = calloc(words, sizeof(uint64_t));
 	out->finalizer = calloc(heap->n_objects + 1, 1);
-	if (!c.gc_refs || !c.alive || !c.collected || !out->unreachable || !out->finalizer) {
+	if (!c.alive || !c.collected || !out->unreachable || !out->uncertain || !out->finalizer) {
 		err = rs_error_nomem();
 		goto done;
 	}
-	rs_huge_pages_advise(c.gc_refs, c.n * sizeof(*c.gc_refs));
 	rs_huge_pages_advise(out->finalizer, heap->n_objects);
-	refs_subtract(&c);
-	roots_mark(&c);
-	c.work = malloc(c.n * sizeof(*c.work) + 1);
-	if (!c.work) {
-		err = rs_error_nomem();
+	for (uint32_t i = 0; i < c.n; i++)
+		if (heap->objects[i].generation != RS_GENERATION_PERMANENT)
+			bit_set(c.collected, i);
+	if ((err = alive_compute(&c, true, &conservative)))
 		goto done;
-	}
-	rs_huge_pages_advise(c.work, c.n * sizeof(*c.work));
-	alive_mark(&c);
 	for (uint32_t i = 0; i < c.n; i++) {
 		if (bit(c.alive, i))
 			continue;
@@ -253,9 +335,14 @@ rs_error *rs_heap_garbage(rs_target *target, rs_heap *heap, struct rs_garbage *o
 		out->objects++;
 		out->bytes += heap->objects[i].size;
 	}
+	out->objects_certain = out->objects;
 	for (uint32_t i = 0; i < c.n; i++)
-		if (!bit(c.alive, i))
+		if (rs_garbage_contains(out, i))
 			out->finalizer[i] = (uint8_t)finalizer_of(&c, i);
+	if ((err = finalizer_reachable_count(&c, out)))
+		goto done;
+	if (conservative && out->objects && (err = uncertain_find(&c, out)))
+		goto done;
 	err = groups_build(&c, out);
 done:
 	free(c.gc_refs);
@@ -272,5 +359,6 @@ void rs_garbage_free(struct rs_garbage *garbage)
 	rs_groups_free(&garbage->groups);
 	free(garbage->finalizer);
 	free(garbage->unreachable);
+	free(garbage->uncertain);
 	memset(garbage, 0, sizeof(*garbage));
 }

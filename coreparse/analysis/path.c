@@ -4,7 +4,9 @@
  * interpreter and thread states, then static data (found by scanning C
  * memory, where stale pointers may hide). When no named root reaches the
  * object, objects whose reference count the heap and the roots do not
- * explain seed a last search, as "external" roots (held by C code). */
+ * explain seed a last search, as "external" roots (held by C code). An
+ * object gc.collect() would free is reached from nothing alive: its path is
+ * itself, and says so. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -53,12 +55,37 @@ static void unexplained_seed(rs_heap *heap, const struct rs_roots *roots, uint32
 	free(in);
 }
 
+/* Whether the object is garbage; *uncertain as rs_garbage_uncertain. */
+static rs_error *garbage_check(rs_target *target, rs_heap *heap, uint32_t object, bool *garbage, bool *uncertain)
+{
+	struct rs_garbage g;
+	rs_error *err = rs_heap_garbage(target, heap, &g);
+	if (err)
+		return err;
+	*garbage = object < heap->graph->objects_tracked && rs_garbage_contains(&g, object);
+	*uncertain = *garbage && rs_garbage_uncertain(&g, object);
+	rs_garbage_free(&g);
+	return NULL;
+}
+
 rs_error *rs_heap_path(rs_target *target, rs_heap *heap, uint32_t object, struct rs_path *out)
 {
 	memset(out, 0, sizeof(*out));
-	rs_error *err = rs_heap_roots(target, heap, &out->roots);
+	rs_error *err = garbage_check(target, heap, object, &out->garbage, &out->garbage_uncertain);
+	if (!err)
+		err = rs_heap_roots(target, heap, &out->roots);
 	if (err)
 		return err;
+	if (out->garbage) {
+		out->root = NONE;
+		if (!(out->steps = malloc(sizeof(*out->steps)))) {
+			rs_path_free(out);
+			return rs_error_nomem();
+		}
+		out->steps[0] = object;
+		out->length = 1;
+		return NULL;
+	}
 	size_t n = heap->n_objects;
 	uint32_t *parent = malloc((n + 1) * sizeof(*parent));
 	uint32_t *queue = malloc((n + 1) * sizeof(*queue));

@@ -121,11 +121,12 @@ static uint32_t object_adopt(struct build *b, uint64_t address)
 static void pending_resolve(struct build *b, const struct pending_edge *p)
 {
 	uint32_t target = rs_address_index_get(&b->g->index, p->referent);
-	if (target == RS_NO_INDEX && !p->conservative) {
+	if (target == RS_NO_INDEX) {
 		b->source = p->source;
 		if (!(p->referent & 7)) /* CPython aligns every object to 8 bytes at least */
 			target = object_adopt(b, p->referent);
-		if (target == RS_NO_INDEX && !b->out_of_memory)
+		/* A conservative scan asked is_known: what it found looked like an object. */
+		if (target == RS_NO_INDEX && !b->out_of_memory && !p->conservative)
 			rs_diag_add(b->mem->diag, "object at 0x%" PRIx64 " (%s) refers to 0x%" PRIx64
 				    ", which is not an object; reference left out", (uint64_t)b->heap->objects[p->source].address,
 				    b->heap->types.names + b->heap->types.types[b->heap->objects[p->source].type].name_offset,
@@ -153,9 +154,7 @@ static void pending_flush(struct build *b)
 			rs_address_index_prefetch(ix, b->pending[i + PREFETCH_AHEAD].referent);
 		uint32_t target = rs_address_index_get(ix, p->referent);
 		b->g->edges[p->edge] = target;
-		if (target == RS_NO_INDEX && p->conservative)
-			b->edges_dropped++;
-		else if (target == RS_NO_INDEX) {
+		if (target == RS_NO_INDEX) {
 			rs_mem_prefetch(b->mem, p->referent);
 			b->pending[n_missing++] = *p;
 		}
@@ -188,10 +187,26 @@ static void on_reference(void *arg, uint64_t referent, enum rs_via_kind kind, ui
 		pending_flush(b);
 }
 
+#define REFCNT_PLAUSIBLE (1ull << 48)
+
+/* For conservative scans: an object the graph has, or one it has not met
+ * yet that looks like one (an untracked str or int only a C type holds):
+ * aligned as allocators align objects, a plausible reference count, and a
+ * type met already. */
 static bool is_known(void *arg, uint64_t address)
 {
 	const struct rs_graph *g = arg;
-	return rs_address_index_get(&g->index, address) != RS_NO_INDEX;
+	if (rs_address_index_get(&g->index, address) != RS_NO_INDEX)
+		return true;
+	uint64_t header[2];
+	if (address & 15)
+		return false;
+	rs_error *err = rs_mem_read(g->model.mem, address, header, sizeof(header));
+	rs_error_free(err);
+	if (err || header[0] == 0 || header[0] >= REFCNT_PLAUSIBLE)
+		return false;
+	uint32_t type = rs_type_table_find(g->model.types, header[1]);
+	return type != UINT32_MAX && g->model.types->types[type].readable;
 }
 
 /* Untracked objects (strings, numbers, untracked containers) are about as

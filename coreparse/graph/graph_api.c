@@ -23,6 +23,23 @@ uint32_t rs_heap_find(rs_target *target, rs_heap *heap, uint64_t address)
 	return index == RS_NO_INDEX ? RS_NO_OBJECT : index;
 }
 
+enum rs_type_traversal rs_heap_type_traversal(rs_heap *heap, uint32_t type)
+{
+	if (!heap->graph || type >= heap->types.count || !(heap->types.types[type].public.flags & (1ul << 14)))
+		return RS_TRAVERSAL_NONE; /* not Py_TPFLAGS_HAVE_GC */
+	rs_type_classify(&heap->graph->model, type);
+	const struct rs_type_info *info = &heap->types.types[type];
+	switch (info->trav_kind) {
+	case RS_TRAV_CONSERVATIVE:
+	case RS_TRAV_METATYPE:
+		return RS_TRAVERSAL_CONSERVATIVE;
+	case RS_TRAV_NONE:
+		return info->subtype ? RS_TRAVERSAL_EXACT : RS_TRAVERSAL_NONE;
+	default:
+		return RS_TRAVERSAL_EXACT;
+	}
+}
+
 size_t rs_heap_reached_count(const rs_heap *heap)
 {
 	return heap->graph ? heap->graph->objects_reached : heap->n_objects;

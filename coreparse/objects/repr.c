@@ -265,7 +265,11 @@ void rs_via_text(struct rs_objmodel *m, enum rs_via_kind kind, uint64_t detail, 
 		snprintf(buf, size, ".%s", (const char *)(uintptr_t)detail);
 		return;
 	case RS_VIA_CONSERVATIVE:
-		snprintf(buf, size, "+0x%" PRIx64 " (conservative)", detail);
+		if (detail >> 32) /* in a block the body points to: body offset, then offset in the block + 1 */
+			snprintf(buf, size, "+0x%" PRIx64 " -> +0x%" PRIx64 " (conservative)", detail >> 32,
+				 (detail & 0xffffffff) - 1);
+		else
+			snprintf(buf, size, "+0x%" PRIx64 " (conservative)", detail);
 		return;
 	}
 	snprintf(buf, size, "?");

@@ -225,6 +225,7 @@ static rs_error *classify(struct rs_objmodel *m, struct rs_type_info *info)
 		err = classify_subtype(m, info, &own, &base, &base_fields);
 	if (err)
 		return err;
+	info->c_base = base;
 	info->trav_kind = (uint8_t)rs_static_trav_kind(m, base, &info->fields);
 	if (info->trav_kind == RS_TRAV_CONSERVATIVE && (info->named = named_type_of(m, base, base_fields.traverse)))
 		info->trav_kind = RS_TRAV_NAMED;

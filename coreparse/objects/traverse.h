@@ -20,7 +20,8 @@ enum rs_via_kind {
 	RS_VIA_ATTRIBUTE,    /* detail: the attribute name, a str object */
 	RS_VIA_SLOT,         /* detail: address of the slot's C name string in the target */
 	RS_VIA_FIELD,        /* detail: a const char * in refscope naming the field */
-	RS_VIA_CONSERVATIVE, /* detail: byte offset in the object */
+	RS_VIA_CONSERVATIVE, /* detail: byte offset in the object; for a block the object points to,
+			      * offset << 32 | (offset in the block + 1) */
 };
 
 typedef void (*rs_visit_fn)(void *arg, uint64_t referent, enum rs_via_kind kind, uint64_t detail);

@@ -195,6 +195,17 @@ uint32_t rs_type_table_lookup(struct rs_type_table *table, struct rs_memory *mem
 	return index;
 }
 
+uint32_t rs_type_table_find(const struct rs_type_table *table, uint64_t address)
+{
+	if (!table->n_slots)
+		return UINT32_MAX;
+	uint32_t mask = table->n_slots - 1;
+	for (uint32_t s = (uint32_t)slot_hash(address) & mask; table->slot_values[s]; s = (s + 1) & mask)
+		if (table->slot_keys[s] == address)
+			return table->slot_values[s] - 1;
+	return UINT32_MAX;
+}
+
 void rs_type_table_finish(struct rs_type_table *table)
 {
 	for (uint32_t i = 0; i < table->count; i++)

@@ -68,6 +68,7 @@ struct rs_type_info {
 	uint64_t cached_keys;  /* ht_cached_keys, for attribute names and counts */
 	uint32_t slots_start, slots_count; /* in the table's slots */
 	const struct rs_named_type *named; /* RS_TRAV_NAMED: its table entry */
+	uint64_t c_base;       /* the type itself, or for a Python class the first base that is none */
 	size_t name_offset;    /* in the table's names, until rs_type_table_finish */
 };
 
@@ -92,6 +93,8 @@ struct rs_type_table {
 /* The index of the type at address, reading it on first sight; UINT32_MAX when out of memory. */
 uint32_t rs_type_table_lookup(struct rs_type_table *table, struct rs_memory *mem,
 			      const struct rs_python *py, uint64_t address);
+/* The index of the type at address when it was met already; UINT32_MAX if not. */
+uint32_t rs_type_table_find(const struct rs_type_table *table, uint64_t address);
 /* Gives every type its name pointer once no more names will be added. */
 void rs_type_table_finish(struct rs_type_table *table);
 void rs_type_table_free(struct rs_type_table *table);

@@ -115,4 +115,5 @@ def test_path_steps_are_real_references(graph_target, target_args):
             assert there["address"] in {r["address"] for r in refs["referents"]}
             assert there["via"] in {r["via"] for r in refs["referents"] if r["address"] == there["address"]}
     garbage = refscope_json(graph_target.interp, "path", target_args + [addr(truth["garbage"][0])])
-    assert garbage["root"]["kind"] == "external"
+    assert garbage["root"] == {"kind": "garbage", "name": "unreachable: gc.collect() would free it"}
+    assert [s["address"] for s in garbage["path"]] == [addr(truth["garbage"][0])]

@@ -1,0 +1,116 @@
+/* A C extension type like third-party ones refscope cannot decode: its
+ * instances hold object references in their body (first, second) and in a
+ * separately allocated array (items), and its tp_traverse visits them all.
+ * Built by tests/programs/thirdparty_target.py against the headers of the
+ * interpreter under test. */
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+
+typedef struct {
+	PyObject_HEAD
+	PyObject *first;
+	PyObject *second;
+	Py_ssize_t n_items;
+	PyObject **items;
+} HolderObject;
+
+static int holder_traverse(HolderObject *self, visitproc visit, void *arg)
+{
+	Py_VISIT(self->first);
+	Py_VISIT(self->second);
+	for (Py_ssize_t i = 0; i < self->n_items; i++)
+		Py_VISIT(self->items[i]);
+	return 0;
+}
+
+static int holder_clear(HolderObject *self)
+{
+	Py_CLEAR(self->first);
+	Py_CLEAR(self->second);
+	for (Py_ssize_t i = 0; i < self->n_items; i++)
+		Py_CLEAR(self->items[i]);
+	return 0;
+}
+
+static void holder_dealloc(HolderObject *self)
+{
+	PyObject_GC_UnTrack(self);
+	holder_clear(self);
+	free(self->items);
+	Py_TYPE(self)->tp_free((PyObject *)self);
+}
+
+/* Holder(n): n empty item slots, in a malloc'd array. */
+static PyObject *holder_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
+{
+	Py_ssize_t n = 0;
+	if (!PyArg_ParseTuple(args, "|n", &n) || n < 0)
+		return NULL;
+	HolderObject *self = (HolderObject *)type->tp_alloc(type, 0);
+	if (!self)
+		return NULL;
+	self->items = calloc((size_t)n + 1, sizeof(PyObject *));
+	if (!self->items) {
+		Py_DECREF(self);
+		return PyErr_NoMemory();
+	}
+	self->n_items = n;
+	return (PyObject *)self;
+}
+
+/* h.put(i, obj): items[i] = obj (-1: first, -2: second). */
+static PyObject *holder_put(HolderObject *self, PyObject *args)
+{
+	Py_ssize_t i;
+	PyObject *obj, **slot;
+	if (!PyArg_ParseTuple(args, "nO", &i, &obj))
+		return NULL;
+	if (i == -1)
+		slot = &self->first;
+	else if (i == -2)
+		slot = &self->second;
+	else if (i >= 0 && i < self->n_items)
+		slot = &self->items[i];
+	else
+		return PyErr_Format(PyExc_IndexError, "no slot %zd", i);
+	Py_INCREF(obj);
+	Py_XSETREF(*slot, obj);
+	Py_RETURN_NONE;
+}
+
+static PyMethodDef holder_methods[] = {
+	{"put", (PyCFunction)holder_put, METH_VARARGS, NULL},
+	{NULL, NULL, 0, NULL},
+};
+
+static PyTypeObject HolderType = {
+	PyVarObject_HEAD_INIT(NULL, 0)
+	.tp_name = "thirdparty.Holder",
+	.tp_basicsize = sizeof(HolderObject),
+	.tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC,
+	.tp_traverse = (traverseproc)holder_traverse,
+	.tp_clear = (inquiry)holder_clear,
+	.tp_dealloc = (destructor)holder_dealloc,
+	.tp_new = holder_new,
+	.tp_methods = holder_methods,
+};
+
+static struct PyModuleDef thirdparty_module = {
+	PyModuleDef_HEAD_INIT, "thirdparty", NULL, -1, NULL, NULL, NULL, NULL, NULL,
+};
+
+PyMODINIT_FUNC PyInit_thirdparty(void)
+{
+	if (PyType_Ready(&HolderType) < 0)
+		return NULL;
+	PyObject *m = PyModule_Create(&thirdparty_module);
+	if (!m)
+		return NULL;
+	Py_INCREF(&HolderType);
+	if (PyModule_AddObject(m, "Holder", (PyObject *)&HolderType) < 0) {
+		Py_DECREF(&HolderType);
+		Py_DECREF(m);
+		return NULL;
+	}
+	return m;
+}

@@ -1,0 +1,79 @@
+"""Instances of a third-party-like C type (tests/programs/thirdparty/holder.c,
+built for this interpreter into the directory given as argv[1]) in cycles
+that become garbage, some through the separately allocated array the type
+keeps its references in, and live ones holding untracked objects nothing
+else holds. The collector is disabled, so the garbage stays.
+
+Truth: a forked child runs gc.collect() under DEBUG_SAVEALL. One JSON line
+on stdout, then it waits for "quit" on stdin."""
+import gc
+import json
+import os
+import sys
+
+gc.disable()
+sys.path.insert(0, sys.argv[1])
+import thirdparty  # noqa: E402
+
+KEEP = {}
+
+
+def make_garbage():
+    a, b = thirdparty.Holder(4), thirdparty.Holder(4)
+    a.put(-1, b)
+    b.put(2, a)  # b holds a only in its item array
+    a.put(0, [a, "x"])
+    lonely = thirdparty.Holder(3)
+    lonely.put(1, [lonely])  # a cycle only through the item array
+    pair = thirdparty.Holder(1), thirdparty.Holder(1)
+    pair[0].put(0, {"peer": pair[1]})
+    pair[1].put(-2, pair[0])
+
+
+def make_live():
+    held = [("held-%d-" % i) * 3 for i in range(6)] + [10 ** 30 + i for i in range(6)]
+    keeper = thirdparty.Holder(len(held))
+    for i, obj in enumerate(held):
+        keeper.put(i, obj)
+    keeper.put(-1, [keeper])  # a cycle, reachable from this module
+    KEEP["keeper"] = keeper
+    KEEP["held"] = [id(o) for o in held]
+    KEEP["held_ints"] = sum(isinstance(o, int) for o in held)
+    del held
+
+
+def garbage_truth():
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        os.close(read)
+        gc.set_debug(gc.DEBUG_SAVEALL)
+        gc.collect()
+        os.write(write, json.dumps([id(o) for o in gc.garbage]).encode())
+        os._exit(0)
+    os.close(write)
+    chunks = []
+    while True:
+        chunk = os.read(read, 1 << 16)
+        if not chunk:
+            break
+        chunks.append(chunk)
+    os.close(read)
+    os.waitpid(pid, 0)
+    return json.loads(b"".join(chunks))
+
+
+def main():
+    make_garbage()
+    make_live()
+    truth = {"garbage": garbage_truth(), "keeper": id(KEEP["keeper"]), "held": KEEP["held"],
+             "held_ints": KEEP["held_ints"]}
+    sys.stdout.write(json.dumps(truth) + "\n")
+    sys.stdout.flush()
+    for line in sys.stdin:
+        if line.strip() == "quit":
+            break
+
+
+if __name__ == "__main__":
+    main()
