@@ -188,8 +188,11 @@ static bool address_in_cpython(const struct rs_python *py, uint64_t address)
 		return true;
 	for (size_t i = 0; py->mods && i < py->mods->count; i++) {
 		const struct rs_module *mod = &py->mods->list[i];
-		if (address >= mod->start && address < mod->end)
-			return mod->name && strstr(mod->name, "/lib-dynload/") != NULL;
+		if (address >= mod->start && address < mod->end) {
+			/* A core may name a module by its base name only: the file found on disk tells. */
+			const char *path = rs_module_file_path(mod);
+			return (path && strstr(path, "/lib-dynload/")) || (mod->name && strstr(mod->name, "/lib-dynload/"));
+		}
 	}
 	return false;
 }
