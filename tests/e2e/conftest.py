@@ -96,8 +96,22 @@ def _sid_interpreters():
     return found
 
 
+def _subset(interps):
+    """REFSCOPE_INTERPRETERS="pyenv-3.8,sid-3.15-dwarf,...": only the
+    interpreters whose names start with one of these run; the others are
+    skipped with that reason (the sanitizer run uses a subset)."""
+    wanted = [w for w in os.environ.get("REFSCOPE_INTERPRETERS", "").split(",") if w]
+    if not wanted:
+        return interps
+    for interp in interps:
+        if not any(interp.name.startswith(w) for w in wanted):
+            interp.required = False
+            interp.missing = "not in this run's interpreters (REFSCOPE_INTERPRETERS=%s)" % ",".join(wanted)
+    return interps
+
+
 def all_interpreters():
-    return _pyenv_interpreters() + _debian_interpreters() + _sid_interpreters()
+    return _subset(_pyenv_interpreters() + _debian_interpreters() + _sid_interpreters())
 
 
 INTERPRETERS = all_interpreters()
