@@ -8,10 +8,11 @@ the strongly connected component of each kept cycle. One JSON line on
 stdout, then it waits for "quit" on stdin. CPython 3.8 and later.
 """
 import gc
-import json
 import os
 import sys
 import weakref
+
+from program_truth import collected_by_fork, serve
 
 gc.disable()
 
@@ -165,30 +166,6 @@ def samples():
     })
 
 
-def garbage_truth():
-    """What gc.collect() frees, asked of CPython in a forked child."""
-    read, write = os.pipe()
-    pid = os.fork()
-    if pid == 0:
-        os.close(read)
-        gc.set_debug(gc.DEBUG_SAVEALL)
-        before = len(gc.garbage)
-        gc.collect()
-        found = [id(o) for o in gc.garbage[before:]]
-        os.write(write, json.dumps(found).encode())
-        os._exit(0)
-    os.close(write)
-    chunks = []
-    while True:
-        chunk = os.read(read, 1 << 16)
-        if not chunk:
-            break
-        chunks.append(chunk)
-    os.close(read)
-    os.waitpid(pid, 0)
-    return json.loads(b"".join(chunks))
-
-
 def scc_of(root):
     """The strongly connected component of root among tracked objects."""
     forward, order, stack = {id(root): root}, [root], [root]
@@ -215,7 +192,7 @@ def main():
     make_leaks()
     gc.garbage.append(Node("saved earlier"))  # as if an earlier collection had kept it
     sample = samples()
-    truth = {"pid": os.getpid(), "garbage": garbage_truth()}
+    truth = {"pid": os.getpid(), "garbage": collected_by_fork()}
     truth["referents"] = {name: [id(r) for r in gc.get_referents(o)] for name, o in sample.items()}
     truth["samples"] = {name: id(o) for name, o in sample.items()}
     frame_type = type(sys._getframe())
@@ -229,11 +206,7 @@ def main():
     truth["gc_garbage"] = [id(o) for o in gc.garbage]
     truth["twins"] = [id(o) for o in KEEP["twins"]]
     truth["watched_finalizer"] = id(CALLBACK_REFS[0]())  if CALLBACK_REFS[0]() is not None else None
-    sys.stdout.write(json.dumps(truth) + "\n")
-    sys.stdout.flush()
-    for line in sys.stdin:
-        if line.strip() == "quit":
-            break
+    serve(truth)
 
 
 if __name__ == "__main__":

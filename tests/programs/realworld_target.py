@@ -26,6 +26,8 @@ import tempfile
 import unittest
 import xml.etree.ElementTree as ET
 
+from program_truth import collected_by_fork, serve
+
 gc.disable()
 
 KEEP = {}
@@ -198,41 +200,12 @@ def finalized_cycle():
     x.other, y.other = y, x
 
 
-def garbage_truth():
-    """What gc.collect() frees, asked of CPython in a forked child."""
-    read, write = os.pipe()
-    pid = os.fork()
-    if pid == 0:
-        os.close(read)
-        gc.set_debug(gc.DEBUG_SAVEALL)
-        before = len(gc.garbage)
-        gc.collect()
-        found = [[id(o), type(o).__name__] for o in gc.garbage[before:]]
-        os.write(write, json.dumps(found).encode())
-        os._exit(0)
-    os.close(write)
-    chunks = []
-    while True:
-        chunk = os.read(read, 1 << 16)
-        if not chunk:
-            break
-        chunks.append(chunk)
-    os.close(read)
-    os.waitpid(pid, 0)
-    return json.loads(b"".join(chunks))
-
-
 def main():
     gc.collect()
     for make in (failing_unittest_run, asyncio_tasks, io_objects, regex_matches, element_trees, lru_caches,
                  context_variables, itertools_pipelines, mixed_workload, sockets, finalized_cycle):
         make()
-    truth = {"pid": os.getpid(), "garbage": garbage_truth()}
-    sys.stdout.write(json.dumps(truth) + "\n")
-    sys.stdout.flush()
-    for line in sys.stdin:
-        if line.strip() == "quit":
-            break
+    serve({"pid": os.getpid(), "garbage": collected_by_fork(lambda o: [id(o), type(o).__name__])})
 
 
 if __name__ == "__main__":

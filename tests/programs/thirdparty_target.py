@@ -7,13 +7,12 @@ else holds. The collector is disabled, so the garbage stays.
 Truth: a forked child runs gc.collect() under DEBUG_SAVEALL. One JSON line
 on stdout, then it waits for "quit" on stdin."""
 import gc
-import json
-import os
 import sys
 
 gc.disable()
 sys.path.insert(0, sys.argv[1])
 import thirdparty  # noqa: E402
+from program_truth import collected_by_fork, serve  # noqa: E402
 
 KEEP = {}
 
@@ -42,37 +41,11 @@ def make_live():
     del held
 
 
-def garbage_truth():
-    read, write = os.pipe()
-    pid = os.fork()
-    if pid == 0:
-        os.close(read)
-        gc.set_debug(gc.DEBUG_SAVEALL)
-        gc.collect()
-        os.write(write, json.dumps([id(o) for o in gc.garbage]).encode())
-        os._exit(0)
-    os.close(write)
-    chunks = []
-    while True:
-        chunk = os.read(read, 1 << 16)
-        if not chunk:
-            break
-        chunks.append(chunk)
-    os.close(read)
-    os.waitpid(pid, 0)
-    return json.loads(b"".join(chunks))
-
-
 def main():
     make_garbage()
     make_live()
-    truth = {"garbage": garbage_truth(), "keeper": id(KEEP["keeper"]), "held": KEEP["held"],
-             "held_ints": KEEP["held_ints"]}
-    sys.stdout.write(json.dumps(truth) + "\n")
-    sys.stdout.flush()
-    for line in sys.stdin:
-        if line.strip() == "quit":
-            break
+    serve({"garbage": collected_by_fork(), "keeper": id(KEEP["keeper"]), "held": KEEP["held"],
+           "held_ints": KEEP["held_ints"]})
 
 
 if __name__ == "__main__":
