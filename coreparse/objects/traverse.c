@@ -215,6 +215,25 @@ static const struct rs_named_type *named_type_of(struct rs_objmodel *m, uint64_t
 	return rs_named_type_find(name, l->minor);
 }
 
+/* Whether the heap type at type took its tp_traverse from a static base:
+ * PyErr_NewException's classes (_csv.Error, ssl.SSLError) run
+ * BaseException's traverse, which never visits the instance's type. */
+static bool traverse_inherited_from_static(struct rs_objmodel *m, const struct type_fields *f)
+{
+	struct type_fields up = *f;
+	for (int depth = 0; depth < BASE_DEPTH_MAX && up.base; depth++) {
+		struct type_fields parent;
+		rs_error *err = type_fields_read(m->mem, &m->py->layout, up.base, &parent);
+		rs_error_free(err);
+		if (err || parent.traverse != f->traverse)
+			return false;
+		if (!(parent.flags & TPFLAGS_HEAPTYPE))
+			return true;
+		up = parent;
+	}
+	return false;
+}
+
 static rs_error *classify(struct rs_objmodel *m, struct rs_type_info *info)
 {
 	const struct rs_layout *l = &m->py->layout;
@@ -239,7 +258,8 @@ static rs_error *classify(struct rs_objmodel *m, struct rs_type_info *info)
 		info->trav_kind = RS_TRAV_METATYPE;
 	/* From 3.9 the traverse of a heap type visits the instance's type; the
 	 * tables say where a standard-library type does otherwise. */
-	if (base_fields.traverse && (base_fields.flags & TPFLAGS_HEAPTYPE)) {
+	if (base_fields.traverse && (base_fields.flags & TPFLAGS_HEAPTYPE) &&
+	    !traverse_inherited_from_static(m, &base_fields)) {
 		uint8_t rule = info->named ? info->named->type_visit : RS_NAMED_TYPE_DEFAULT;
 		if (rule == RS_NAMED_TYPE_ALWAYS || (rule == RS_NAMED_TYPE_DEFAULT && l->minor >= 9))
 			info->visit_type = true;

@@ -179,8 +179,16 @@ static rs_error *generator_since_311(const struct rs_traversal *t, bool async)
 	if (err)
 		return err;
 	int8_t cleared = minor >= 15 ? 5 : 4;
-	if (state < cleared && (err = iframe_traverse(t, t->obj + (v311 ? 80 : 72))))
+	uint64_t iframe = t->obj + (v311 ? 80 : 72);
+	if (state < cleared && (err = iframe_traverse(t, iframe)))
 		return err;
+	/* 3.14+ keeps a finished generator's code alive: its reference may be deferred. */
+	if (state >= cleared && minor >= 14) {
+		uint64_t code;
+		if ((err = rs_mem_read_u64(t->m->mem, iframe + (uint64_t)iframe_layout(minor).code, &code)))
+			return err;
+		field_visit(t, code, "code", true);
+	}
 	field_visit(t, g[v311 ? 6 : 5], "exc_value", false);
 	return NULL;
 }

@@ -667,9 +667,24 @@ def make_methodcaller_plain():
     return operator.methodcaller("upper")
 
 
+def make_deque():
+    return collections.deque([[], "item", (1, 2)], maxlen=5)
+
+
+def make_defaultdict():
+    d = collections.defaultdict(list)
+    d["key"].append(d)
+    return d
+
+
+def make_partial():
+    return functools.partial(print, [1], sep=" ")
+
+
 # (tp_name, constructor): the constructor returns one instance, or raises when this version lacks it.
 _DEQUE_ITERATOR = "collections._deque_iterator" if sys.version_info >= (3, 12) else "_collections._deque_iterator"
 _DEQUE_REVERSE = _DEQUE_ITERATOR.replace("_deque_iterator", "_deque_reverse_iterator")
+_TASK_STEP = "_asyncio.TaskStepMethWrapper" if sys.version_info >= (3, 12) else "TaskStepMethWrapper"
 _TUPLEGETTER = _DEQUE_ITERATOR.replace("_deque_iterator", "_tuplegetter")
 
 CONSTRUCTORS = [
@@ -690,8 +705,8 @@ CONSTRUCTORS = [
     ("_asyncio.Task", make_task_callbacks),
     ("_asyncio.Task", make_task_subclass),
     ("_asyncio.Task", make_task_dict),
-    ("TaskStepMethWrapper", make_task_step_wrapper),
-    ("TaskStepMethWrapper", make_task_step_wrapper_arg),
+    (_TASK_STEP, make_task_step_wrapper),
+    (_TASK_STEP, make_task_step_wrapper_arg),
     ("TaskWakeupMethWrapper", make_task_wakeup_wrapper),
     ("_io.FileIO", make_fileio),
     ("_io.BufferedReader", make_buffered_reader),
@@ -718,6 +733,9 @@ CONSTRUCTORS = [
     ("functools._lru_cache_wrapper", make_lru_cache_keywords),
     ("functools.KeyWrapper", make_key_wrapper),
     ("functools._PlaceholderType", make_placeholder),
+    ("collections.deque", make_deque),
+    ("collections.defaultdict", make_defaultdict),
+    ("functools.partial", make_partial),
     (_DEQUE_ITERATOR, make_deque_iterator),
     (_DEQUE_REVERSE, make_deque_reverse_iterator),
     (_TUPLEGETTER, make_tuplegetter),
