@@ -76,7 +76,10 @@ def test_target_killed_while_being_read_is_one_clear_line(tmp_root):
         assert refscope.stdout.read() == ""
         lines = refscope.stderr.read().splitlines()
         assert len(lines) == 1 and lines[0].startswith("refscope: "), lines
-        assert lines[0].endswith("process %d exited while being read" % target.pid), lines
+        # A kill that lands while refscope still waits for the threads to stop
+        # comes before any read (seen under the sanitizers' load).
+        assert lines[0].endswith(("process %d exited while being read" % target.pid,
+                                  "process %d exited before it could be read" % target.pid)), lines
     finally:
         target.proc.kill()
         target.proc.wait()
