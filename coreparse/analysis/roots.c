@@ -1,46 +1,34 @@
 /* Roots: the references to heap objects that come from outside the heap,
  * each with a name a person understands.
  *
- *  - module: each entry of sys.modules, named by its key;
+ *  - module: each entry of sys.modules, named by its key (the modules dict
+ *    is in the heap, so these add nothing to an object's root count);
  *  - frame: what each thread's running frames hold (3.11+ interpreter
  *    frames are no objects; before, the thread's frame objects), named
  *    "thread N: function (file:line)";
- *  - interpreter, thread: pointers inside each interpreter and thread state;
+ *  - interpreter, thread: the members of each interpreter and thread state
+ *    that own a reference, read by field ("interpreter 0: sysdict"), and
+ *    the runtime's ("_PyRuntime.signals.handlers[2].func"): state_roots.c;
  *  - static: pointers in the writable data of every loaded module (static
- *    types, _PyRuntime, C extensions' globals), named by symbol.
+ *    types, C extensions' globals), found by scanning and named by symbol;
+ *    the states above and every freelist are left out of the scan.
  *
- * Pointers in C structures are found by scanning for addresses of known
- * objects, which is what a stored reference looks like; a reference that a
- * C extension took and never stored (a leak) is found by none of these. */
+ * A reference that a C extension took and never stored (a leak) is found
+ * by none of these. */
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "../graph/graph.h"
+#include <gelf.h>
+
 #include "../objects/repr.h"
-#include "../target.h"
+#include "roots.h"
 
 #define FRAMES_MAX 100000
 #define SCAN_CHUNK 4096
 
-struct range {
-	uint64_t start, end;
-	uint8_t kind;
-	uint32_t name;
-};
-
-struct collect {
-	rs_target *target;
-	rs_heap *heap;
-	struct rs_roots *out;
-	size_t refs_capacity, names_capacity;
-	struct range *skip; /* interpreter and thread states, counted on their own */
-	size_t n_skip;
-	bool nomem;
-};
-
-static uint32_t name_add(struct collect *c, const char *name)
+uint32_t rs_roots_name(struct rs_roots_collect *c, const char *name)
 {
 	struct rs_roots *r = c->out;
 	if (r->n_names == c->names_capacity) {
@@ -61,7 +49,7 @@ static uint32_t name_add(struct collect *c, const char *name)
 	return (uint32_t)r->n_names++;
 }
 
-static void ref_add(struct collect *c, uint32_t object, uint8_t kind, uint32_t name, uint64_t where)
+void rs_roots_add(struct rs_roots_collect *c, uint32_t object, uint8_t kind, uint32_t name, uint64_t where, bool counted)
 {
 	struct rs_roots *r = c->out;
 	if (object >= r->counts_capacity) { /* frames adopt objects the graph did not reach */
@@ -86,10 +74,10 @@ static void ref_add(struct collect *c, uint32_t object, uint8_t kind, uint32_t n
 		c->refs_capacity = cap;
 	}
 	r->refs[r->n_refs++] = (struct rs_root_ref){object, kind, name, where};
-	r->counts[object]++;
+	r->counts[object] += counted;
 }
 
-static uint32_t known(const struct collect *c, uint64_t address)
+uint32_t rs_roots_known(const struct rs_roots_collect *c, uint64_t address)
 {
 	return rs_address_index_get(&c->heap->graph->index, address);
 }
@@ -97,14 +85,14 @@ static uint32_t known(const struct collect *c, uint64_t address)
 /* ---- modules ---- */
 
 struct module_visit {
-	struct collect *c;
+	struct rs_roots_collect *c;
 	uint64_t dict;
 };
 
 static void module_entry(void *arg, uint64_t referent, enum rs_via_kind kind, uint64_t detail)
 {
 	struct module_visit *v = arg;
-	uint32_t object = known(v->c, referent);
+	uint32_t object = rs_roots_known(v->c, referent);
 	if (kind != RS_VIA_DICT_VALUE || object == RS_NO_INDEX)
 		return;
 	char key[200], name[216];
@@ -116,15 +104,15 @@ static void module_entry(void *arg, uint64_t referent, enum rs_via_kind kind, ui
 	} else {
 		snprintf(name, sizeof(name), "%s", key);
 	}
-	ref_add(v->c, object, RS_ROOT_MODULE, name_add(v->c, name), v->dict);
+	rs_roots_add(v->c, object, RS_ROOT_MODULE, rs_roots_name(v->c, name), v->dict, false);
 }
 
-static void modules_collect(struct collect *c, const struct rs_interpreter *it)
+static void modules_collect(struct rs_roots_collect *c, const struct rs_interpreter *it)
 {
 	const struct rs_layout *l = &c->target->py.layout;
 	uint64_t modules = 0;
 	rs_error *err = rs_mem_read_u64(c->target->mem, it->address + (uint64_t)RS_OFF(l, interp_modules), &modules);
-	uint32_t index = err ? RS_NO_INDEX : known(c, modules);
+	uint32_t index = err ? RS_NO_INDEX : rs_roots_known(c, modules);
 	rs_error_free(err);
 	if (index == RS_NO_INDEX)
 		return;
@@ -135,7 +123,7 @@ static void modules_collect(struct collect *c, const struct rs_interpreter *it)
 /* ---- thread stacks ---- */
 
 struct frame_visit {
-	struct collect *c;
+	struct rs_roots_collect *c;
 	uint32_t name;
 	uint64_t frame;
 };
@@ -145,14 +133,14 @@ static void frame_reference(void *arg, uint64_t referent, enum rs_via_kind kind,
 	(void)kind;
 	(void)detail;
 	struct frame_visit *v = arg;
-	uint32_t object = known(v->c, referent);
+	uint32_t object = rs_roots_known(v->c, referent);
 	if (object == RS_NO_INDEX)
 		object = rs_heap_find(v->c->target, v->c->heap, referent);
 	if (object != RS_NO_INDEX)
-		ref_add(v->c, object, RS_ROOT_FRAME, v->name, v->frame);
+		rs_roots_add(v->c, object, RS_ROOT_FRAME, v->name, v->frame, true);
 }
 
-static void code_place(struct collect *c, uint64_t code, char *buf, size_t size)
+static void code_place(struct rs_roots_collect *c, uint64_t code, char *buf, size_t size)
 {
 	const struct rs_layout *l = &c->target->py.layout;
 	struct rs_objmodel *m = &c->heap->graph->model;
@@ -171,7 +159,7 @@ static void code_place(struct collect *c, uint64_t code, char *buf, size_t size)
 	snprintf(buf, size, "%s (%s:%d)", name_text, file_text, line);
 }
 
-static uint32_t frame_name(struct collect *c, const struct rs_thread *t, uint64_t code)
+static uint32_t frame_name(struct rs_roots_collect *c, const struct rs_thread *t, uint64_t code)
 {
 	char place[420], name[480];
 	code_place(c, code, place, sizeof(place));
@@ -179,10 +167,10 @@ static uint32_t frame_name(struct collect *c, const struct rs_thread *t, uint64_
 		snprintf(name, sizeof(name), "thread %" PRId64 ": %s", t->native_thread_id, place);
 	else
 		snprintf(name, sizeof(name), "thread 0x%" PRIx64 ": %s", t->thread_id, place);
-	return name_add(c, name);
+	return rs_roots_name(c, name);
 }
 
-static uint64_t thread_top_frame(struct collect *c, const struct rs_thread *t)
+static uint64_t thread_top_frame(struct rs_roots_collect *c, const struct rs_thread *t)
 {
 	const struct rs_layout *l = &c->target->py.layout;
 	uint64_t frame = 0;
@@ -194,7 +182,7 @@ static uint64_t thread_top_frame(struct collect *c, const struct rs_thread *t)
 	return err ? 0 : frame;
 }
 
-static void thread_frames(struct collect *c, const struct rs_thread *t)
+static void thread_frames(struct rs_roots_collect *c, const struct rs_thread *t)
 {
 	struct rs_objmodel *m = &c->heap->graph->model;
 	uint64_t code_type = c->target->py.symbols[RS_SYM_PyCode_Type];
@@ -203,7 +191,7 @@ static void thread_frames(struct collect *c, const struct rs_thread *t)
 		if (c->target->py.layout.minor <= 10) {
 			/* Frame objects. One the graph reached has its references among
 			 * its edges; a running one is held by C only and counted here. */
-			uint32_t known_index = known(c, frame);
+			uint32_t known_index = rs_roots_known(c, frame);
 			bool in_graph = known_index != RS_NO_INDEX && known_index < c->heap->graph->objects_reached;
 			uint32_t object = rs_heap_find(c->target, c->heap, frame);
 			uint64_t code = 0, back = 0;
@@ -232,18 +220,182 @@ static void thread_frames(struct collect *c, const struct rs_thread *t)
 	}
 }
 
-/* ---- C structures: interpreter and thread states, writable module data ---- */
+/* ---- writable module data, scanned ---- */
 
-static bool skipped(const struct collect *c, uint64_t address)
+void rs_roots_skip(struct rs_roots_collect *c, uint64_t start, uint64_t end)
 {
-	for (size_t i = 0; i < c->n_skip; i++)
-		if (address >= c->skip[i].start && address < c->skip[i].end)
+	if (end <= start)
+		return;
+	if (c->n_skip == c->skip_capacity) {
+		size_t cap = c->skip_capacity ? 2 * c->skip_capacity : 64;
+		struct rs_span *skip = realloc(c->skip, cap * sizeof(*skip));
+		if (!skip) {
+			c->nomem = true;
+			return;
+		}
+		c->skip = skip;
+		c->skip_capacity = cap;
+	}
+	c->skip[c->n_skip++] = (struct rs_span){start, end};
+}
+
+static int span_cmp(const void *a, const void *b)
+{
+	const struct rs_span *x = a, *y = b;
+	return (x->start > y->start) - (x->start < y->start);
+}
+
+/* Sorts the skipped spans and merges those that overlap. */
+static void skip_sort(struct rs_roots_collect *c)
+{
+	qsort(c->skip, c->n_skip, sizeof(*c->skip), span_cmp);
+	size_t n = 0;
+	for (size_t i = 0; i < c->n_skip; i++) {
+		if (n && c->skip[i].start <= c->skip[n - 1].end) {
+			if (c->skip[i].end > c->skip[n - 1].end)
+				c->skip[n - 1].end = c->skip[i].end;
+		} else {
+			c->skip[n++] = c->skip[i];
+		}
+	}
+	c->n_skip = n;
+}
+
+static bool skipped(const struct rs_roots_collect *c, uint64_t address)
+{
+	size_t lo = 0, hi = c->n_skip;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (address < c->skip[mid].start)
+			hi = mid;
+		else if (address >= c->skip[mid].end)
+			lo = mid + 1;
+		else
 			return true;
+	}
 	return false;
 }
 
-static void words_scan(struct collect *c, uint64_t start, uint64_t end, uint8_t kind, uint32_t name, bool skip)
+/* A freelist keeps the addresses of objects it has handed out again in the
+ * slots past its count (CPython's free_list arrays before 3.11, Cython's
+ * __pyx_freelist_*, ...); the method cache before 3.10 keeps borrowed
+ * values. Names are matched before any ".lto_priv.0"-like suffix. */
+static bool stale_by_design(const char *name, bool python)
 {
+	char base[128];
+	size_t len = strcspn(name, ".");
+	if (len >= sizeof(base))
+		return false;
+	for (size_t i = 0; i < len; i++)
+		base[i] = (char)(name[i] >= 'A' && name[i] <= 'Z' ? name[i] - 'A' + 'a' : name[i]);
+	base[len] = '\0';
+	if (strstr(base, "freelist") || strstr(base, "free_list"))
+		return true;
+	/* 3.11-3.12 deep-frozen modules: their code objects' bytecode holds
+	 * inline caches of borrowed pointers (and the rest of them are objects
+	 * whose references the graph counts). */
+	if (python && (strstr(base, "_toplevel_consts_") || (len > 9 && strcmp(base + len - 9, "_toplevel") == 0)))
+		return true;
+	return python && strcmp(base, "method_cache") == 0;
+}
+
+/* Skips the module's data symbols that hold stale pointers by design. */
+static void freelists_skip(struct rs_roots_collect *c, const struct rs_module *mod)
+{
+	bool python = mod == c->target->py.module;
+	int n = dwfl_module_getsymtab(mod->dwfl_module);
+	for (int i = 1; i < n && !c->nomem; i++) {
+		GElf_Sym sym;
+		GElf_Addr address;
+		const char *name = dwfl_module_getsym_info(mod->dwfl_module, i, &sym, &address, NULL, NULL, NULL);
+		if (name && GELF_ST_TYPE(sym.st_info) == STT_OBJECT && sym.st_size && stale_by_design(name, python))
+			rs_roots_skip(c, address, address + sym.st_size);
+	}
+}
+
+struct ranges {
+	struct rs_span *list;
+	size_t n, capacity;
+	bool nomem;
+};
+
+static void range_add(void *arg, uint64_t start, uint64_t end)
+{
+	struct ranges *r = arg;
+	if (r->n == r->capacity) {
+		size_t cap = r->capacity ? 2 * r->capacity : 64;
+		struct rs_span *list = realloc(r->list, cap * sizeof(*list));
+		if (!list) {
+			r->nomem = true;
+			return;
+		}
+		r->list = list;
+		r->capacity = cap;
+	}
+	r->list[r->n++] = (struct rs_span){start, end};
+}
+
+static bool in_ranges(const struct ranges *r, uint64_t address)
+{
+	size_t lo = 0, hi = r->n;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (address < r->list[mid].start)
+			hi = mid;
+		else if (address >= r->list[mid].end)
+			lo = mid + 1;
+		else
+			return true;
+	}
+	return false;
+}
+
+/* Code objects that live in module data: their words are their own
+ * references (counted as hidden references) or, in the bytecode, inline
+ * caches of borrowed pointers. (Static types are scanned but for their
+ * tp_weaklist: the graph does not traverse them, and tp_dict, tp_mro...
+ * are owned.) */
+static void static_objects_skip(struct rs_roots_collect *c, struct ranges *data)
+{
+	uint64_t code_type = c->target->py.symbols[RS_SYM_PyCode_Type];
+	qsort(data->list, data->n, sizeof(*data->list), span_cmp);
+	for (size_t i = 0; i < c->heap->n_objects && !c->nomem; i++) {
+		const struct rs_object *o = &c->heap->objects[i];
+		if (!in_ranges(data, o->address))
+			continue;
+		const struct rs_type *type = rs_heap_type(c->heap, o->type);
+		if (type && type->address == code_type && o->size)
+			rs_roots_skip(c, o->address, o->address + o->size);
+	}
+}
+
+#define TPFLAGS_TYPE_SUBCLASS (1ull << 31)
+
+/* Whether the word at address is the tp_weaklist of a static type (which
+ * the graph may not know): the type's ob_type is then type, or an object
+ * the graph knows that is a subclass of type (a metatype). */
+static bool type_weaklist(const struct rs_roots_collect *c, uint64_t address)
+{
+	const struct rs_layout *l = &c->target->py.layout;
+	int64_t weaklist = RS_OFF(l, type_weaklist), ob_type = RS_OFF(l, object_type);
+	uint64_t metatype = 0, flags = 0;
+	if (weaklist < 0 || ob_type < 0 || address < (uint64_t)weaklist)
+		return false;
+	rs_error *err = rs_mem_read_u64(c->target->mem, address - (uint64_t)weaklist + (uint64_t)ob_type, &metatype);
+	if (!err && metatype == c->target->py.symbols[RS_SYM_PyType_Type])
+		return true;
+	if (err || !metatype || rs_roots_known(c, metatype) == RS_NO_INDEX) {
+		rs_error_free(err);
+		return false;
+	}
+	err = rs_mem_read_u64(c->target->mem, metatype + (uint64_t)RS_OFF(l, type_flags), &flags);
+	rs_error_free(err);
+	return !err && (flags & TPFLAGS_TYPE_SUBCLASS);
+}
+
+static void static_range(void *arg, uint64_t start, uint64_t end)
+{
+	struct rs_roots_collect *c = arg;
 	uint64_t words[SCAN_CHUNK / 8];
 	start = (start + 7) & ~(uint64_t)7;
 	for (uint64_t at = start; at < end && !c->nomem;) {
@@ -259,48 +411,46 @@ static void words_scan(struct collect *c, uint64_t start, uint64_t end, uint8_t 
 		for (uint64_t i = 0; i < chunk / 8; i++) {
 			if (!words[i] || (words[i] & 7))
 				continue;
-			uint32_t object = known(c, words[i]);
-			if (object != RS_NO_INDEX && !(skip && skipped(c, at + 8 * i)))
-				ref_add(c, object, kind, name, at + 8 * i);
+			uint32_t object = rs_roots_known(c, words[i]);
+			if (object != RS_NO_INDEX && !skipped(c, at + 8 * i) && !type_weaklist(c, at + 8 * i))
+				rs_roots_add(c, object, RS_ROOT_STATIC, UINT32_MAX, at + 8 * i, true);
 		}
 		at += chunk;
 	}
 }
 
-static void static_range(void *arg, uint64_t start, uint64_t end)
+static void statics_collect(struct rs_roots_collect *c)
 {
-	words_scan(arg, start, end, RS_ROOT_STATIC, UINT32_MAX, true);
+	const struct rs_modules *mods = c->target->mods;
+	struct ranges data = {0};
+	for (size_t i = 0; i < mods->count && !c->nomem; i++) {
+		freelists_skip(c, &mods->list[i]);
+		rs_module_writable_ranges(&mods->list[i], range_add, &data);
+	}
+	c->nomem |= data.nomem;
+	if (!c->nomem)
+		static_objects_skip(c, &data);
+	skip_sort(c);
+	for (size_t i = 0; i < data.n && !c->nomem; i++)
+		static_range(c, data.list[i].start, data.list[i].end);
+	free(data.list);
 }
 
-static void states_collect(struct collect *c)
+/* Frames can adopt objects past the counts first allocated. */
+static void counts_grow(struct rs_roots_collect *c)
 {
-	const struct rs_layout *l = &c->target->py.layout;
-	int64_t interp_size = RS_OFF(l, interp_size), tstate_size = RS_OFF(l, tstate_size);
-	size_t n = 0, max = c->heap->n_interps + c->heap->n_threads;
-	c->skip = calloc(max + 1, sizeof(*c->skip));
-	if (!c->skip) {
+	struct rs_roots *out = c->out;
+	size_t n = c->heap->n_objects;
+	if (c->nomem || n <= out->counts_capacity)
+		return;
+	uint32_t *counts = realloc(out->counts, n * sizeof(*counts));
+	if (!counts) {
 		c->nomem = true;
 		return;
 	}
-	char name[64];
-	for (size_t i = 0; i < c->heap->n_interps && interp_size > 0; i++) {
-		const struct rs_interpreter *it = &c->heap->interps[i];
-		snprintf(name, sizeof(name), "interpreter %" PRId64, it->id);
-		c->skip[n++] = (struct range){it->address, it->address + (uint64_t)interp_size, RS_ROOT_INTERPRETER,
-					      name_add(c, name)};
-	}
-	for (size_t i = 0; i < c->heap->n_threads && tstate_size > 0; i++) {
-		const struct rs_thread *t = &c->heap->threads[i];
-		if (t->native_thread_id >= 0)
-			snprintf(name, sizeof(name), "thread %" PRId64, t->native_thread_id);
-		else
-			snprintf(name, sizeof(name), "thread 0x%" PRIx64, t->thread_id);
-		c->skip[n++] = (struct range){t->address, t->address + (uint64_t)tstate_size, RS_ROOT_THREAD,
-					      name_add(c, name)};
-	}
-	c->n_skip = n;
-	for (size_t i = 0; i < n; i++)
-		words_scan(c, c->skip[i].start, c->skip[i].end, c->skip[i].kind, c->skip[i].name, false);
+	memset(counts + out->counts_capacity, 0, (n - out->counts_capacity) * sizeof(*counts));
+	out->counts = counts;
+	out->counts_capacity = n;
 }
 
 rs_error *rs_heap_roots(rs_target *target, rs_heap *heap, struct rs_roots *out)
@@ -309,7 +459,7 @@ rs_error *rs_heap_roots(rs_target *target, rs_heap *heap, struct rs_roots *out)
 	rs_error *err = rs_heap_graph_build(target, heap);
 	if (err)
 		return err;
-	struct collect c = {target, heap, out, 0, 0, NULL, 0, false};
+	struct rs_roots_collect c = {.target = target, .heap = heap, .out = out};
 	out->counts = calloc(heap->n_objects + 1, sizeof(*out->counts));
 	out->counts_capacity = heap->n_objects + 1;
 	if (!out->counts)
@@ -318,19 +468,12 @@ rs_error *rs_heap_roots(rs_target *target, rs_heap *heap, struct rs_roots *out)
 		modules_collect(&c, &heap->interps[i]);
 	for (size_t i = 0; i < heap->n_threads && !c.nomem; i++)
 		thread_frames(&c, &heap->threads[i]);
-	states_collect(&c);
-	for (size_t i = 0; i < target->mods->count && !c.nomem; i++)
-		rs_module_writable_ranges(&target->mods->list[i], static_range, &c);
+	if (!c.nomem)
+		rs_state_roots_collect(&c);
+	if (!c.nomem)
+		statics_collect(&c);
 	free(c.skip);
-	if (!c.nomem && heap->n_objects > out->counts_capacity) {
-		uint32_t *counts = realloc(out->counts, heap->n_objects * sizeof(*counts));
-		if (counts)
-			memset(counts + out->counts_capacity, 0, (heap->n_objects - out->counts_capacity) * sizeof(*counts));
-		else
-			c.nomem = true;
-		out->counts = counts ? counts : out->counts;
-		out->counts_capacity = heap->n_objects;
-	}
+	counts_grow(&c);
 	if (c.nomem) {
 		rs_roots_free(out);
 		return rs_error_nomem();

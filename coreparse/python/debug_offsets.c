@@ -85,11 +85,12 @@ bool rs_debug_offsets_apply(struct rs_memory *mem, uint64_t runtime, struct rs_l
 	RS_OFF(layout, tstate_thread_id) = (int64_t)ts[tid];
 	RS_OFF(layout, tstate_native_thread_id) = (int64_t)ts[tid + 1];
 	RS_OFF(layout, gc_collecting) = (int64_t)gc[1];
+	RS_OFF(layout, runtime_size) = (int64_t)rt[0];
 	RS_OFF(layout, interp_size) = (int64_t)is[0];
 	RS_OFF(layout, tstate_size) = (int64_t)ts[0];
 	RS_OFF(layout, tstate_frame) = (int64_t)ts[4];
 	static const enum rs_layout_field applied[] = {
-		RS_LF_interp_size, RS_LF_tstate_size, RS_LF_tstate_frame,
+		RS_LF_runtime_size, RS_LF_interp_size, RS_LF_tstate_size, RS_LF_tstate_frame,
 		RS_LF_runtime_interpreters_head, RS_LF_interp_id, RS_LF_interp_next, RS_LF_interp_threads_head,
 		RS_LF_interp_gc, RS_LF_interp_modules, RS_LF_interp_sysdict, RS_LF_interp_builtins,
 		RS_LF_tstate_next, RS_LF_tstate_interp, RS_LF_tstate_thread_id, RS_LF_tstate_native_thread_id,
@@ -97,6 +98,10 @@ bool rs_debug_offsets_apply(struct rs_memory *mem, uint64_t runtime, struct rs_l
 	};
 	for (size_t i = 0; i < sizeof(applied) / sizeof(applied[0]); i++)
 		layout->field_source[applied[i]] = RS_LAYOUT_DEBUG_OFFSETS;
+	rs_layout_thread_impl(layout);
+	layout->field_source[RS_LF_tstate_asyncio_loop] = RS_LAYOUT_DEBUG_OFFSETS;
+	if (RS_OFF(layout, tstate_lazy_imports) >= 0)
+		layout->field_source[RS_LF_tstate_lazy_imports] = RS_LAYOUT_DEBUG_OFFSETS;
 	/* 3.14.0-3.14.4 kept the incremental collector, whose state is 240 bytes;
 	 * the generational one that came back in 3.14.5 is 264. */
 	if (layout->minor == 14 && gc[0] == 240) {

@@ -57,6 +57,7 @@
 	X(type_del, "_typeobject", "tp_del")                                             \
 	X(type_finalize, "_typeobject", "tp_finalize")                                   \
 	X(type_weaklistoffset, "_typeobject", "tp_weaklistoffset")                       \
+	X(type_weaklist, "_typeobject", "tp_weaklist")                                   \
 	X(heaptype_module, "_heaptypeobject", "ht_module")                               \
 	X(type_object_size, "_typeobject", "sizeof")                                     \
 	X(heaptype_cached_keys, "_heaptypeobject", "ht_cached_keys")                     \
@@ -105,7 +106,68 @@
 	X(unicode_utf8, "PyCompactUnicodeObject", "utf8")                                \
 	X(bytearray_alloc, "PyByteArrayObject", "ob_alloc")                              \
 	X(long_tag, "_longobject", "long_value.lv_tag")                                  \
-	X(long_digits, "_longobject", "long_value.ob_digit|ob_digit")
+	X(long_digits, "_longobject", "long_value.ob_digit|ob_digit")                     \
+	RS_LAYOUT_STATE_FIELDS(X)
+
+/* The runtime, interpreter and thread state members that own references
+ * (roots, read field by field; see analysis/state_roots.c), and the sizes
+ * that bound them. A type may have alternatives too. */
+#define RS_LAYOUT_STATE_FIELDS(X)                                                          \
+	X(runtime_size, "_PyRuntimeState", "sizeof")                                      \
+	X(runtime_signal_handlers, "_PyRuntimeState", "signals.handlers")                 \
+	X(runtime_signal_defaults, "_PyRuntimeState", "signals.default_handler")          \
+	X(runtime_fatal_error_file, "_PyRuntimeState", "faulthandler.fatal_error.file")   \
+	X(runtime_watchdog_file, "_PyRuntimeState", "faulthandler.thread.file")           \
+	X(gc_callbacks, "_gc_runtime_state", "callbacks")                                 \
+	X(interp_modules_by_index, "_is", "imports.modules_by_index|modules_by_index")    \
+	X(interp_importlib, "_is", "imports.importlib|importlib")                         \
+	X(interp_import_func, "_is", "imports.import_func|import_func")                   \
+	X(interp_lazy_imports, "_is", "imports.lazy_import_func")                         \
+	X(interp_codecs, "_is", "codecs.search_path|codec_search_path")                   \
+	X(interp_dict, "_is", "dict")                                                     \
+	X(interp_sysdict_copy, "_is", "sysdict_copy")                                     \
+	X(interp_builtins_copy, "_is", "builtins_copy")                                   \
+	X(interp_xi_exceptions, "_is", "xi.exceptions|xi.PyExc_NotShareableError")        \
+	X(interp_xi_pickle, "_is", "xi.pickle")                                           \
+	X(interp_forkers, "_is", "before_forkers")                                        \
+	X(interp_pyexitmodule, "_is", "pyexitmodule")                                     \
+	X(interp_warnings, "_is", "warnings.filters")                                     \
+	X(interp_warnings_context, "_is", "warnings.context")                             \
+	X(interp_atexit_callbacks, "_is", "atexit.callbacks")                             \
+	X(interp_atexit_ncallbacks, "_is", "atexit.ncallbacks")                           \
+	X(interp_audit_hooks, "_is", "audit_hooks")                                       \
+	X(interp_small_ints, "_is", "small_ints")                                         \
+	X(interp_bytes_cache, "_is", "bytes.empty_string")                                \
+	X(interp_unicode_cache, "_is", "unicode.empty_string")                            \
+	X(interp_errnomap, "_is", "exc_state.errnomap")                                   \
+	X(interp_exception_group, "_is", "exc_state.PyExc_ExceptionGroup")                \
+	X(interp_type_cache, "_is", "types.type_cache|type_cache")                        \
+	X(interp_static_types, "_is", "types.builtins.initialized|types.builtins")        \
+	X(interp_static_types_count, "_is", "types.builtins.num_initialized|types.num_builtins_initialized") \
+	X(interp_extension_types, "_is", "types.for_extensions.initialized")              \
+	X(interp_extension_types_count, "_is", "types.for_extensions.num_initialized")    \
+	X(static_type_state_size, "managed_static_type_state|static_builtin_state", "sizeof") \
+	X(static_type_state_dict, "managed_static_type_state|static_builtin_state", "tp_dict") \
+	X(interp_trampoline, "_is", "interpreter_trampoline")                             \
+	X(interp_optimizer, "_is", "optimizer")                                           \
+	X(interp_monitoring_callables, "_is", "monitoring_callables")                     \
+	X(interp_monitoring_tool_names, "_is", "monitoring_tool_names")                   \
+	X(interp_cached_objects, "_is", "cached_objects")                                 \
+	X(cached_objects_size, "_Py_interp_cached_objects", "sizeof")                     \
+	X(interp_objreduce, "_is", "cached_objects.objreduce")                            \
+	X(interp_slots_name, "_is", "cached_objects.type_slots_pname")                    \
+	X(interp_ast, "_is", "ast")                                                       \
+	X(ast_state_size, "ast_state", "sizeof")                                          \
+	X(tstate_trace_objects, "_ts", "c_profileobj")                                    \
+	X(tstate_curexc, "_ts", "curexc_type")                                            \
+	X(tstate_current_exception, "_ts", "current_exception")                           \
+	X(tstate_exc_state, "_ts", "exc_state")                                           \
+	X(tstate_dict, "_ts", "dict")                                                     \
+	X(tstate_async_exc, "_ts", "async_exc")                                           \
+	X(tstate_async_gen, "_ts", "async_gen_firstiter")                                 \
+	X(tstate_threading_local, "_ts", "threading_local_key")                           \
+	X(tstate_asyncio_loop, "_PyThreadStateImpl", "asyncio_running_loop")              \
+	X(tstate_lazy_imports, "_PyThreadStateImpl", "lazy_imports")
 
 enum rs_layout_field {
 #define RS_LAYOUT_ENUM(name, type, path) RS_LF_##name,
@@ -136,6 +198,13 @@ extern const char *const rs_layout_field_names[RS_LF_COUNT];
 
 /* layout_builtin.c: the tables for 3.8 to 3.15; false for other versions. */
 bool rs_layout_builtin(uint32_t hexversion, struct rs_layout *out);
+
+/* layout_states.c: the built-in offsets of RS_LAYOUT_STATE_FIELDS. */
+void rs_layout_builtin_states(struct rs_layout *layout);
+
+/* 3.13+: what follows PyThreadState in _PyThreadStateImpl moves with it;
+ * sets those fields from tstate_size (a _Py_DebugOffsets value). */
+void rs_layout_thread_impl(struct rs_layout *layout);
 
 /* layout_dwarf.c: overwrites every field the DWARF describes; returns how many. */
 size_t rs_layout_from_dwarf(Dwarf *dwarf, struct rs_layout *layout);

@@ -43,6 +43,7 @@ static void layout_common(struct rs_layout *l)
 	RS_OFF(l, type_del) = 376;
 	RS_OFF(l, type_finalize) = 392;
 	RS_OFF(l, type_weaklistoffset) = 208;
+	RS_OFF(l, type_weaklist) = 368;
 	RS_OFF(l, list_items) = 24;
 	RS_OFF(l, float_value) = 16;
 	RS_OFF(l, code_firstlineno) = 40;
@@ -274,5 +275,6 @@ bool rs_layout_builtin(uint32_t hexversion, struct rs_layout *l)
 		layout_311_to_313(l, minor);
 	else
 		layout_314_315(l, hexversion);
+	rs_layout_builtin_states(l);
 	return true;
 }

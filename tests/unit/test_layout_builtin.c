@@ -225,6 +225,66 @@ static void test_version_features(void **state)
 	}
 }
 
+/* The state members read as roots: present where they exist, distinct,
+ * pointer-aligned, and moved with the gc state in 3.14.0-3.14.4. */
+static void test_state_fields(void **state)
+{
+	for (size_t v = 0; v < N_VERSIONS; v++) {
+		uint32_t hex = VERSIONS[v];
+		struct rs_layout l = layout_of(hex);
+		unsigned minor = l.minor;
+		const int64_t interp[] = {
+			F(l, interp_modules), F(l, interp_sysdict), F(l, interp_builtins),
+			F(l, interp_modules_by_index), F(l, interp_importlib), F(l, interp_import_func),
+			F(l, interp_codecs), F(l, interp_dict), F(l, interp_builtins_copy), F(l, interp_forkers),
+			F(l, interp_warnings), F(l, interp_audit_hooks),
+		};
+		for (size_t i = 0; i < sizeof(interp) / sizeof(interp[0]); i++)
+			if (interp[i] < 0 || interp[i] % 8 != 0)
+				fail_msg("0x%08x: interpreter member %zu at %lld", hex, i, (long long)interp[i]);
+		assert_distinct(hex, "interpreter members", interp, sizeof(interp) / sizeof(interp[0]));
+		const int64_t thread[] = {
+			F(l, tstate_trace_objects), F(l, tstate_exc_state), F(l, tstate_dict),
+			F(l, tstate_async_exc), F(l, tstate_async_gen), F(l, tstate_next), F(l, tstate_interp),
+		};
+		for (size_t i = 0; i < sizeof(thread) / sizeof(thread[0]); i++)
+			if (thread[i] < 0 || thread[i] % 8 != 0)
+				fail_msg("0x%08x: thread member %zu at %lld", hex, i, (long long)thread[i]);
+		assert_distinct(hex, "thread members", thread, sizeof(thread) / sizeof(thread[0]));
+		/* curexc_* became current_exception in 3.12 */
+		assert_int_equal(F(l, tstate_curexc) >= 0, minor <= 11);
+		assert_int_equal(F(l, tstate_current_exception) >= 0, minor >= 12);
+		assert_int_equal(F(l, interp_pyexitmodule) >= 0, minor <= 9);
+		assert_int_equal(F(l, interp_ast) >= 0 && F(l, ast_state_size) > 0, minor >= 10);
+		assert_int_equal(F(l, interp_type_cache) >= 0, minor >= 10);
+		assert_int_equal(F(l, interp_static_types) >= 0 && F(l, interp_static_types_count) >= 0, minor >= 12);
+		assert_int_equal(F(l, interp_extension_types) >= 0, minor >= 13);
+		assert_int_equal(F(l, tstate_asyncio_loop) >= 0, minor >= 13);
+		assert_int_equal(F(l, runtime_signal_handlers) >= 0, minor >= 12);
+		if (minor >= 12) {
+			assert_true(F(l, static_type_state_dict) + 16 <= F(l, static_type_state_size));
+			assert_true(F(l, interp_monitoring_callables) < F(l, interp_monitoring_tool_names));
+			assert_true(F(l, interp_objreduce) > F(l, interp_cached_objects));
+			assert_true(F(l, interp_objreduce) < F(l, interp_cached_objects) + F(l, cached_objects_size));
+			/* the count comes right before the array it counts */
+			assert_true(F(l, interp_static_types_count) < F(l, interp_static_types));
+		}
+		/* gc.callbacks follows gc.garbage */
+		assert_int_equal(F(l, gc_callbacks), F(l, gc_garbage) + 8);
+		assert_int_equal(F(l, type_weaklist), 368);
+	}
+	struct rs_layout inc = layout_of(HEX(3, 14, 4, FINAL, 0));
+	struct rs_layout gen = layout_of(HEX(3, 14, 5, FINAL, 0));
+	assert_int_equal(F(gen, interp_dict) - F(inc, interp_dict), 24);
+	assert_int_equal(F(gen, interp_ast) - F(inc, interp_ast), 24);
+	assert_int_equal(F(gen, tstate_dict), F(inc, tstate_dict));
+	/* Micro releases that moved members: 3.13.12 (faulthandler), 3.13.13 (thread state) */
+	struct rs_layout m11 = layout_of(HEX(3, 13, 11, FINAL, 0)), m12 = layout_of(HEX(3, 13, 12, FINAL, 0));
+	struct rs_layout m13 = layout_of(HEX(3, 13, 13, FINAL, 0));
+	assert_int_equal(F(m12, runtime_fatal_error_file) - F(m11, runtime_fatal_error_file), 24);
+	assert_int_equal(F(m13, tstate_asyncio_loop) - F(m12, tstate_asyncio_loop), 8);
+}
+
 static void test_field_names(void **state)
 {
 	/* One name per field, unique, non-empty: they are the public names. */
@@ -248,6 +308,7 @@ int main(void)
 		cmocka_unit_test(test_gc_kind),
 		cmocka_unit_test(test_struct_sanity),
 		cmocka_unit_test(test_version_features),
+		cmocka_unit_test(test_state_fields),
 		cmocka_unit_test(test_field_names),
 	};
 	return cmocka_run_group_tests_name("layout_builtin", tests, NULL, NULL);
