@@ -5,7 +5,8 @@
  *    is in the heap, so these add nothing to an object's root count);
  *  - frame: what each thread's running frames hold (3.11+ interpreter
  *    frames are no objects; before, the thread's frame objects), named
- *    "thread N: function (file:line)";
+ *    "thread N: function (file:line)", the line the frame is at now (its
+ *    f_lineno), or the function's first line when that cannot be read;
  *  - interpreter, thread: the members of each interpreter and thread state
  *    that own a reference, read by field ("interpreter 0: sysdict"), and
  *    the runtime's ("_PyRuntime.signals.handlers[2].func"): state_roots.c;
@@ -22,6 +23,7 @@
 
 #include <gelf.h>
 
+#include "../objects/code_lines.h"
 #include "../objects/repr.h"
 #include "roots.h"
 
@@ -140,7 +142,9 @@ static void frame_reference(void *arg, uint64_t referent, enum rs_via_kind kind,
 		rs_roots_add(v->c, object, RS_ROOT_FRAME, v->name, v->frame, true);
 }
 
-static void code_place(struct rs_roots_collect *c, uint64_t code, char *buf, size_t size)
+/* "function (file:line)": the line of the instruction at byte offset
+ * `offset` of the code, or co_firstlineno when it cannot be decoded. */
+static void code_place(struct rs_roots_collect *c, uint64_t code, int64_t offset, char *buf, size_t size)
 {
 	const struct rs_layout *l = &c->target->py.layout;
 	struct rs_objmodel *m = &c->heap->graph->model;
@@ -151,7 +155,11 @@ static void code_place(struct rs_roots_collect *c, uint64_t code, char *buf, siz
 	int64_t name_off = RS_OFF(l, code_qualname) >= 0 ? RS_OFF(l, code_qualname) : RS_OFF(l, code_name);
 	rs_error_free(rs_mem_read_u64(m->mem, code + (uint64_t)name_off, &name));
 	rs_error_free(rs_mem_read_u64(m->mem, code + (uint64_t)RS_OFF(l, code_filename), &file));
-	rs_error_free(rs_mem_read(m->mem, code + (uint64_t)RS_OFF(l, code_firstlineno), &line, 4));
+	rs_error *err = rs_code_line(m->mem, l, code, offset, &line);
+	if (err) {
+		rs_error_free(err);
+		rs_error_free(rs_mem_read(m->mem, code + (uint64_t)RS_OFF(l, code_firstlineno), &line, 4));
+	}
 	if (name)
 		rs_error_free(rs_str_text(m->mem, l, name, name_text, sizeof(name_text), &cut));
 	if (file)
@@ -159,10 +167,10 @@ static void code_place(struct rs_roots_collect *c, uint64_t code, char *buf, siz
 	snprintf(buf, size, "%s (%s:%d)", name_text, file_text, line);
 }
 
-static uint32_t frame_name(struct rs_roots_collect *c, const struct rs_thread *t, uint64_t code)
+static uint32_t frame_name(struct rs_roots_collect *c, const struct rs_thread *t, uint64_t code, int64_t offset)
 {
 	char place[420], name[480];
-	code_place(c, code, place, sizeof(place));
+	code_place(c, code, offset, place, sizeof(place));
 	if (t->native_thread_id >= 0)
 		snprintf(name, sizeof(name), "thread %" PRId64 ": %s", t->native_thread_id, place);
 	else
@@ -182,6 +190,38 @@ static uint64_t thread_top_frame(struct rs_roots_collect *c, const struct rs_thr
 	return err ? 0 : frame;
 }
 
+/* Whether err is an error; frees it. */
+static bool read_failed(rs_error *err)
+{
+	bool failed = err != NULL;
+	rs_error_free(err);
+	return failed;
+}
+
+/* The byte offset in its code's bytecode of the instruction a frame is at,
+ * as f_lineno computes it: up to 3.9 f_lasti, in 3.10 f_lasti code units;
+ * from 3.11 the interpreter frame's prev_instr (3.11-3.12) or instr_ptr
+ * from the code's co_code_adaptive. -1 (the first line) when unknown. */
+static int64_t frame_offset(struct rs_roots_collect *c, uint64_t frame, uint64_t code)
+{
+	const struct rs_layout *l = &c->target->py.layout;
+	struct rs_memory *mem = c->heap->graph->model.mem;
+	if (l->minor <= 10) {
+		int32_t lasti = -1;
+		if (RS_OFF(l, frame_lasti) < 0 ||
+		    read_failed(rs_mem_read(mem, frame + (uint64_t)RS_OFF(l, frame_lasti), &lasti, 4)))
+			return -1;
+		return lasti < 0 ? -1 : l->minor == 10 ? 2 * (int64_t)lasti : lasti;
+	}
+	uint64_t instr = 0;
+	if (RS_OFF(l, iframe_instr) < 0 || RS_OFF(l, code_adaptive) < 0 ||
+	    read_failed(rs_mem_read_u64(mem, frame + (uint64_t)RS_OFF(l, iframe_instr), &instr)))
+		return -1;
+	uint64_t base = code + (uint64_t)RS_OFF(l, code_adaptive);
+	/* prev_instr of a frame that has not started is the unit before the code */
+	return instr >= base ? (int64_t)(instr - base) : -1;
+}
+
 static void thread_frames(struct rs_roots_collect *c, const struct rs_thread *t)
 {
 	struct rs_objmodel *m = &c->heap->graph->model;
@@ -198,7 +238,7 @@ static void thread_frames(struct rs_roots_collect *c, const struct rs_thread *t)
 			rs_error_free(rs_mem_read_u64(m->mem, frame + 32, &code));
 			rs_error_free(rs_mem_read_u64(m->mem, frame + 24, &back));
 			if (object != RS_NO_INDEX && !in_graph) {
-				struct frame_visit v = {c, frame_name(c, t, code), frame};
+				struct frame_visit v = {c, frame_name(c, t, code, frame_offset(c, frame, code)), frame};
 				rs_error_free(rs_object_traverse(m, frame, c->heap->objects[object].type, frame_reference, &v));
 			}
 			frame = back;
@@ -213,7 +253,7 @@ static void thread_frames(struct rs_roots_collect *c, const struct rs_thread *t)
 		uint64_t type = 0;
 		rs_error_free(rs_mem_read_u64(m->mem, info.code + 8, &type));
 		if (info.owner == 0 && type == code_type) {
-			struct frame_visit v = {c, frame_name(c, t, info.code), frame};
+			struct frame_visit v = {c, frame_name(c, t, info.code, frame_offset(c, frame, info.code)), frame};
 			rs_error_free(rs_interpreter_frame_traverse(m, frame, frame_reference, &v));
 		}
 		frame = info.previous;

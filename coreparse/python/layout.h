@@ -76,6 +76,11 @@
 	X(frame_code, "PyFrameObject", "f_code")                                         \
 	X(frame_iframe, "PyFrameObject", "f_frame")                                      \
 	X(iframe_code, "_PyInterpreterFrame", "f_executable|f_code")                     \
+	X(frame_lasti, "PyFrameObject", "f_lasti")                                       \
+	X(iframe_instr, "_PyInterpreterFrame", "instr_ptr|prev_instr")                   \
+	X(code_linetable, "PyCodeObject", "co_linetable|co_lnotab")                      \
+	X(code_adaptive, "PyCodeObject", "co_code_adaptive")                             \
+	X(bytes_data, "PyBytesObject", "ob_sval")                                        \
 	X(float_value, "PyFloatObject", "ob_fval")                                       \
 	X(list_allocated, "PyListObject", "allocated")                                   \
 	X(list_items, "PyListObject", "ob_item")                                         \

@@ -61,6 +61,7 @@ static void layout_common(struct rs_layout *l)
 	RS_OFF(l, unicode_state) = 32;
 	RS_OFF(l, bytearray_alloc) = 24;
 	RS_OFF(l, long_digits) = 24;
+	RS_OFF(l, bytes_data) = 32;
 }
 
 static void layout_dict_before_311(struct rs_layout *l)
@@ -146,6 +147,10 @@ static void layout_frames_before_311(struct rs_layout *l, unsigned minor)
 	RS_OFF(l, code_cellvars) = 88;
 	RS_OFF(l, gen_code) = minor == 10 ? 24 : 32;
 	RS_OFF(l, frame_code) = 32;
+	/* Where the frame is: f_lasti, in bytes up to 3.9, in code units in 3.10;
+	 * co_lnotab (3.8-3.9) and co_linetable (3.10) hold the same place. */
+	RS_OFF(l, frame_lasti) = minor == 10 ? 96 : 104;
+	RS_OFF(l, code_linetable) = 120;
 }
 
 static void layout_38_to_310(struct rs_layout *l, unsigned minor)
@@ -180,6 +185,11 @@ static void layout_code_since_311(struct rs_layout *l)
 	RS_OFF(l, gen_iframe) = l->minor == 11 ? 80 : 72;
 	RS_OFF(l, frame_iframe) = 24;
 	RS_OFF(l, iframe_code) = l->minor == 11 ? 32 : 0;
+	/* Where the frame is: prev_instr (3.11-3.12) or instr_ptr (3.13+) into
+	 * the bytecode inline in the code object, co_code_adaptive. */
+	RS_OFF(l, iframe_instr) = 56;
+	RS_OFF(l, code_linetable) = 136;
+	RS_OFF(l, code_adaptive) = l->minor == 11 ? 184 : l->minor == 12 ? 192 : l->minor == 13 ? 200 : 208;
 }
 
 static void layout_311_to_313(struct rs_layout *l, unsigned minor)

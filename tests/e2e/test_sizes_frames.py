@@ -6,7 +6,9 @@ and from the core with the built-in layout tables (what stripped builds of
 that version get), on every interpreter. From 3.11 these sizes depend on the
 code object of the interpreter frame (co_nlocalsplus + co_stacksize), up to
 3.10 a frame's on co_nlocals, co_stacksize and its cell and free variables,
-so every object runs different code.
+so every object runs different code. The same target names frame roots:
+`path` of what only one running call holds ends at that call's frame,
+named with the line f_lineno gives.
 
 Each object's `show` runs through librefscope's command line in one session
 (as the gdb extension does: the target is walked once, not once per object),
@@ -85,17 +87,23 @@ def library_usable():
 def show_all(target, mode, names):
     """`show --json` of each named object: {name: document}."""
     objects = target.truth["objects"]
+    return command_all(target, mode, "show", {name: objects[name]["address"] for name in names})
+
+
+def command_all(target, mode, command, addresses):
+    """`COMMAND --json ADDR` of each {key: address}: {key: document}."""
     args = target_args(target, mode)
 
     def address(name):
-        return "0x%x" % objects[name]["address"]
+        return "0x%x" % addresses[name]
 
+    names = sorted(addresses)
     if library_usable():
         saved = {k: os.environ.get(k) for k in target.interp.refscope_env}
         os.environ.update(target.interp.refscope_env)
         session = LibrarySession()
         try:
-            return {name: session.json(target.interp.refscope_args + ["show"] + args + [address(name)])
+            return {name: session.json(target.interp.refscope_args + [command] + args + [address(name)])
                     for name in names}
         finally:
             session.close()
@@ -106,7 +114,7 @@ def show_all(target, mode, names):
                     os.environ[k] = v
 
     def cli(name):
-        return name, refscope_json(target.interp, "show", args + [address(name)])
+        return name, refscope_json(target.interp, command, args + [address(name)])
 
     # Reading a core can go in parallel; a live process is attached once at a time.
     with ThreadPoolExecutor(max_workers=1 if mode == "live" else 8) as pool:
@@ -174,3 +182,27 @@ def test_summary_totals_of_generator_types(generator_target, mode):
     for row in doc["types"]:
         assert 0 < row["bytes"] < (64 << 20), row
         assert row["bytes"] >= 16 * row["count"], row
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_frame_roots_are_named_after_the_line_each_frame_is_at(generator_target, mode):
+    """A frame root is named "thread N: function (file:line)" with the line
+    the frame runs now, as f_lineno says: `path` of an object only one
+    running call holds (its mark) ends at that call's frame root. The
+    generated middle call sits 300 lines below its first line (long
+    line-table entries); the built-in tables are checked too (core-builtin)."""
+    target = generator_target
+    truth = target.truth["frame_lines"]
+    assert [f["function"] for f in truth["frames"]] == ["lines_leaf", "lines_far", "lines_root"]
+    # Up to 3.10 a thread state has no native id: the thread is named by its ident.
+    threads = ["thread 0x%x" % truth["thread"]]
+    if truth["native_thread"] is not None:
+        threads.append("thread %d" % truth["native_thread"])
+    docs = command_all(target, mode, "path", {i: f["mark"] for i, f in enumerate(truth["frames"])})
+    for i, frame in enumerate(truth["frames"]):
+        got = docs[i]["root"]
+        place = "%s (%s:%d)" % (frame["function"], frame["file"], frame["line"])
+        assert got["kind"] == "frame" and got["name"] in ["%s: %s" % (t, place) for t in threads], \
+            "%s %s: root %s, f_lineno says %s" % (target.interp, mode, got, place)
+    if mode == "live":
+        target.assert_runs_on()

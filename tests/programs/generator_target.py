@@ -12,9 +12,15 @@ after those ended). Every object has a different code, with its own number
 of locals and stack depth, so that a size read from the wrong code or with a
 wrong offset shows.
 
+One more thread is blocked three calls deep, each call holding an object
+of its own that nothing else holds (its "mark"): where sys._current_frames()
+says each of those frames is (f_lineno), for refscope's frame roots.
+
 Reports one JSON line {"pid", "version", "hexversion", "objects": {name:
-{address, type, size, tracked}}, "type_totals": {type: [count, bytes]}},
-then answers "alive" with "alive N" and exits on "quit". Works on 3.8+.
+{address, type, size, tracked}}, "type_totals": {type: [count, bytes]},
+"frame_lines": {thread, native_thread, frames: [{mark, function, file,
+line}]}}, then answers "alive" with "alive N" and exits on "quit". Works
+on 3.8+.
 """
 import gc
 import json
@@ -379,6 +385,63 @@ def blocked_threads():
     return threads
 
 
+# --- a thread whose frames are where f_lineno says ----------------------------
+# Kept nowhere (unlike the frames above), so that a mark is reached from its
+# own frame only. The middle call's code is generated: the call it is in
+# starts 300 lines below its first line and spans two, which long entries
+# of every line-table format encode.
+
+LINE_MARKS = {}  # function name -> id() of the mark its running call holds
+
+
+class LineMark:
+    pass
+
+
+def lines_leaf(started):
+    mark = LineMark()
+    LINE_MARKS["lines_leaf"] = id(mark)
+    started.set()
+    RELEASE.wait()
+    return mark
+
+
+exec(compile("\n" * 40 + "def lines_far(started):\n"
+             "    mark = LineMark()\n"
+             "    LINE_MARKS['lines_far'] = id(mark)\n" + "\n" * 300 +
+             "    for _ in range(1):\n"
+             "        lines_leaf(\n"
+             "            started)\n"
+             "    return mark\n", "<generated lines_far>", "exec"))
+
+
+def lines_root(started):
+    mark = LineMark()
+    LINE_MARKS["lines_root"] = id(mark)
+    found = [
+        lines_far(started),
+    ]
+    return mark, found
+
+
+def lines_thread():
+    """Starts the thread; where each of its marked frames is, by
+    sys._current_frames(), innermost first."""
+    started = threading.Event()
+    t = threading.Thread(target=lines_root, args=(started,), name="lines", daemon=True)
+    t.start()
+    started.wait()
+    f = sys._current_frames()[t.ident]
+    frames = []
+    while f is not None:
+        code = f.f_code
+        if code.co_name in LINE_MARKS:
+            frames.append({"mark": LINE_MARKS[code.co_name], "function": getattr(code, "co_qualname", code.co_name),
+                           "file": code.co_filename, "line": f.f_lineno})
+        f = f.f_back
+    return t, {"thread": t.ident, "native_thread": getattr(t, "native_id", None), "frames": frames}
+
+
 MEASURED_TYPES = ("generator", "coroutine", "async_generator")
 
 
@@ -389,6 +452,8 @@ def main():
     frames()
     keep("frame_main", sys._getframe())  # main() runs while refscope reads
     threads = blocked_threads()
+    lines, frame_lines = lines_thread()
+    threads.append(lines)
     assert KEEP["gen_running"].gi_running and KEEP["coro_running"].cr_running
     objects = {}
     for name, obj in KEEP.items():
@@ -401,7 +466,8 @@ def main():
             totals[name][0] += 1
             totals[name][1] += sys.getsizeof(o)
     truth = {"pid": __import__("os").getpid(), "version": sys.version.split()[0],
-             "hexversion": sys.hexversion, "objects": objects, "type_totals": totals}
+             "hexversion": sys.hexversion, "objects": objects, "type_totals": totals,
+             "frame_lines": frame_lines}
     sys.stdout.write(json.dumps(truth) + "\n")
     sys.stdout.flush()
     for line in sys.stdin:

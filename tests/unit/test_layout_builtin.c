@@ -222,6 +222,16 @@ static void test_version_features(void **state)
 		assert_true(F(l, dictkeys_indices) > F(l, dictkeys_nentries));
 		/* Embedded dict values since 3.13. */
 		assert_int_equal(F(l, dictvalues_embedded) >= 0, minor >= 13);
+		/* Where a frame is: f_lasti up to 3.10, then the interpreter frame's
+		 * instruction pointer into co_code_adaptive; a line table always. */
+		assert_int_equal(F(l, frame_lasti) >= 0, minor <= 10);
+		assert_int_equal(F(l, iframe_instr) >= 0, minor >= 11);
+		assert_int_equal(F(l, code_adaptive) >= 0, minor >= 11);
+		assert_true(F(l, code_linetable) > F(l, code_firstlineno));
+		assert_true(F(l, code_linetable) % 8 == 0);
+		if (minor >= 11)
+			assert_true(F(l, code_adaptive) > F(l, code_linetable));
+		assert_true(F(l, bytes_data) > F(l, varobject_size));
 	}
 }
 
