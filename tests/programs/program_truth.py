@@ -17,12 +17,14 @@ def collected_by_fork(describe=id):
         gc.set_debug(gc.DEBUG_SAVEALL)
         before = len(gc.garbage)
         gc.collect()
-        os.write(write, json.dumps([describe(o) for o in gc.garbage[before:]]).encode())
+        data = json.dumps([describe(o) for o in gc.garbage[before:]]).encode()
+        while data:
+            data = data[os.write(write, data):]
         os._exit(0)
     os.close(write)
     chunks = []
     while True:
-        chunk = os.read(read, 1 << 16)
+        chunk = os.read(read, 1 << 20)
         if not chunk:
             break
         chunks.append(chunk)
