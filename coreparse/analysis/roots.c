@@ -411,26 +411,52 @@ static void static_objects_skip(struct rs_roots_collect *c, struct ranges *data)
 
 #define TPFLAGS_TYPE_SUBCLASS (1ull << 31)
 
-/* Whether the word at address is the tp_weaklist of a static type (which
- * the graph may not know): the type's ob_type is then type, or an object
- * the graph knows that is a subclass of type (a metatype). */
-static bool type_weaklist(const struct rs_roots_collect *c, uint64_t address)
+static uint64_t word_at(const struct rs_roots_collect *c, uint64_t address)
+{
+	uint64_t word = 0;
+	rs_error *err = rs_mem_read_u64(c->target->mem, address, &word);
+	rs_error_free(err);
+	return err ? 0 : word;
+}
+
+/* Whether the object is a weak reference: its type is, or derives from, one
+ * of the three weakref types. */
+static bool is_weakref(const struct rs_roots_collect *c, uint64_t object)
+{
+	const struct rs_layout *l = &c->target->py.layout;
+	const uint64_t *sym = c->target->py.symbols;
+	uint64_t type = word_at(c, object + (uint64_t)RS_OFF(l, object_type));
+	for (int depth = 0; type && depth < 16; depth++) {
+		if (type == sym[RS_SYM_PyWeakref_RefType] || type == sym[RS_SYM_PyWeakref_ProxyType] ||
+		    type == sym[RS_SYM_PyWeakref_CallableProxyType])
+			return true;
+		type = word_at(c, type + (uint64_t)RS_OFF(l, type_base));
+	}
+	return false;
+}
+
+/* Whether the word at address, which points to the object at referent, is
+ * the tp_weaklist of a static type (which the graph may not know): the
+ * referent is a weakref and the would-be type's ob_type is type, or a
+ * metatype (an instance of type that is a subclass of type). Both are
+ * checked: module data is full of pointers to objects, and a pointer to a
+ * str or a tuple seen as a metatype gives tp_flags from whatever follows it. */
+static bool type_weaklist(const struct rs_roots_collect *c, uint64_t address, uint64_t referent)
 {
 	const struct rs_layout *l = &c->target->py.layout;
 	int64_t weaklist = RS_OFF(l, type_weaklist), ob_type = RS_OFF(l, object_type);
-	uint64_t metatype = 0, flags = 0;
 	if (weaklist < 0 || ob_type < 0 || address < (uint64_t)weaklist)
 		return false;
-	rs_error *err = rs_mem_read_u64(c->target->mem, address - (uint64_t)weaklist + (uint64_t)ob_type, &metatype);
-	if (!err && metatype == c->target->py.symbols[RS_SYM_PyType_Type])
-		return true;
-	if (err || !metatype || rs_roots_known(c, metatype) == RS_NO_INDEX) {
-		rs_error_free(err);
+	uint64_t type_type = c->target->py.symbols[RS_SYM_PyType_Type];
+	uint64_t metatype = word_at(c, address - (uint64_t)weaklist + (uint64_t)ob_type);
+	if (!metatype || !type_type)
 		return false;
+	if (metatype != type_type) {
+		if (rs_roots_known(c, metatype) == RS_NO_INDEX || word_at(c, metatype + (uint64_t)ob_type) != type_type ||
+		    !(word_at(c, metatype + (uint64_t)RS_OFF(l, type_flags)) & TPFLAGS_TYPE_SUBCLASS))
+			return false;
 	}
-	err = rs_mem_read_u64(c->target->mem, metatype + (uint64_t)RS_OFF(l, type_flags), &flags);
-	rs_error_free(err);
-	return !err && (flags & TPFLAGS_TYPE_SUBCLASS);
+	return is_weakref(c, referent);
 }
 
 static void static_range(void *arg, uint64_t start, uint64_t end)
@@ -452,7 +478,7 @@ static void static_range(void *arg, uint64_t start, uint64_t end)
 			if (!words[i] || (words[i] & 7))
 				continue;
 			uint32_t object = rs_roots_known(c, words[i]);
-			if (object != RS_NO_INDEX && !skipped(c, at + 8 * i) && !type_weaklist(c, at + 8 * i))
+			if (object != RS_NO_INDEX && !skipped(c, at + 8 * i) && !type_weaklist(c, at + 8 * i, words[i]))
 				rs_roots_add(c, object, RS_ROOT_STATIC, UINT32_MAX, at + 8 * i, true);
 		}
 		at += chunk;
