@@ -6,7 +6,11 @@
  * C types often keep their references in memory of their own (an array of
  * children, the links of a cache): a body word that points at the start of
  * a block of glibc's malloc is followed one level, and that block is
- * scanned too, bounded by the size malloc's chunk header gives it. */
+ * scanned too, bounded by the size malloc's chunk header gives it.
+ *
+ * mypyc keeps an attribute declared int as a tagged word (CPyTagged): the
+ * value shifted left by one, or, when it does not fit, the address of an
+ * int object plus one. Such a word is a reference to that int. */
 #include "traverse_parts.h"
 
 #define BODY_MAX (1u << 20)
@@ -19,6 +23,18 @@
 static bool candidate(const struct rs_traversal *t, uint64_t word)
 {
 	return word && !(word & 7) && word != t->obj;
+}
+
+/* The int object a tagged word points to, or 0. */
+static uint64_t tagged_int(const struct rs_traversal *t, uint64_t word)
+{
+	struct rs_objmodel *m = t->m;
+	uint64_t type = 0, address = word - 1, long_type = m->py->symbols[RS_SYM_PyLong_Type];
+	if ((word & 7) != 1 || word < 4096 || !long_type || !m->is_known(m->is_known_arg, address))
+		return 0;
+	rs_error *err = rs_mem_read_u64(m->mem, address + (uint64_t)RS_OFF(&m->py->layout, object_type), &type);
+	rs_error_free(err);
+	return !err && type == long_type ? address : 0;
 }
 
 /* The usable size of the malloc block at address, or 0 when address is no
@@ -71,9 +87,12 @@ static rs_error *scan(const struct rs_traversal *t, uint64_t start, uint64_t siz
 		if (err)
 			return err;
 		for (uint64_t i = 0; i < chunk / 8; i++) {
-			uint64_t word = words[i], label = label_base + off + 8 * i, block_size;
-			if (!candidate(t, word))
+			uint64_t word = words[i], label = label_base + off + 8 * i, block_size, boxed;
+			if (!candidate(t, word)) {
+				if ((boxed = tagged_int(t, word)))
+					t->visit(t->arg, boxed, RS_VIA_CONSERVATIVE, label);
 				continue;
+			}
 			if (m->is_known(m->is_known_arg, word))
 				t->visit(t->arg, word, RS_VIA_CONSERVATIVE, label);
 			else if (follow_blocks && label < (1ull << 31) && (block_size = malloc_block_size(m->mem, word)))

@@ -35,17 +35,20 @@ def make_live():
     for i, obj in enumerate(held):
         keeper.put(i, obj)
     keeper.put(-1, [keeper])  # a cycle, reachable from this module
+    tagged = 2 ** 70 + 5  # held only as a tagged word, its address plus one
+    keeper.put_tagged(tagged)
     KEEP["keeper"] = keeper
     KEEP["held"] = [id(o) for o in held]
-    KEEP["held_ints"] = sum(isinstance(o, int) for o in held)
-    del held
+    KEEP["tagged"] = id(tagged)
+    KEEP["held_ints"] = sum(isinstance(o, int) for o in held) + 1
+    del held, tagged
 
 
 def main():
     make_garbage()
     make_live()
     serve({"garbage": collected_by_fork(), "keeper": id(KEEP["keeper"]), "held": KEEP["held"],
-           "held_ints": KEEP["held_ints"]})
+           "tagged": KEEP["tagged"], "held_ints": KEEP["held_ints"]})
 
 
 if __name__ == "__main__":

@@ -1,6 +1,8 @@
 /* A C extension type like third-party ones refscope cannot decode: its
- * instances hold object references in their body (first, second) and in a
- * separately allocated array (items), and its tp_traverse visits them all.
+ * instances hold object references in their body (first, second), as a
+ * tagged word like mypyc's CPyTagged (tagged: an int's address plus one)
+ * and in a separately allocated array (items), and its tp_traverse visits
+ * them all.
  * Built by tests/programs/thirdparty_target.py against the headers of the
  * interpreter under test. */
 #define PY_SSIZE_T_CLEAN
@@ -10,6 +12,7 @@ typedef struct {
 	PyObject_HEAD
 	PyObject *first;
 	PyObject *second;
+	uintptr_t tagged;
 	Py_ssize_t n_items;
 	PyObject **items;
 } HolderObject;
@@ -18,6 +21,8 @@ static int holder_traverse(HolderObject *self, visitproc visit, void *arg)
 {
 	Py_VISIT(self->first);
 	Py_VISIT(self->second);
+	if (self->tagged & 1)
+		Py_VISIT((PyObject *)(self->tagged - 1));
 	for (Py_ssize_t i = 0; i < self->n_items; i++)
 		Py_VISIT(self->items[i]);
 	return 0;
@@ -27,6 +32,11 @@ static int holder_clear(HolderObject *self)
 {
 	Py_CLEAR(self->first);
 	Py_CLEAR(self->second);
+	if (self->tagged & 1) {
+		PyObject *boxed = (PyObject *)(self->tagged - 1);
+		self->tagged = 0;
+		Py_DECREF(boxed);
+	}
 	for (Py_ssize_t i = 0; i < self->n_items; i++)
 		Py_CLEAR(self->items[i]);
 	return 0;
@@ -78,8 +88,22 @@ static PyObject *holder_put(HolderObject *self, PyObject *args)
 	Py_RETURN_NONE;
 }
 
+/* h.put_tagged(i): the int i kept as mypyc keeps one too big for a
+ * tagged value: its address plus one. */
+static PyObject *holder_put_tagged(HolderObject *self, PyObject *obj)
+{
+	if (!PyLong_CheckExact(obj))
+		return PyErr_Format(PyExc_TypeError, "an int is needed");
+	if (self->tagged & 1)
+		Py_DECREF((PyObject *)(self->tagged - 1));
+	Py_INCREF(obj);
+	self->tagged = (uintptr_t)obj | 1;
+	Py_RETURN_NONE;
+}
+
 static PyMethodDef holder_methods[] = {
 	{"put", (PyCFunction)holder_put, METH_VARARGS, NULL},
+	{"put_tagged", (PyCFunction)holder_put_tagged, METH_O, NULL},
 	{NULL, NULL, 0, NULL},
 };
 
