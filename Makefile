@@ -64,9 +64,13 @@ $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/librefscope.a
 unit: test-deps all $(UNIT_BIN)
 	@set -e; for t in $(UNIT_BIN); do echo "== $$t"; $$t; done
 
+# The end-to-end tests run on every core (pytest-xdist), a test file to a
+# worker: the processes and cores a file's tests share are made once.
+E2E_JOBS ?= $(shell n=$$(nproc 2>/dev/null || echo 1); [ "$$n" -gt 4 ] && n=4; echo $$n)
+
 e2e: test-deps all
 	tests/fixtures/sid-python.sh
-	cd tests/e2e && $(E2E_ENV) /usr/bin/python3 -m pytest -ra -q
+	cd tests/e2e && $(E2E_ENV) /usr/bin/python3 -m pytest -ra -q -n $(E2E_JOBS) --dist loadfile
 
 check: unit e2e fuzz-replay
 
