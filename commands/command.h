@@ -86,7 +86,12 @@ json_object *rs_doc_object_ref(const rs_heap *heap, uint32_t index);
 void rs_doc_reference_add(json_object *rows, json_object *row, const char *via, bool conservative);
 
 extern const struct rs_command rs_command_info, rs_command_gc, rs_command_summary, rs_command_layout,
-	rs_command_show, rs_command_refs, rs_command_referrers, rs_command_refcheck, rs_command_path, rs_command_cycles, rs_command_garbage;
+	rs_command_show, rs_command_refs, rs_command_referrers, rs_command_refcheck, rs_command_path, rs_command_cycles, rs_command_garbage, rs_command_dominators;
+
+/* The immediate dominator of object index as show gives it: {address, type},
+ * or {kind, name} of the root (or garbage) when no single object is; NULL
+ * when nothing reaches the object (dominators.c). */
+json_object *rs_doc_dominator(struct rs_command_context *ctx, const struct rs_dominators *d, uint32_t index);
 
 /* How many of n rows a command shows: what --top asks for (at most n);
  * without it, all of them in JSON, dot_default in a picture and

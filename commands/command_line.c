@@ -37,8 +37,8 @@ void rs_command_line_usage(FILE *out)
 	fprintf(out,
 		"usage: refscope [--json] [--exe PATH] [--debug-dir DIR]... COMMAND [OPTIONS] TARGET [ADDR]\n"
 		"       TARGET = CORE (an ELF core file) | --pid PID (a live process)\n"
-		"       ADDR   = an object's address (id() in the process), for show, refs, referrers and path;\n"
-		"                refs takes several\n"
+		"       ADDR   = an object's address (id() in the process), for show, refs, referrers, path\n"
+		"                and dominators; refs takes several\n"
 		"\n"
 		"commands:\n");
 	for (size_t i = 0; rs_commands[i]; i++)

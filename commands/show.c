@@ -31,6 +31,15 @@ static rs_error *show_build(struct rs_command_context *ctx, json_object **out)
 	json_object_object_add(doc, "size", json_object_new_int64(o->size));
 	json_object_object_add(doc, "generation", generation_of(ctx->heap, o));
 	json_object_object_add(doc, "repr", json_object_new_string(repr));
+	struct rs_dominators d;
+	err = rs_heap_dominators(ctx->target, ctx->heap, &d);
+	if (err) {
+		json_object_put(doc);
+		return err;
+	}
+	json_object_object_add(doc, "retained", json_object_new_int64((int64_t)d.retained[index]));
+	json_object_object_add(doc, "dominator", rs_doc_dominator(ctx, &d, index));
+	rs_dominators_free(&d);
 	*out = doc;
 	return NULL;
 }
@@ -47,6 +56,16 @@ static void show_render(json_object *doc, const struct rs_command_options *opts,
 		fprintf(out, "  refcnt      %" PRId64 "\n", rs_json_int(doc, "refcnt"));
 	fprintf(out, "  size        %" PRId64 " bytes\n", rs_json_int(doc, "size"));
 	fprintf(out, "  generation  %s\n", gen ? json_object_get_string(gen) : "untracked");
+	char retained[32];
+	rs_format_bytes((uint64_t)rs_json_int(doc, "retained"), retained, sizeof(retained));
+	fprintf(out, "  retained    %s\n", retained);
+	json_object *dom;
+	if (json_object_object_get_ex(doc, "dominator", &dom) && dom) {
+		if (json_object_object_get_ex(dom, "address", NULL))
+			fprintf(out, "  dominator   %s at %s\n", rs_json_str(dom, "type"), rs_json_str(dom, "address"));
+		else
+			fprintf(out, "  dominator   %s: %s\n", rs_json_str(dom, "kind"), rs_json_str(dom, "name"));
+	}
 	fprintf(out, "  repr        %s\n", rs_json_str(doc, "repr"));
 	rs_render_warnings(doc, out);
 }

@@ -329,6 +329,22 @@ static inline bool rs_garbage_uncertain(const struct rs_garbage *g, uint32_t i)
 	return (g->uncertain[i / 64] >> (i % 64)) & 1;
 }
 
+/* The dominator tree (coreparse/analysis/dominators.c): a virtual root
+ * holds every named root's object, every object C code holds and the
+ * garbage pseudo-root, which holds what gc.collect() would free. */
+#define RS_DOMINATOR_ROOT (UINT32_MAX - 1)    /* no single object: the roots and C code */
+#define RS_DOMINATOR_GARBAGE (UINT32_MAX - 2) /* the garbage pseudo-root */
+struct rs_dominators {
+	uint32_t *idom;     /* per object: its immediate dominator's index, RS_DOMINATOR_ROOT,
+			     * RS_DOMINATOR_GARBAGE, or RS_NO_OBJECT when nothing reaches it */
+	uint64_t *retained; /* per object: the bytes it dominates, itself included */
+	size_t count;       /* objects covered */
+	uint64_t total;     /* bytes of every object reached */
+	uint64_t garbage;   /* bytes under the garbage pseudo-root */
+};
+rs_error *rs_heap_dominators(rs_target *target, rs_heap *heap, struct rs_dominators *out);
+void rs_dominators_free(struct rs_dominators *dominators);
+
 #ifdef __cplusplus
 }
 #endif

@@ -117,3 +117,23 @@ def test_path_steps_are_real_references(graph_target, target_args):
     garbage = refscope_json(graph_target.interp, "path", target_args + [addr(truth["garbage"][0])])
     assert garbage["root"] == {"kind": "garbage", "name": "unreachable: gc.collect() would free it"}
     assert [s["address"] for s in garbage["path"]] == [addr(truth["garbage"][0])]
+
+
+def test_dominators_and_retained_sizes_equal_the_process(graph_target, target_args):
+    """Immediate dominators and retained sizes of a diamond, a cycle, a
+    shared subtree, a 200-deep chain and a garbage cycle, with their untracked
+    members, equal a plain dominator tree computed in the process over
+    gc.get_referents and sys.getsizeof (tests/programs/dominator_truth.py)."""
+    rows = graph_target.truth["dominators"]
+    doc = refscope_json(graph_target.interp, "dominators", target_args + [addr(r[0]) for r in rows])
+    assert len(doc["objects"]) == len(rows)
+    for (obj, idom, retained), got in zip(rows, doc["objects"]):
+        assert got["target"]["address"] == addr(obj)
+        where = "%s (%s)" % (addr(obj), got["target"]["type"])
+        if idom == "garbage":
+            assert got["dominators"] == [] and got["root"]["kind"] == "garbage", where
+        else:
+            assert got["dominators"][0]["address"] == addr(idom), where
+        assert got["target"]["retained"] == retained, where
+    show = refscope_json(graph_target.interp, "show", target_args + [addr(rows[0][0])])
+    assert show["dominator"]["address"] == addr(rows[0][1]) and show["retained"] == rows[0][2]

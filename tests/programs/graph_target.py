@@ -4,7 +4,8 @@ reference-graph tests. The collector is disabled, so garbage persists.
 Ground truth comes from CPython itself: a forked child (same heap, same
 addresses) runs gc.collect() with DEBUG_SAVEALL and reports what it found;
 the parent reports gc.get_referents / gc.get_referrers of sample objects and
-the strongly connected component of each kept cycle. One JSON line on
+the strongly connected component of each kept cycle, and the dominators
+and retained sizes of known structures (dominator_truth.py). One JSON line on
 stdout, then it waits for "quit" on stdin. CPython 3.8 and later.
 """
 import gc
@@ -12,6 +13,7 @@ import os
 import sys
 import weakref
 
+import dominator_truth
 from program_truth import collected_by_fork, serve
 
 gc.disable()
@@ -192,7 +194,9 @@ def main():
     make_leaks()
     gc.garbage.append(Node("saved earlier"))  # as if an earlier collection had kept it
     sample = samples()
+    dominated = dominator_truth.build(KEEP)
     truth = {"pid": os.getpid(), "garbage": collected_by_fork()}
+    truth["dominators"] = dominator_truth.truth(dominated)
     truth["referents"] = {name: [id(r) for r in gc.get_referents(o)] for name, o in sample.items()}
     truth["samples"] = {name: id(o) for name, o in sample.items()}
     frame_type = type(sys._getframe())
