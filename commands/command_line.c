@@ -55,7 +55,11 @@ void rs_command_line_usage(FILE *out)
 		"                     read it as it is, without stopping its threads\n"
 		"  --top N            summary: show the N largest types\n"
 		"  --sort count|bytes summary: order (default bytes)\n"
-		"  --min-size N       cycles: only cycles of at least N objects\n"
+		"  --sort size|retained|refcnt  objects: order (default retained)\n"
+		"  --min-size N       cycles: only cycles of at least N objects; objects: of at least N bytes\n"
+		"  --type NAME        objects: of this type (tp_name, or module.qualname of a class); repeatable\n"
+		"  --generation G     objects: in generation G (0, 1, 2 or its name, permanent, untracked)\n"
+		"  --garbage          objects: only what gc.collect() would free (--reachable: only the rest)\n"
 		"  --dot              cycles, garbage, path: a Graphviz DOT picture on stdout\n"
 		"\n"
 		"exit status: 0 ok, 1 usage error, 2 target unreadable, unsupported or bad\n");
@@ -118,10 +122,22 @@ static int parse_valued_option(struct cli *cli, const char *opt, const char *val
 	} else if (strcmp(opt, "--sort") == 0) {
 		if (strcmp(value, "count") == 0)
 			cli->opts.sort = RS_SORT_COUNT;
-		else if (strcmp(value, "bytes") == 0)
+		else if (strcmp(value, "bytes") == 0 || strcmp(value, "size") == 0)
 			cli->opts.sort = RS_SORT_BYTES;
+		else if (strcmp(value, "retained") == 0)
+			cli->opts.sort = RS_SORT_RETAINED;
+		else if (strcmp(value, "refcnt") == 0)
+			cli->opts.sort = RS_SORT_REFCNT;
 		else
-			return usage_error("--sort must be count or bytes, not '%s'", value);
+			return usage_error("--sort must be count or bytes (summary), size, retained or refcnt (objects), "
+					   "not '%s'", value);
+		cli->opts.sort_given = true;
+	} else if (strcmp(opt, "--type") == 0) {
+		if (cli->opts.n_types == RS_TYPES_MAX)
+			return usage_error("more than 16 --type%s", "");
+		cli->opts.types[cli->opts.n_types++] = value;
+	} else if (strcmp(opt, "--generation") == 0) {
+		cli->opts.generation = value;
 	} else if (strcmp(opt, "--min-size") == 0) {
 		if (!parse_int(value, 1, 1L << 30, &n))
 			return usage_error("--min-size needs a count, not '%s'", value);
@@ -155,6 +171,10 @@ static int parse_args(struct cli *cli, int argc, char **argv)
 		}
 		if (strcmp(arg, "--dot") == 0) {
 			cli->opts.dot = true;
+			continue;
+		}
+		if (strcmp(arg, "--garbage") == 0 || strcmp(arg, "--reachable") == 0) {
+			*(arg[2] == 'g' ? &cli->opts.garbage_only : &cli->opts.reachable_only) = true;
 			continue;
 		}
 		if (arg[0] == '-' && arg[1]) {

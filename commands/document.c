@@ -218,3 +218,13 @@ void rs_render_conservative(json_object *doc, FILE *out)
 	}
 	fprintf(out, "\n");
 }
+
+json_object *rs_doc_generation_name(const rs_heap *heap, const struct rs_object *o)
+{
+	if (o->generation == RS_GENERATION_UNTRACKED)
+		return NULL;
+	if (o->generation == RS_GENERATION_PERMANENT)
+		return json_object_new_string("permanent");
+	const struct rs_interpreter *it = rs_heap_interpreter(heap, o->interp);
+	return json_object_new_string(it && o->generation < it->n_generations ? it->generations[o->generation].name : "?");
+}

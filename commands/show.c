@@ -6,16 +6,6 @@
 
 #define REPR_MAX 2048
 
-static json_object *generation_of(const rs_heap *heap, const struct rs_object *o)
-{
-	if (o->generation == RS_GENERATION_UNTRACKED)
-		return NULL;
-	if (o->generation == RS_GENERATION_PERMANENT)
-		return json_object_new_string("permanent");
-	const struct rs_interpreter *it = rs_heap_interpreter(heap, o->interp);
-	return json_object_new_string(it && o->generation < it->n_generations ? it->generations[o->generation].name : "?");
-}
-
 static rs_error *show_build(struct rs_command_context *ctx, json_object **out)
 {
 	uint32_t index;
@@ -29,7 +19,7 @@ static rs_error *show_build(struct rs_command_context *ctx, json_object **out)
 	json_object_object_add(doc, "refcnt", json_object_new_int64(o->refcnt));
 	json_object_object_add(doc, "immortal", json_object_new_boolean(o->flags & RS_IMMORTAL));
 	json_object_object_add(doc, "size", json_object_new_int64(o->size));
-	json_object_object_add(doc, "generation", generation_of(ctx->heap, o));
+	json_object_object_add(doc, "generation", rs_doc_generation_name(ctx->heap, o));
 	json_object_object_add(doc, "repr", json_object_new_string(repr));
 	struct rs_dominators d;
 	err = rs_heap_dominators(ctx->target, ctx->heap, &d);

@@ -33,11 +33,17 @@ SUBCOMMANDS = {
     "gc": ("Per interpreter, per generation: threshold, count, objects, bytes.", "py-heap gc", False),
     "summary": ("Objects by type, largest first.  Options: --top N, --sort count|bytes.",
                 "py-heap summary --top 10 --sort count", False),
-    "show": ("One object: type, refcount, size, generation and a short repr.", "py-heap show op", True),
+    "objects": ("The instances, largest retained size first.  Options: --type NAME (repeatable), --min-size N, "
+                "--generation G, --garbage, --reachable, --sort size|retained|refcnt, --top N.",
+                "py-heap objects --type Handler --top 10", False),
+    "show": ("One object: type, refcount, size, generation, retained size, dominator and a short repr.",
+             "py-heap show op", True),
     "refs": ("What the object refers to, with how (via).", "py-heap refs $rdi", True),
     "referrers": ("The objects that refer to the object.", "py-heap referrers (PyObject *)0x7f0e61adf810", True),
     "path": ("A shortest chain of references from a named root to the object.  --dot FILE draws it.",
              "py-heap path self", True),
+    "dominators": ("The objects that alone keep the object alive, nearest first, with retained sizes.",
+                   "py-heap dominators self", True),
     "cycles": ("Reference cycles, largest first.  Options: --min-size N, --top N, --dot FILE.",
                "py-heap cycles --min-size 3", False),
     "garbage": ("What gc.collect() would free now, in groups, with finalizers.  --dot FILE draws it.",
@@ -45,8 +51,9 @@ SUBCOMMANDS = {
     "refcheck": ("Objects whose refcount the heap and the roots do not explain (leaked references).",
                  "py-heap refcheck --top 20", False),
 }
-VALUED_OPTIONS = ("--top", "--sort", "--min-size", "--dot", "--layout", "--debug-dir", "--exe")
-FLAG_OPTIONS = ("--json",)
+VALUED_OPTIONS = ("--top", "--sort", "--min-size", "--type", "--generation", "--dot", "--layout", "--debug-dir",
+                  "--exe")
+FLAG_OPTIONS = ("--json", "--garbage", "--reachable")
 
 
 def _library_path():

@@ -231,6 +231,10 @@ rs_error *rs_heap_references(rs_target *target, rs_heap *heap, uint32_t i, rs_re
 typedef void (*rs_index_fn)(void *arg, uint32_t referent);
 void rs_heap_hidden_references(rs_target *target, rs_heap *heap, uint32_t i, rs_index_fn fn, void *arg);
 
+/* The module.qualname of a class defined in Python ("app.models.User"),
+ * read from its heap type and its __module__; false for other types. */
+bool rs_heap_type_qualified_name(rs_target *target, rs_heap *heap, uint32_t type, char *buf, size_t size);
+
 /* A bounded repr-like text of object i: values of atomic objects, first
  * items of containers, attributes of instances, names and places of code. */
 void rs_heap_repr(rs_target *target, rs_heap *heap, uint32_t i, char *buf, size_t size);
@@ -293,6 +297,20 @@ struct rs_path {
 };
 rs_error *rs_heap_path(rs_target *target, rs_heap *heap, uint32_t object, struct rs_path *out);
 void rs_path_free(struct rs_path *path);
+
+/* Shortest chains from the roots to every object at once, the roots taken
+ * in the ranks rs_heap_path takes them: parent[i] is the next object
+ * towards the root; i itself when a root holds i (root[i] is then the
+ * index into roots.refs, or UINT32_MAX when only C code holds it), and
+ * RS_NO_OBJECT when nothing alive reaches i (garbage). */
+struct rs_paths {
+	struct rs_roots roots;
+	uint32_t *parent;
+	uint32_t *root;
+	size_t count;
+};
+rs_error *rs_heap_shortest_paths(rs_target *target, rs_heap *heap, struct rs_paths *out);
+void rs_paths_free(struct rs_paths *paths);
 
 enum rs_finalizer {
 	RS_FINALIZER_NONE,

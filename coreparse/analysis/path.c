@@ -154,3 +154,77 @@ void rs_path_free(struct rs_path *path)
 	free(path->steps);
 	memset(path, 0, sizeof(*path));
 }
+
+/* ---- every object at once (retainers) ---- */
+
+static void paths_pass(const struct rs_graph *g, size_t n, struct rs_paths *out, uint32_t *pass, uint32_t *queue,
+		       uint32_t *seed, size_t queued)
+{
+	bfs(g, n, pass, queue, queued, NONE);
+	for (uint32_t i = 0; i < n; i++) {
+		if (out->parent[i] != NONE || pass[i] == NONE)
+			continue;
+		out->parent[i] = pass[i];
+		if (pass[i] == i)
+			out->root[i] = seed[i];
+	}
+}
+
+rs_error *rs_heap_shortest_paths(rs_target *target, rs_heap *heap, struct rs_paths *out)
+{
+	memset(out, 0, sizeof(*out));
+	rs_error *err = rs_heap_roots(target, heap, &out->roots);
+	if (err)
+		return err;
+	size_t n = heap->n_objects;
+	out->count = n;
+	out->parent = malloc((n + 1) * sizeof(*out->parent));
+	out->root = malloc((n + 1) * sizeof(*out->root));
+	uint32_t *pass = malloc((n + 1) * sizeof(*pass)), *queue = malloc((n + 1) * sizeof(*queue));
+	uint32_t *seed = malloc((n + 1) * sizeof(*seed));
+	if (!out->parent || !out->root || !pass || !queue || !seed) {
+		free(pass);
+		free(queue);
+		free(seed);
+		rs_paths_free(out);
+		return rs_error_nomem();
+	}
+	memset(out->parent, 0xff, (n + 1) * sizeof(*out->parent));
+	memset(out->root, 0xff, (n + 1) * sizeof(*out->root));
+	static const uint8_t rank_of_kind[] = {0, 1, 2, 2, 3, 4}; /* as rs_heap_path */
+	for (uint8_t rank = 0; rank <= 3; rank++) {
+		memset(pass, 0xff, (n + 1) * sizeof(*pass));
+		size_t queued = 0;
+		for (size_t r = 0; r < out->roots.n_refs; r++) {
+			uint32_t o = out->roots.refs[r].object;
+			if (o < n && pass[o] == NONE && rank_of_kind[out->roots.refs[r].kind] <= rank) {
+				pass[o] = o;
+				seed[o] = (uint32_t)r;
+				queue[queued++] = o;
+			}
+		}
+		paths_pass(heap->graph, n, out, pass, queue, seed, queued);
+	}
+	/* Then what only C code holds, through what nothing named reached. */
+	memset(pass, 0xff, (n + 1) * sizeof(*pass));
+	for (uint32_t i = 0; i < n; i++)
+		if (out->parent[i] != NONE)
+			pass[i] = out->parent[i]; /* reached already: not entered again */
+	size_t queued = 0;
+	unexplained_seed(heap, &out->roots, pass, queue, &queued);
+	for (size_t k = 0; k < queued; k++)
+		seed[queue[k]] = NONE;
+	paths_pass(heap->graph, n, out, pass, queue, seed, queued);
+	free(pass);
+	free(queue);
+	free(seed);
+	return NULL;
+}
+
+void rs_paths_free(struct rs_paths *paths)
+{
+	rs_roots_free(&paths->roots);
+	free(paths->parent);
+	free(paths->root);
+	memset(paths, 0, sizeof(*paths));
+}

@@ -37,7 +37,8 @@ def gdb(args, commands, interp=None, timeout=120):
 
 
 def cli_equivalent(interp, command, target, extra=()):
-    doc = refscope_json(interp, command, target, extra)
+    name, *options = command.split()
+    doc = refscope_json(interp, name, options + list(target), extra)
     doc.pop("target")
     return doc
 
@@ -51,8 +52,8 @@ def gdb_doc(text):
 gdb_target = program_fixture("heap_target.py", GDB_INTERPRETERS)
 
 
-COMMANDS = ["info", "gc", "summary", "cycles", "garbage", "refcheck"]
-ADDRESS_COMMANDS = ["show", "refs", "referrers", "path"]
+COMMANDS = ["info", "gc", "summary", "cycles", "garbage", "refcheck", "objects --top 20"]
+ADDRESS_COMMANDS = ["show", "refs", "referrers", "path", "dominators"]
 
 
 def test_core_session_equals_cli(gdb_target):

@@ -137,3 +137,53 @@ def test_dominators_and_retained_sizes_equal_the_process(graph_target, target_ar
         assert got["target"]["retained"] == retained, where
     show = refscope_json(graph_target.interp, "show", target_args + [addr(rows[0][0])])
     assert show["dominator"]["address"] == addr(rows[0][1]) and show["retained"] == rows[0][2]
+
+
+def test_objects_of_a_type_are_the_census_of_gc_get_objects(graph_target, target_args):
+    truth = graph_target.truth
+    garbage = {addr(i) for i in truth["garbage"]}
+    for name, ids in truth["census"].items():
+        want = sorted(addr(i) for i in ids)
+        for spelling in (name, "__main__." + name):
+            doc = refscope_json(graph_target.interp, "objects", target_args + ["--type", spelling])
+            assert sorted(o["address"] for o in doc["objects"]) == want, spelling
+            assert doc["count"] == len(want) and all(o["type"] == name for o in doc["objects"])
+            retained = [o["retained"] for o in doc["objects"]]
+            assert retained == sorted(retained, reverse=True)
+            assert all(o["retained"] >= o["size"] > 0 for o in doc["objects"])
+        doc = refscope_json(graph_target.interp, "objects", target_args + ["--type", name, "--garbage"])
+        assert sorted(o["address"] for o in doc["objects"]) == sorted(a for a in want if a in garbage), name
+    doc = refscope_json(graph_target.interp, "objects", target_args + ["--type", "Nod", "--min-size", "1"])
+    assert doc["count"] == 0 and doc["objects"] == []
+    assert any("no type named 'Nod'" in w and "Node" in w for w in doc["warnings"]), doc["warnings"]
+    doc = refscope_json(graph_target.interp, "objects", target_args + ["--generation", "untracked", "--sort", "size",
+                                                                       "--min-size", "1000", "--top", "5"])
+    sizes = [o["size"] for o in doc["objects"]]
+    assert sizes == sorted(sizes, reverse=True) and all(s >= 1000 for s in sizes)
+    assert all(o["generation"] is None for o in doc["objects"])
+
+
+def test_retainers_merge_the_paths_of_every_instance(graph_target, target_args):
+    """20,000 Handler in the lists of a module-level dict, 50 in a list a
+    thread's running function holds: one tree, the instances at its top, one
+    branch per way they are held, each with its count and bytes."""
+    doc = refscope_json(graph_target.interp, "retainers", target_args + ["--type", "Handler"])
+    assert doc["objects"] == 20050
+    [top] = doc["retainers"]
+    assert (top["type"], top["objects"]) == ("Handler", 20050)
+    [lists] = top["children"]
+    assert (lists["type"], lists["via"], lists["objects"]) == ("list", "[i]", 20050)
+    assert lists["bytes"] == top["bytes"] == doc["bytes"]
+
+    def root_of(node):
+        while "root" not in node:
+            [node] = node["children"]
+        return node["root"], node["objects"]
+
+    branches = {c.get("via"): c for c in lists["children"]}
+    for key in ("['web']", "['api']"):
+        assert branches[key]["type"] == "dict" and branches[key]["objects"] == 10000
+        assert root_of(branches[key]) == ({"kind": "module", "name": "__main__"}, 10000)
+    [local] = [c for c in lists["children"] if c.get("via") not in ("['web']", "['api']")]
+    root, count = root_of(local)
+    assert root["kind"] == "frame" and "worker" in root["name"] and count == 50, local

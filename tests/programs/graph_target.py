@@ -11,6 +11,7 @@ stdout, then it waits for "quit" on stdin. CPython 3.8 and later.
 import gc
 import os
 import sys
+import threading
 import weakref
 
 import dominator_truth
@@ -168,6 +169,32 @@ def samples():
     })
 
 
+class Handler:
+    def __init__(self, i):
+        self.i = i
+
+
+REGISTRY = {}
+RELEASE = threading.Event()
+
+
+def make_retained():
+    """20,000 instances in a module-level registry of lists, 50 more in a
+    thread's local variable (for retainers)."""
+    REGISTRY["web"] = [Handler(i) for i in range(10000)]
+    REGISTRY["api"] = [Handler(i) for i in range(10000)]
+    started = threading.Event()
+
+    def worker():
+        local_handlers = [Handler(-i) for i in range(50)]
+        started.set()
+        RELEASE.wait()
+        return local_handlers
+
+    threading.Thread(target=worker, name="holder", daemon=True).start()
+    started.wait()
+
+
 def scc_of(root):
     """The strongly connected component of root among tracked objects."""
     forward, order, stack = {id(root): root}, [root], [root]
@@ -194,9 +221,12 @@ def main():
     make_leaks()
     gc.garbage.append(Node("saved earlier"))  # as if an earlier collection had kept it
     sample = samples()
+    make_retained()
     dominated = dominator_truth.build(KEEP)
     truth = {"pid": os.getpid(), "garbage": collected_by_fork()}
     truth["dominators"] = dominator_truth.truth(dominated)
+    truth["census"] = {cls.__name__: [id(o) for o in gc.get_objects() if type(o) is cls]
+                       for cls in (Node, Slotted, Finalized)}
     truth["referents"] = {name: [id(r) for r in gc.get_referents(o)] for name, o in sample.items()}
     truth["samples"] = {name: id(o) for name, o in sample.items()}
     frame_type = type(sys._getframe())
