@@ -44,6 +44,8 @@ SUBCOMMANDS = {
              "py-heap path self", True),
     "dominators": ("The objects that alone keep the object alive, nearest first, with retained sizes.",
                    "py-heap dominators self", True),
+    "retainers": ("The shortest paths from the roots to every instance of a type, merged into one tree.  "
+                  "Option: --type NAME (repeatable).", "py-heap retainers --type Handler", False),
     "cycles": ("Reference cycles, largest first.  Options: --min-size N, --top N, --dot FILE.",
                "py-heap cycles --min-size 3", False),
     "garbage": ("What gc.collect() would free now, in groups, with finalizers.  --dot FILE draws it.",
