@@ -11,7 +11,7 @@
 #include "refscope.h"
 #include "util/error.h"
 
-enum rs_sort { RS_SORT_BYTES, RS_SORT_COUNT, RS_SORT_RETAINED, RS_SORT_REFCNT };
+enum rs_sort { RS_SORT_BYTES, RS_SORT_COUNT, RS_SORT_SIZE, RS_SORT_RETAINED, RS_SORT_REFCNT };
 
 #define RS_TYPES_MAX 16
 
@@ -25,6 +25,12 @@ struct rs_command_options {
 	size_t n_types;
 	const char *generation; /* objects --generation: 0, 1, 2 (a name), permanent or untracked */
 	bool garbage_only, reachable_only; /* objects --garbage, --reachable */
+	int depth;            /* top: levels below the roots (0: the default) */
+	double min_percent;   /* top: smallest retained share shown */
+	bool min_percent_given;
+	double threshold;     /* suspects: smallest retained share reported */
+	bool threshold_given;
+	bool retained;        /* summary --retained */
 	bool dot;             /* Graphviz DOT instead of text */
 	bool json;            /* the document is printed as it is (set by rs_command_run); text
 			       * shows only the first rows, so only those are built */
@@ -89,6 +95,9 @@ void rs_table_free(struct rs_table *table);
 /* The object at ctx->address, or an error saying it is none (exit 2). */
 rs_error *rs_command_object(struct rs_command_context *ctx, uint32_t *index);
 json_object *rs_doc_object_ref(const rs_heap *heap, uint32_t index);
+/* root {kind, name} and path[] {address, type, via} of a shortest chain
+ * from a named root to object index, added to doc (path.c). */
+rs_error *rs_doc_path_add(struct rs_command_context *ctx, uint32_t index, json_object *doc);
 /* Per type of the heap, whether --type names it (type_filter.c); each
  * name that names no type gets a warning with the closest names. NULL when
  * out of memory. */
@@ -100,7 +109,7 @@ json_object *rs_doc_generation_name(const rs_heap *heap, const struct rs_object 
 void rs_doc_reference_add(json_object *rows, json_object *row, const char *via, bool conservative);
 
 extern const struct rs_command rs_command_info, rs_command_gc, rs_command_summary, rs_command_layout,
-	rs_command_show, rs_command_refs, rs_command_referrers, rs_command_refcheck, rs_command_path, rs_command_cycles, rs_command_garbage, rs_command_dominators, rs_command_objects, rs_command_retainers;
+	rs_command_show, rs_command_refs, rs_command_referrers, rs_command_refcheck, rs_command_path, rs_command_cycles, rs_command_garbage, rs_command_dominators, rs_command_objects, rs_command_retainers, rs_command_top, rs_command_suspects;
 
 /* The immediate dominator of object index as show gives it: {address, type},
  * or {kind, name} of the root (or garbage) when no single object is; NULL

@@ -55,11 +55,15 @@ void rs_command_line_usage(FILE *out)
 		"                     read it as it is, without stopping its threads\n"
 		"  --top N            summary: show the N largest types\n"
 		"  --sort count|bytes summary: order (default bytes)\n"
+		"  --retained         summary: each type's retained heap (what its instances keep alive)\n"
 		"  --sort size|retained|refcnt  objects: order (default retained)\n"
 		"  --min-size N       cycles: only cycles of at least N objects; objects: of at least N bytes\n"
 		"  --type NAME        objects: of this type (tp_name, or module.qualname of a class); repeatable\n"
 		"  --generation G     objects: in generation G (0, 1, 2 or its name, permanent, untracked)\n"
 		"  --garbage          objects: only what gc.collect() would free (--reachable: only the rest)\n"
+		"  --depth D          top: levels shown below the roots (default 4)\n"
+		"  --min-percent P    top: only subtrees retaining at least P%% of the heap (default 1)\n"
+		"  --threshold P      suspects: report what retains at least P%% of the heap (default 10)\n"
 		"  --dot              cycles, garbage, path: a Graphviz DOT picture on stdout\n"
 		"\n"
 		"exit status: 0 ok, 1 usage error, 2 target unreadable, unsupported or bad\n");
@@ -122,8 +126,10 @@ static int parse_valued_option(struct cli *cli, const char *opt, const char *val
 	} else if (strcmp(opt, "--sort") == 0) {
 		if (strcmp(value, "count") == 0)
 			cli->opts.sort = RS_SORT_COUNT;
-		else if (strcmp(value, "bytes") == 0 || strcmp(value, "size") == 0)
+		else if (strcmp(value, "bytes") == 0)
 			cli->opts.sort = RS_SORT_BYTES;
+		else if (strcmp(value, "size") == 0)
+			cli->opts.sort = RS_SORT_SIZE;
 		else if (strcmp(value, "retained") == 0)
 			cli->opts.sort = RS_SORT_RETAINED;
 		else if (strcmp(value, "refcnt") == 0)
@@ -138,6 +144,22 @@ static int parse_valued_option(struct cli *cli, const char *opt, const char *val
 		cli->opts.types[cli->opts.n_types++] = value;
 	} else if (strcmp(opt, "--generation") == 0) {
 		cli->opts.generation = value;
+	} else if (strcmp(opt, "--depth") == 0) {
+		if (!parse_int(value, 1, 64, &n))
+			return usage_error("--depth needs a count from 1 to 64, not '%s'", value);
+		cli->opts.depth = (int)n;
+	} else if (strcmp(opt, "--min-percent") == 0 || strcmp(opt, "--threshold") == 0) {
+		char *end;
+		double p = strtod(value, &end);
+		if (end == value || *end || !(p >= 0 && p <= 100))
+			return usage_error("a percentage from 0 to 100 is needed, not '%s'", value);
+		if (opt[2] == 'm') {
+			cli->opts.min_percent = p;
+			cli->opts.min_percent_given = true;
+		} else {
+			cli->opts.threshold = p;
+			cli->opts.threshold_given = true;
+		}
 	} else if (strcmp(opt, "--min-size") == 0) {
 		if (!parse_int(value, 1, 1L << 30, &n))
 			return usage_error("--min-size needs a count, not '%s'", value);
@@ -171,6 +193,10 @@ static int parse_args(struct cli *cli, int argc, char **argv)
 		}
 		if (strcmp(arg, "--dot") == 0) {
 			cli->opts.dot = true;
+			continue;
+		}
+		if (strcmp(arg, "--retained") == 0) {
+			cli->opts.retained = true;
 			continue;
 		}
 		if (strcmp(arg, "--garbage") == 0 || strcmp(arg, "--reachable") == 0) {
@@ -393,6 +419,12 @@ static int command_line_parsed(struct rs_session *session, struct cli *cli, int 
 	const struct rs_command *cmd = rs_command_find(cli->command);
 	if (!cmd)
 		return usage_error("unknown command '%s'", cli->command);
+	/* summary sorts types by count or bytes, objects by size, retained or refcnt */
+	bool objects = strcmp(cmd->name, "objects") == 0;
+	if (cli->opts.sort_given && strcmp(cmd->name, "summary") == 0 && cli->opts.sort > RS_SORT_COUNT)
+		return usage_error("--sort must be count or bytes for %s", "summary");
+	if (cli->opts.sort_given && objects && cli->opts.sort <= RS_SORT_COUNT)
+		return usage_error("--sort must be size, retained or refcnt for %s", "objects");
 	rc = parse_positionals(cli, cmd);
 	if (!rc && cli->address)
 		rc = parse_addresses(cli);

@@ -48,7 +48,7 @@ static uint64_t sort_value(uint32_t i)
 	switch (sort_key) {
 	case RS_SORT_REFCNT:
 		return (uint64_t)o->refcnt;
-	case RS_SORT_BYTES:
+	case RS_SORT_SIZE:
 		return o->size;
 	default:
 		return sort_dominators->retained[i];
@@ -133,7 +133,7 @@ static rs_error *objects_select(struct rs_command_context *ctx, const struct rs_
 	json_object_object_add(doc, "count", json_object_new_int64((int64_t)n));
 	json_object_object_add(doc, "bytes", json_object_new_int64((int64_t)bytes));
 	json_object_object_add(doc, "sort", json_object_new_string(sort_key == RS_SORT_REFCNT ? "refcnt"
-								    : sort_key == RS_SORT_BYTES ? "size" : "retained"));
+								    : sort_key == RS_SORT_SIZE ? "size" : "retained"));
 	json_object_object_add(doc, "objects", list);
 	free(rows);
 	return NULL;
@@ -141,8 +141,8 @@ static rs_error *objects_select(struct rs_command_context *ctx, const struct rs_
 
 static rs_error *objects_build(struct rs_command_context *ctx, json_object **out)
 {
-	if (ctx->opts.sort_given && ctx->opts.sort == RS_SORT_COUNT)
-		return rs_error_new(RS_ERR_UNSUPPORTED, "objects are sorted by size, retained or refcnt, not count");
+	if (ctx->opts.sort_given && ctx->opts.sort <= RS_SORT_COUNT)
+		return rs_error_new(RS_ERR_UNSUPPORTED, "objects are sorted by size, retained or refcnt");
 	if (ctx->opts.garbage_only && ctx->opts.reachable_only)
 		return rs_error_new(RS_ERR_UNSUPPORTED, "--garbage and --reachable exclude each other");
 	rs_error *err = rs_heap_graph_build(ctx->target, ctx->heap);

@@ -49,19 +49,14 @@ static json_object *root_doc(struct rs_command_context *ctx, const struct rs_pat
 	return root;
 }
 
-static rs_error *path_build(struct rs_command_context *ctx, json_object **out)
+rs_error *rs_doc_path_add(struct rs_command_context *ctx, uint32_t index, json_object *doc)
 {
-	uint32_t index;
-	rs_error *err = rs_command_object(ctx, &index);
-	if (err)
-		return err;
 	struct rs_path p;
-	err = rs_heap_path(ctx->target, ctx->heap, index, &p);
+	rs_error *err = rs_heap_path(ctx->target, ctx->heap, index, &p);
 	if (err)
 		return err;
 	char held_by[600];
-	json_object *doc = json_object_new_object(), *steps = json_object_new_array();
-	json_object_object_add(doc, "target", rs_doc_object_ref(ctx->heap, index));
+	json_object *steps = json_object_new_array();
 	json_object_object_add(doc, "root", root_doc(ctx, &p, held_by, sizeof(held_by)));
 	const struct rs_object *objects = rs_heap_objects(ctx->heap);
 	for (size_t i = 0; i < p.length; i++) {
@@ -74,6 +69,22 @@ static rs_error *path_build(struct rs_command_context *ctx, json_object **out)
 	}
 	json_object_object_add(doc, "path", steps);
 	rs_path_free(&p);
+	return NULL;
+}
+
+static rs_error *path_build(struct rs_command_context *ctx, json_object **out)
+{
+	uint32_t index;
+	rs_error *err = rs_command_object(ctx, &index);
+	if (err)
+		return err;
+	json_object *doc = json_object_new_object();
+	json_object_object_add(doc, "target", rs_doc_object_ref(ctx->heap, index));
+	err = rs_doc_path_add(ctx, index, doc);
+	if (err) {
+		json_object_put(doc);
+		return err;
+	}
 	*out = doc;
 	return NULL;
 }

@@ -2,7 +2,10 @@
  * The shortest chain from a root to every instance of the type, merged
  * into one tree keyed by (type, via) from the instances up to the roots;
  * each node counts the instances whose chain passes through it, and their
- * bytes. Item indices merge: "[41]" and "[42]" are both "[i]". */
+ * bytes. Item indices merge: "[41]" and "[42]" are both "[i]"; so do the
+ * keys of a dict that holds more than WIDE objects of one type on the
+ * chains (a cache keyed by user: "[key]"), while a namespace's few names
+ * stay ("['registry']"). */
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +16,7 @@
 
 #define TEXT_DEPTH_MAX 12
 #define VIA_MAX 160
+#define WIDE 8
 
 struct node {
 	uint32_t parent;   /* node towards the instances; NONE for the top */
@@ -92,7 +96,7 @@ struct merge {
 	size_t n_nodes, nodes_capacity;
 	char *labels;
 	size_t labels_len, labels_capacity;
-	struct table by_key, by_edge, by_label;
+	struct table by_key, by_edge, by_label, by_holder; /* by_holder: (holder, type) -> held objects on chains */
 	uint8_t *labeled; /* bit per object: its references' labels are in by_edge */
 	bool nomem;
 };
@@ -147,12 +151,30 @@ struct labeling {
 	uint32_t holder;
 };
 
+/* How many objects of type the holder holds on the chains. */
+static uint64_t held_count(struct merge *m, uint32_t holder, uint32_t type)
+{
+	bool found;
+	uint64_t *slot = table_slot(&m->by_holder, (uint64_t)holder + 1, type, &found);
+	if (!slot) {
+		m->nomem = true;
+		return 0;
+	}
+	if (!found)
+		*slot = 0;
+	return *slot;
+}
+
 static void edge_label(void *arg, uint64_t referent, const char *via, bool conservative)
 {
 	struct labeling *l = arg;
 	char text[VIA_MAX];
 	(void)conservative;
 	label_generalize(via, text, sizeof(text));
+	uint32_t held = rs_heap_find(l->m->ctx->target, l->m->ctx->heap, referent);
+	if (text[0] == '[' && held != RS_NO_OBJECT &&
+	    held_count(l->m, l->holder, rs_heap_objects(l->m->ctx->heap)[held].type) > WIDE)
+		snprintf(text, sizeof(text), "[key]");
 	bool found;
 	uint64_t *slot = table_slot(&l->m->by_edge, (uint64_t)l->holder + 1, referent, &found);
 	if (!slot) {
@@ -207,6 +229,32 @@ static uint32_t node_get(struct merge *m, uint32_t parent, uint32_t type, uint32
 	m->nodes[m->n_nodes] = (struct node){parent, type, via, root_ref, 0, 0};
 	*slot = m->n_nodes;
 	return (uint32_t)m->n_nodes++;
+}
+
+/* First pass: per (holder, type), the distinct objects of the type the
+ * holder holds on the chains of the instances. */
+static void chains_count(struct merge *m, const bool *types, uint8_t *seen)
+{
+	const struct rs_object *objects = rs_heap_objects(m->ctx->heap);
+	for (uint32_t i = 0; i < m->paths->count && !m->nomem; i++) {
+		if (!types[objects[i].type])
+			continue;
+		uint32_t at = i;
+		for (size_t steps = 0; steps <= m->paths->count; steps++) {
+			uint32_t up = m->paths->parent[at];
+			if (up == at || up == NONE || (seen[at / 8] & (1u << (at % 8))))
+				break;
+			seen[at / 8] |= (uint8_t)(1u << (at % 8));
+			bool found;
+			uint64_t *slot = table_slot(&m->by_holder, (uint64_t)up + 1, objects[at].type, &found);
+			if (!slot) {
+				m->nomem = true;
+				return;
+			}
+			*slot = found ? *slot + 1 : 1;
+			at = up;
+		}
+	}
 }
 
 /* Adds the chain of instance i: its own node, then one per holder up to
@@ -348,6 +396,8 @@ static void merge_free(struct merge *m)
 	free(m->by_edge.values);
 	free(m->by_label.keys);
 	free(m->by_label.values);
+	free(m->by_holder.keys);
+	free(m->by_holder.values);
 	free(m->labeled);
 }
 
@@ -373,6 +423,10 @@ static rs_error *retainers_build(struct rs_command_context *ctx, json_object **o
 	struct merge m = {.ctx = ctx, .paths = &paths};
 	m.labeled = calloc(paths.count / 8 + 1, 1);
 	m.nomem = !m.labeled;
+	if (!m.nomem)
+		chains_count(&m, types, m.labeled); /* the bits are cleared again below */
+	if (!m.nomem)
+		memset(m.labeled, 0, paths.count / 8 + 1);
 	uint64_t instances = 0, bytes = 0;
 	for (uint32_t i = 0; i < paths.count && !m.nomem; i++)
 		if (types[rs_heap_objects(ctx->heap)[i].type]) {

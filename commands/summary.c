@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "render.h"
+#include "dominator_tree.h"
 
 #define TEXT_DEFAULT_TOP 25
 
@@ -11,7 +11,7 @@
 struct type_total {
 	uint32_t type;
 	bool tracked;
-	uint64_t count, bytes;
+	uint64_t count, bytes, retained;
 };
 
 static enum rs_sort sort_key;
@@ -47,8 +47,8 @@ static rs_error *summary_build(struct rs_command_context *ctx, json_object **out
 		return rs_error_nomem();
 	uint64_t all_bytes = 0, tracked = 0;
 	for (size_t i = 0; i < n_types; i++) {
-		totals[2 * i] = (struct type_total){(uint32_t)i, true, 0, 0};
-		totals[2 * i + 1] = (struct type_total){(uint32_t)i, false, 0, 0};
+		totals[2 * i] = (struct type_total){(uint32_t)i, true, 0, 0, 0};
+		totals[2 * i + 1] = (struct type_total){(uint32_t)i, false, 0, 0, 0};
 	}
 	for (size_t i = 0; i < n_objects; i++) {
 		bool is_tracked = objects[i].generation != RS_GENERATION_UNTRACKED;
@@ -57,6 +57,23 @@ static rs_error *summary_build(struct rs_command_context *ctx, json_object **out
 		row->bytes += objects[i].size;
 		all_bytes += objects[i].size;
 		tracked += is_tracked;
+	}
+	uint64_t *retained = NULL;
+	if (ctx->opts.retained) {
+		struct rs_dom_tree t;
+		err = rs_dom_tree_build(ctx->target, ctx->heap, &t);
+		retained = err ? NULL : calloc(2 * n_types + 1, sizeof(*retained));
+		if (!err && (!retained || !rs_dom_tree_type_retained(&t, ctx->heap, retained)))
+			err = rs_error_nomem();
+		rs_dom_tree_free(&t); /* safe after a failed build too */
+		if (err) {
+			free(retained);
+			free(totals);
+			return err;
+		}
+		for (size_t i = 0; i < 2 * n_types; i++)
+			totals[i].retained = retained[i];
+		free(retained);
 	}
 	size_t n_rows = 0;
 	for (size_t i = 0; i < 2 * n_types; i++)
@@ -80,6 +97,8 @@ static rs_error *summary_build(struct rs_command_context *ctx, json_object **out
 		json_object_object_add(row, "type_address", json_object_new_string(rs_format_address(type->address, addr)));
 		json_object_object_add(row, "count", json_object_new_int64((int64_t)totals[i].count));
 		json_object_object_add(row, "bytes", json_object_new_int64((int64_t)totals[i].bytes));
+		if (ctx->opts.retained)
+			json_object_object_add(row, "retained", json_object_new_int64((int64_t)totals[i].retained));
 		json_object_object_add(row, "gc_tracked", json_object_new_boolean(totals[i].tracked));
 		json_object_object_add(row, "traversal",
 				       json_object_new_string(rs_traversal_name(rs_heap_type_traversal(ctx->heap, totals[i].type))));
@@ -98,16 +117,24 @@ static void summary_render(json_object *doc, const struct rs_command_options *op
 	json_object_object_get_ex(doc, "types", &types);
 	size_t n = json_object_array_length(types);
 	size_t shown = rs_rows_shown(opts, n, TEXT_DEFAULT_TOP, n);
+	bool with_retained = n && json_object_object_get_ex(json_object_array_get_idx(types, 0), "retained", NULL);
 	static const char *const headers[] = {"count", "bytes", "type", ""};
-	struct rs_table *table = rs_table_new(4, headers, "rrll");
+	static const char *const headers_retained[] = {"count", "bytes", "retained", "type", ""};
+	struct rs_table *table = with_retained ? rs_table_new(5, headers_retained, "rrrll") : rs_table_new(4, headers, "rrll");
 	for (size_t i = 0; i < shown; i++) {
 		json_object *row = json_object_array_get_idx(types, i);
-		char count[24], bytes[32];
+		char count[24], bytes[32], retained[32];
 		snprintf(count, sizeof(count), "%" PRId64, rs_json_int(row, "count"));
 		rs_format_bytes((uint64_t)rs_json_int(row, "bytes"), bytes, sizeof(bytes));
-		const char *cells[] = {count, bytes, rs_json_str(row, "type"),
-				       rs_json_bool(row, "gc_tracked") ? "" : "(untracked)"};
-		rs_table_row(table, cells);
+		const char *untracked = rs_json_bool(row, "gc_tracked") ? "" : "(untracked)";
+		if (with_retained) {
+			rs_format_bytes((uint64_t)rs_json_int(row, "retained"), retained, sizeof(retained));
+			const char *cells[] = {count, bytes, retained, rs_json_str(row, "type"), untracked};
+			rs_table_row(table, cells);
+		} else {
+			const char *cells[] = {count, bytes, rs_json_str(row, "type"), untracked};
+			rs_table_row(table, cells);
+		}
 	}
 	rs_table_print(table, out, "");
 	rs_table_free(table);

@@ -46,6 +46,10 @@ SUBCOMMANDS = {
                    "py-heap dominators self", True),
     "retainers": ("The shortest paths from the roots to every instance of a type, merged into one tree.  "
                   "Option: --type NAME (repeatable).", "py-heap retainers --type Handler", False),
+    "top": ("The dominator tree from the roots down, largest retained first.  Options: --top N, --depth D, "
+            "--min-percent P.", "py-heap top --depth 3", False),
+    "suspects": ("Leak suspects: what alone keeps at least --threshold P% of the heap alive.",
+                 "py-heap suspects --threshold 5", False),
     "cycles": ("Reference cycles, largest first.  Options: --min-size N, --top N, --dot FILE.",
                "py-heap cycles --min-size 3", False),
     "garbage": ("What gc.collect() would free now, in groups, with finalizers.  --dot FILE draws it.",
@@ -53,9 +57,9 @@ SUBCOMMANDS = {
     "refcheck": ("Objects whose refcount the heap and the roots do not explain (leaked references).",
                  "py-heap refcheck --top 20", False),
 }
-VALUED_OPTIONS = ("--top", "--sort", "--min-size", "--type", "--generation", "--dot", "--layout", "--debug-dir",
-                  "--exe")
-FLAG_OPTIONS = ("--json", "--garbage", "--reachable")
+VALUED_OPTIONS = ("--top", "--sort", "--min-size", "--type", "--generation", "--depth", "--min-percent",
+                  "--threshold", "--dot", "--layout", "--debug-dir", "--exe")
+FLAG_OPTIONS = ("--json", "--garbage", "--reachable", "--retained")
 
 
 def _library_path():

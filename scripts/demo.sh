@@ -32,7 +32,17 @@ show() {
 echo "== a live process: examples/leaky_service.py, pid $pid"
 show info --pid "$pid"
 show gc --pid "$pid"
-show summary --top 10 --pid "$pid"
+show summary --top 10 --retained --pid "$pid"
+
+echo
+echo "== a leak hunt: which objects, who keeps them, what alone keeps them alive"
+show objects --type Session --top 3 --pid "$pid"
+show retainers --type Session --pid "$pid"
+session=$("$refscope" --json objects --type Session --top 1 --pid "$pid" | "$python" -c \
+	'import json, sys; print(json.load(sys.stdin)["objects"][0]["address"])')
+show dominators --pid "$pid" "$session"
+show top --depth 3 --pid "$pid"
+show suspects --pid "$pid"
 
 echo
 echo "== a core of it, taken with gcore (the process runs on)"

@@ -52,7 +52,7 @@ def gdb_doc(text):
 gdb_target = program_fixture("heap_target.py", GDB_INTERPRETERS)
 
 
-COMMANDS = ["info", "gc", "summary", "cycles", "garbage", "refcheck", "objects --top 20"]
+COMMANDS = ["info", "gc", "summary", "cycles", "garbage", "refcheck", "objects --top 20", "top", "suspects"]
 ADDRESS_COMMANDS = ["show", "refs", "referrers", "path", "dominators"]
 
 

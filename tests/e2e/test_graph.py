@@ -187,3 +187,53 @@ def test_retainers_merge_the_paths_of_every_instance(graph_target, target_args):
     [local] = [c for c in lists["children"] if c.get("via") not in ("['web']", "['api']")]
     root, count = root_of(local)
     assert root["kind"] == "frame" and "worker" in root["name"] and count == 50, local
+
+
+def test_top_and_suspects_find_the_registry(graph_target, target_args):
+    """The two registry lists, each alone keeping 10,000 Handler alive: top
+    shows them under their root with sizes that shrink going down; suspects
+    with a threshold just under their share reports both as accumulation
+    points of Handler reached from __main__, and none that another one
+    dominates; at 100% it reports nothing."""
+    registry = {addr(i) for i in graph_target.truth["registry"].values()}
+    doc = refscope_json(graph_target.interp, "top", target_args + ["--depth", "8", "--min-percent", "2", "--top", "50"])
+    total, found = doc["total"], set()
+    stack = [(node, total) for node in doc["roots"]]
+    assert [r["retained"] for r in doc["roots"]] == sorted((r["retained"] for r in doc["roots"]), reverse=True)
+    while stack:
+        node, above = stack.pop()
+        assert node["retained"] <= above and node["retained"] >= total * 0.02
+        found |= {node.get("address")} & registry
+        stack += [(child, node["retained"]) for child in node["children"]]
+    assert found == registry
+    shown = refscope_json(graph_target.interp, "dominators", target_args + sorted(registry))
+    share = min(o["target"]["retained"] for o in shown["objects"]) * 100.0 / total
+    doc = refscope_json(graph_target.interp, "suspects", target_args + ["--threshold", "%.4f" % (share * 0.999)])
+    by_address = {s["address"]: s for s in doc["suspects"]}
+    assert registry <= set(by_address), doc["suspects"]
+    for a in registry:
+        s = by_address[a]
+        assert s["kind"] == "accumulation" and s["accumulates"]["type"] == "Handler"
+        assert s["accumulates"]["objects"] == 10000 and s["path"][-1]["address"] == a
+        assert {"type": "Handler", "objects": 10000} == {k: v for k, v in next(
+            t for t in s["types"] if t["type"] == "Handler").items() if k != "bytes"}
+        assert "10000 Handler" in s["explanation"]
+    retained = [s["retained"] for s in doc["suspects"]]
+    assert retained == sorted(retained, reverse=True)
+    chains = refscope_json(graph_target.interp, "dominators", target_args + list(by_address))
+    for chain in chains["objects"]:
+        assert not {d["address"] for d in chain["dominators"]} & set(by_address), chain["target"]
+    assert refscope_json(graph_target.interp, "suspects", target_args + ["--threshold", "100"])["suspects"] == []
+
+
+def test_summary_retained_is_what_the_instances_keep_alive(graph_target, target_args):
+    """MAT's retained heap of a class: no Handler dominates another, so it
+    is the sum of their retained sizes; lists hold lists, so theirs is less
+    than the sum."""
+    summary = refscope_json(graph_target.interp, "summary", target_args + ["--retained"])
+    rows = {(t["type"], t["gc_tracked"]): t for t in summary["types"]}
+    handlers = refscope_json(graph_target.interp, "objects", target_args + ["--type", "Handler"])
+    assert rows[("Handler", True)]["retained"] == sum(o["retained"] for o in handlers["objects"])
+    lists = refscope_json(graph_target.interp, "objects", target_args + ["--type", "list"])
+    assert rows[("list", True)]["retained"] < sum(o["retained"] for o in lists["objects"])
+    assert all(t["retained"] >= t["bytes"] for t in summary["types"])

@@ -225,6 +225,7 @@ def main():
     dominated = dominator_truth.build(KEEP)
     truth = {"pid": os.getpid(), "garbage": collected_by_fork()}
     truth["dominators"] = dominator_truth.truth(dominated)
+    truth["registry"] = {name: id(handlers) for name, handlers in REGISTRY.items()}
     truth["census"] = {cls.__name__: [id(o) for o in gc.get_objects() if type(o) is cls]
                        for cls in (Node, Slotted, Finalized)}
     truth["referents"] = {name: [id(r) for r in gc.get_referents(o)] for name, o in sample.items()}

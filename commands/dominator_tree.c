@@ -1,0 +1,229 @@
+/* The dominator tree walked from the top, shared by top and suspects:
+ * children lists from the immediate dominators, and the virtual root's
+ * children grouped by the root that holds them. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dominator_tree.h"
+
+static const char *const root_kinds[] = {"module", "frame", "thread", "interpreter", "static", "external"};
+
+static int group_cmp(const void *a, const void *b)
+{
+	const struct rs_root_group *x = a, *y = b;
+	if (x->retained != y->retained)
+		return x->retained < y->retained ? 1 : -1;
+	return (x->first > y->first) - (x->first < y->first);
+}
+
+#define KIND_IMMORTAL 0xfe
+#define KIND_EXTERNAL 0xff
+
+/* What holds a child of the virtual root, as a sortable key: the root's
+ * kind, its name, and where it is when it has no name (static data). */
+struct holder {
+	uint32_t object, ref;
+	uint8_t kind;
+	uint32_t name;
+	uint64_t where;
+};
+
+static int holder_cmp(const void *a, const void *b)
+{
+	const struct holder *x = a, *y = b;
+	if (x->kind != y->kind)
+		return x->kind < y->kind ? -1 : 1;
+	if (x->name != y->name)
+		return x->name < y->name ? -1 : 1;
+	if (x->where != y->where)
+		return x->where < y->where ? -1 : 1;
+	return (x->object > y->object) - (x->object < y->object);
+}
+
+static bool groups_build(struct rs_dom_tree *t, const struct rs_object *objects, const uint32_t *root_children,
+			 size_t n)
+{
+	uint32_t *first_ref = malloc((t->d.count + 1) * sizeof(*first_ref));
+	struct holder *rows = malloc((n + 1) * sizeof(*rows));
+	t->groups = calloc(n + 1, sizeof(*t->groups));
+	t->group_members = malloc((n + 1) * sizeof(*t->group_members));
+	if (!first_ref || !rows || !t->groups || !t->group_members) {
+		free(first_ref);
+		free(rows);
+		return false;
+	}
+	memset(first_ref, 0xff, (t->d.count + 1) * sizeof(*first_ref));
+	for (size_t r = t->roots.n_refs; r-- > 0;) /* the first ref of an object wins */
+		if (t->roots.refs[r].object < t->d.count)
+			first_ref[t->roots.refs[r].object] = (uint32_t)r;
+	for (size_t k = 0; k < n; k++) {
+		uint32_t o = root_children[k], r = first_ref[o];
+		struct holder *h = &rows[k];
+		*h = (struct holder){o, r, KIND_EXTERNAL, UINT32_MAX, 0};
+		if (r != RS_NO_OBJECT) {
+			const struct rs_root_ref *ref = &t->roots.refs[r];
+			h->kind = ref->kind;
+			h->name = ref->name;
+			h->where = ref->name == UINT32_MAX ? ref->where : 0;
+		} else if (objects[o].flags & RS_IMMORTAL) {
+			h->kind = KIND_IMMORTAL;
+		}
+	}
+	free(first_ref);
+	qsort(rows, n, sizeof(*rows), holder_cmp);
+	for (size_t k = 0; k < n; k++) {
+		const struct holder *h = &rows[k];
+		if (!k || holder_cmp(&(struct holder){0, 0, h->kind, h->name, h->where}, &(struct holder){
+			0, 0, rows[k - 1].kind, rows[k - 1].name, rows[k - 1].where}) != 0) {
+			struct rs_root_group *g = &t->groups[t->n_groups++];
+			g->first = (uint32_t)k;
+			g->ref = h->kind == KIND_IMMORTAL ? RS_ROOT_GROUP_IMMORTAL
+				 : h->kind == KIND_EXTERNAL ? RS_ROOT_GROUP_EXTERNAL : h->ref;
+		}
+		struct rs_root_group *g = &t->groups[t->n_groups - 1];
+		t->group_members[k] = h->object;
+		g->count++;
+		g->retained += t->d.retained[h->object];
+	}
+	free(rows);
+	qsort(t->groups, t->n_groups, sizeof(*t->groups), group_cmp);
+	return true;
+}
+
+const char *rs_dom_tree_group_name(rs_target *target, const struct rs_dom_tree *t, const struct rs_root_group *g,
+				   char *name, size_t size)
+{
+	if (g->ref == RS_ROOT_GROUP_IMMORTAL) {
+		snprintf(name, size, "immortal objects (never freed)");
+		return "immortal";
+	}
+	if (g->ref == RS_ROOT_GROUP_EXTERNAL) {
+		snprintf(name, size, "references no root explains (C code, the C stack)");
+		return "external";
+	}
+	rs_root_name(target, &t->roots, &t->roots.refs[g->ref], name, size);
+	return root_kinds[t->roots.refs[g->ref].kind];
+}
+
+rs_error *rs_dom_tree_build(rs_target *target, rs_heap *heap, struct rs_dom_tree *t)
+{
+	memset(t, 0, sizeof(*t));
+	rs_error *err = rs_heap_dominators(target, heap, &t->d);
+	if (err)
+		return err;
+	err = rs_heap_roots(target, heap, &t->roots);
+	if (err) {
+		rs_dominators_free(&t->d);
+		return err;
+	}
+	size_t n = t->d.count, n_root = 0;
+	t->start = calloc(n + 2, sizeof(*t->start));
+	t->child = malloc((n + 1) * sizeof(*t->child));
+	uint32_t *root_children = malloc((n + 1) * sizeof(*root_children));
+	bool ok = t->start && t->child && root_children;
+	for (size_t i = 0; ok && i < n; i++) {
+		uint32_t up = t->d.idom[i];
+		if (up < n)
+			t->start[up + 2]++;
+		else if (up == RS_DOMINATOR_ROOT)
+			root_children[n_root++] = (uint32_t)i;
+		else if (up == RS_DOMINATOR_GARBAGE)
+			t->n_garbage++;
+	}
+	if (ok) {
+		for (size_t i = 0; i < n; i++)
+			t->start[i + 2] += t->start[i + 1];
+		t->garbage = malloc((t->n_garbage + 1) * sizeof(*t->garbage));
+		ok = t->garbage != NULL;
+		size_t g = 0;
+		for (uint32_t i = 0; ok && i < n; i++) {
+			uint32_t up = t->d.idom[i];
+			if (up < n)
+				t->child[t->start[up + 1]++] = i;
+			else if (up == RS_DOMINATOR_GARBAGE)
+				t->garbage[g++] = i;
+		}
+	}
+	ok = ok && groups_build(t, rs_heap_objects(heap), root_children, n_root);
+	free(root_children);
+	if (!ok) {
+		rs_dom_tree_free(t);
+		return rs_error_nomem();
+	}
+	return NULL;
+}
+
+static const struct rs_dominators *sort_d;
+
+static int retained_cmp(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+	if (sort_d->retained[x] != sort_d->retained[y])
+		return sort_d->retained[x] < sort_d->retained[y] ? 1 : -1;
+	return (x > y) - (x < y);
+}
+
+size_t rs_dom_tree_largest(const struct rs_dom_tree *t, const uint32_t *list, size_t n, uint32_t *out, size_t max)
+{
+	memcpy(out, list, n * sizeof(*out));
+	sort_d = &t->d;
+	qsort(out, n, sizeof(*out), retained_cmp);
+	return n < max ? n : max;
+}
+
+void rs_dom_tree_free(struct rs_dom_tree *t)
+{
+	rs_dominators_free(&t->d);
+	rs_roots_free(&t->roots);
+	free(t->start);
+	free(t->child);
+	free(t->garbage);
+	free(t->groups);
+	free(t->group_members);
+	memset(t, 0, sizeof(*t));
+}
+
+/* Depth-first from every child of the virtual and garbage roots, counting
+ * per type the instances on the current chain: an instance adds its
+ * retained size only when no instance of its type dominates it. */
+bool rs_dom_tree_type_retained(const struct rs_dom_tree *t, const rs_heap *heap, uint64_t *per_row)
+{
+	const struct rs_object *objects = rs_heap_objects(heap);
+	size_t n = t->d.count, n_types = rs_heap_type_count(heap);
+	uint32_t *active = calloc(n_types + 1, sizeof(*active));
+	uint32_t *stack = malloc((n + 1) * sizeof(*stack)), *cursor = malloc((n + 1) * sizeof(*cursor));
+	if (!active || !stack || !cursor) {
+		free(active);
+		free(stack);
+		free(cursor);
+		return false;
+	}
+	for (uint32_t i = 0; i < n; i++) {
+		if (t->d.idom[i] != RS_DOMINATOR_ROOT && t->d.idom[i] != RS_DOMINATOR_GARBAGE)
+			continue;
+		size_t top = 0;
+		stack[top] = i;
+		cursor[top++] = t->start[i];
+		if (!active[objects[i].type]++)
+			per_row[2 * objects[i].type + (objects[i].generation == RS_GENERATION_UNTRACKED)] += t->d.retained[i];
+		while (top) {
+			uint32_t v = stack[top - 1];
+			if (cursor[top - 1] == t->start[v + 1]) {
+				active[objects[v].type]--;
+				top--;
+				continue;
+			}
+			uint32_t w = t->child[cursor[top - 1]++];
+			if (!active[objects[w].type]++)
+				per_row[2 * objects[w].type + (objects[w].generation == RS_GENERATION_UNTRACKED)] +=
+					t->d.retained[w];
+			stack[top] = w;
+			cursor[top++] = t->start[w];
+		}
+	}
+	free(active);
+	free(stack);
+	free(cursor);
+	return true;
+}
