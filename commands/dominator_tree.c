@@ -185,13 +185,19 @@ void rs_dom_tree_free(struct rs_dom_tree *t)
 }
 
 /* Depth-first from every child of the virtual and garbage roots, counting
- * per type the instances on the current chain: an instance adds its
- * retained size only when no instance of its type dominates it. */
+ * per summary row (type, untracked) the instances on the current chain: an
+ * instance adds its retained size only when no instance of its row
+ * dominates it. */
+static uint32_t row_of(const struct rs_object *o)
+{
+	return 2 * o->type + (o->generation == RS_GENERATION_UNTRACKED);
+}
+
 bool rs_dom_tree_type_retained(const struct rs_dom_tree *t, const rs_heap *heap, uint64_t *per_row)
 {
 	const struct rs_object *objects = rs_heap_objects(heap);
 	size_t n = t->d.count, n_types = rs_heap_type_count(heap);
-	uint32_t *active = calloc(n_types + 1, sizeof(*active));
+	uint32_t *active = calloc(2 * n_types + 1, sizeof(*active));
 	uint32_t *stack = malloc((n + 1) * sizeof(*stack)), *cursor = malloc((n + 1) * sizeof(*cursor));
 	if (!active || !stack || !cursor) {
 		free(active);
@@ -205,19 +211,18 @@ bool rs_dom_tree_type_retained(const struct rs_dom_tree *t, const rs_heap *heap,
 		size_t top = 0;
 		stack[top] = i;
 		cursor[top++] = t->start[i];
-		if (!active[objects[i].type]++)
-			per_row[2 * objects[i].type + (objects[i].generation == RS_GENERATION_UNTRACKED)] += t->d.retained[i];
+		if (!active[row_of(&objects[i])]++)
+			per_row[row_of(&objects[i])] += t->d.retained[i];
 		while (top) {
 			uint32_t v = stack[top - 1];
 			if (cursor[top - 1] == t->start[v + 1]) {
-				active[objects[v].type]--;
+				active[row_of(&objects[v])]--;
 				top--;
 				continue;
 			}
 			uint32_t w = t->child[cursor[top - 1]++];
-			if (!active[objects[w].type]++)
-				per_row[2 * objects[w].type + (objects[w].generation == RS_GENERATION_UNTRACKED)] +=
-					t->d.retained[w];
+			if (!active[row_of(&objects[w])]++)
+				per_row[row_of(&objects[w])] += t->d.retained[w];
 			stack[top] = w;
 			cursor[top++] = t->start[w];
 		}

@@ -31,9 +31,10 @@ void rs_dom_tree_free(struct rs_dom_tree *t);
 const char *rs_dom_tree_group_name(rs_target *target, const struct rs_dom_tree *t, const struct rs_root_group *g,
 				   char *name, size_t size);
 
-/* Eclipse MAT's retained heap of each type: the retained sizes of its
- * instances that no other instance of the type dominates, added into
- * per_row[2 * type + untracked] (summary's rows). */
+/* Eclipse MAT's retained heap of each type, per summary row: the retained
+ * sizes of the row's instances that no other instance of the row (same
+ * type, both tracked or both untracked) dominates, added into
+ * per_row[2 * type + untracked]. */
 bool rs_dom_tree_type_retained(const struct rs_dom_tree *t, const rs_heap *heap, uint64_t *per_row);
 
 /* The list (n objects) sorted by retained size, largest first, into out;

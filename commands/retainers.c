@@ -172,7 +172,7 @@ static void edge_label(void *arg, uint64_t referent, const char *via, bool conse
 	(void)conservative;
 	label_generalize(via, text, sizeof(text));
 	uint32_t held = rs_heap_find(l->m->ctx->target, l->m->ctx->heap, referent);
-	if (text[0] == '[' && held != RS_NO_OBJECT &&
+	if (text[0] == '[' && strcmp(text, "[i]") != 0 && held != RS_NO_OBJECT &&
 	    held_count(l->m, l->holder, rs_heap_objects(l->m->ctx->heap)[held].type) > WIDE)
 		snprintf(text, sizeof(text), "[key]");
 	bool found;
