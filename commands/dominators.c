@@ -61,8 +61,40 @@ static json_object *chain_row(const rs_heap *heap, const struct rs_dominators *d
 	return row;
 }
 
+/* The root documents of chain tops already named: chains share their tops,
+ * and naming one takes a path search. */
+#define ROOT_CACHE 64
+struct root_cache {
+	uint32_t top[ROOT_CACHE];
+	json_object *doc[ROOT_CACHE];
+	size_t n;
+};
+
+static json_object *root_cached(struct rs_command_context *ctx, const struct rs_dominators *d, uint32_t top,
+				struct root_cache *cache)
+{
+	for (size_t k = 0; k < cache->n; k++)
+		if (cache->top[k] == top)
+			return json_object_get(cache->doc[k]);
+	json_object *root = root_of(ctx, d, top);
+	if (d->idom[top] == RS_DOMINATOR_GARBAGE)
+		json_object_object_add(root, "retained", json_object_new_int64((int64_t)d->garbage));
+	if (cache->n < ROOT_CACHE) {
+		cache->top[cache->n] = top;
+		cache->doc[cache->n++] = json_object_get(root);
+	}
+	return root;
+}
+
+static void root_cache_free(struct root_cache *cache)
+{
+	for (size_t k = 0; k < cache->n; k++)
+		json_object_put(cache->doc[k]);
+}
+
 /* {target, dominators[], root} of the object at index. */
-static json_object *chain_doc(struct rs_command_context *ctx, const struct rs_dominators *d, uint32_t index)
+static json_object *chain_doc(struct rs_command_context *ctx, const struct rs_dominators *d, uint32_t index,
+			      struct root_cache *cache)
 {
 	json_object *doc = json_object_new_object(), *chain = json_object_new_array();
 	json_object_object_add(doc, "target", chain_row(ctx->heap, d, index));
@@ -73,9 +105,7 @@ static json_object *chain_doc(struct rs_command_context *ctx, const struct rs_do
 		json_object_array_add(chain, chain_row(ctx->heap, d, top));
 	}
 	json_object_object_add(doc, "dominators", chain);
-	json_object *root = top >= d->count || d->idom[top] == RS_NO_OBJECT ? NULL : root_of(ctx, d, top);
-	if (root && d->idom[top] == RS_DOMINATOR_GARBAGE)
-		json_object_object_add(root, "retained", json_object_new_int64((int64_t)d->garbage));
+	json_object *root = top >= d->count || d->idom[top] == RS_NO_OBJECT ? NULL : root_cached(ctx, d, top, cache);
 	json_object_object_add(doc, "root", root);
 	return doc;
 }
@@ -103,13 +133,14 @@ static rs_error *dominators_build(struct rs_command_context *ctx, json_object **
 		free(index);
 		return err;
 	}
+	struct root_cache cache = {.n = 0};
 	if (ctx->n_addresses == 1) {
-		*out = chain_doc(ctx, &d, index[0]);
+		*out = chain_doc(ctx, &d, index[0], &cache);
 	} else {
 		json_object *objects = json_object_new_array();
 		for (size_t i = 0; i < ctx->n_addresses; i++) {
 			if (index[i] < d.count) {
-				json_object_array_add(objects, chain_doc(ctx, &d, index[i]));
+				json_object_array_add(objects, chain_doc(ctx, &d, index[i], &cache));
 				continue;
 			}
 			char addr[19];
@@ -127,6 +158,7 @@ static rs_error *dominators_build(struct rs_command_context *ctx, json_object **
 		*out = json_object_new_object();
 		json_object_object_add(*out, "objects", objects);
 	}
+	root_cache_free(&cache);
 	rs_dominators_free(&d);
 	free(index);
 	return NULL;
