@@ -102,6 +102,8 @@ rs_error *rs_doc_path_add(struct rs_command_context *ctx, uint32_t index, json_o
  * name that names no type gets a warning with the closest names. NULL when
  * out of memory. */
 bool *rs_types_named(struct rs_command_context *ctx);
+/* "module", "frame", ... of an enum rs_root_kind, as documents name it. */
+const char *rs_root_kind_name(unsigned kind);
 /* The name of the object's generation ("0", "young", "permanent"), or
  * NULL (JSON null) when it is untracked. */
 json_object *rs_doc_generation_name(const rs_heap *heap, const struct rs_object *o);

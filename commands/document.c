@@ -228,3 +228,9 @@ json_object *rs_doc_generation_name(const rs_heap *heap, const struct rs_object 
 	const struct rs_interpreter *it = rs_heap_interpreter(heap, o->interp);
 	return json_object_new_string(it && o->generation < it->n_generations ? it->generations[o->generation].name : "?");
 }
+
+const char *rs_root_kind_name(unsigned kind)
+{
+	static const char *const names[] = {"module", "frame", "thread", "interpreter", "static", "external"};
+	return kind < sizeof(names) / sizeof(names[0]) ? names[kind] : "?";
+}

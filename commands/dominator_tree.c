@@ -7,8 +7,6 @@
 
 #include "dominator_tree.h"
 
-static const char *const root_kinds[] = {"module", "frame", "thread", "interpreter", "static", "external"};
-
 static int group_cmp(const void *a, const void *b)
 {
 	const struct rs_root_group *x = a, *y = b;
@@ -103,7 +101,7 @@ const char *rs_dom_tree_group_name(rs_target *target, const struct rs_dom_tree *
 		return "external";
 	}
 	rs_root_name(target, &t->roots, &t->roots.refs[g->ref], name, size);
-	return root_kinds[t->roots.refs[g->ref].kind];
+	return rs_root_kind_name(t->roots.refs[g->ref].kind);
 }
 
 rs_error *rs_dom_tree_build(rs_target *target, rs_heap *heap, struct rs_dom_tree *t)
@@ -166,7 +164,7 @@ static int retained_cmp(const void *a, const void *b)
 
 size_t rs_dom_tree_largest(const struct rs_dom_tree *t, const uint32_t *list, size_t n, uint32_t *out, size_t max)
 {
-	memcpy(out, list, n * sizeof(*out));
+	memmove(out, list, n * sizeof(*out));
 	sort_d = &t->d;
 	qsort(out, n, sizeof(*out), retained_cmp);
 	return n < max ? n : max;

@@ -9,8 +9,6 @@
 #include "render.h"
 #include "target.h"
 
-static const char *const root_kinds[] = {"module", "frame", "thread", "interpreter", "static", "external"};
-
 /* {kind, name} of what holds index from outside the heap: the named root
  * that holds it directly, C code, or more than one root. */
 static json_object *root_of(struct rs_command_context *ctx, const struct rs_dominators *d, uint32_t index)
@@ -31,7 +29,7 @@ static json_object *root_of(struct rs_command_context *ctx, const struct rs_domi
 			} else {
 				const struct rs_root_ref *ref = &p.roots.refs[p.root];
 				rs_root_name(ctx->target, &p.roots, ref, name, sizeof(name));
-				kind = root_kinds[ref->kind];
+				kind = rs_root_kind_name(ref->kind);
 			}
 		}
 		if (!err)

@@ -6,8 +6,6 @@
 
 #include "render.h"
 
-static const char *const root_kinds[] = {"module", "frame", "thread", "interpreter", "static", "external"};
-
 struct step_label {
 	uint64_t next;
 	char via[256];
@@ -36,7 +34,7 @@ static json_object *root_doc(struct rs_command_context *ctx, const struct rs_pat
 	} else if (!p->external && p->root != UINT32_MAX) {
 		const struct rs_root_ref *ref = &p->roots.refs[p->root];
 		rs_root_name(ctx->target, &p->roots, ref, name, sizeof(name));
-		kind = root_kinds[ref->kind];
+		kind = rs_root_kind_name(ref->kind);
 		if (ref->kind == RS_ROOT_MODULE)
 			snprintf(held_by, size, "sys.modules['%s']", name);
 		else

@@ -285,8 +285,6 @@ static void chain_add(struct merge *m, uint32_t i, const struct rs_garbage *garb
 	}
 }
 
-static const char *const root_kinds[] = {"module", "frame", "thread", "interpreter", "static", "external"};
-
 static json_object *root_doc(struct merge *m, uint32_t ref)
 {
 	json_object *root = json_object_new_object();
@@ -304,7 +302,7 @@ static json_object *root_doc(struct merge *m, uint32_t ref)
 	} else {
 		const struct rs_root_ref *r = &m->paths->roots.refs[ref];
 		rs_root_name(m->ctx->target, &m->paths->roots, r, name, sizeof(name));
-		kind = root_kinds[r->kind];
+		kind = rs_root_kind_name(r->kind);
 	}
 	json_object_object_add(root, "kind", json_object_new_string(kind));
 	json_object_object_add(root, "name", json_object_new_string(name));

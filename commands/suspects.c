@@ -84,16 +84,6 @@ static bool is_deepest(const struct rs_dom_tree *t, uint32_t i, uint64_t min_byt
 	return true;
 }
 
-static const struct rs_dominators *sort_d;
-
-static int retained_cmp(const void *a, const void *b)
-{
-	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-	if (sort_d->retained[x] != sort_d->retained[y])
-		return sort_d->retained[x] < sort_d->retained[y] ? 1 : -1;
-	return (x > y) - (x < y);
-}
-
 /* Whether an object whose dominator chain reaches garbage is garbage: the
  * garbage pseudo-root's part is no leak. */
 static bool under_garbage(const struct rs_dom_tree *t, uint32_t i)
@@ -191,8 +181,7 @@ static rs_error *suspects_build(struct rs_command_context *ctx, json_object **ou
 	for (uint32_t i = 0; i < t.d.count; i++)
 		if (is_deepest(&t, i, min_bytes) && !under_garbage(&t, i))
 			found[n++] = i;
-	sort_d = &t.d;
-	qsort(found, n, sizeof(*found), retained_cmp);
+	rs_dom_tree_largest(&t, found, n, found, n);
 	json_object *doc = json_object_new_object(), *list = json_object_new_array();
 	json_object_object_add(doc, "threshold", json_object_new_double(threshold));
 	json_object_object_add(doc, "total", json_object_new_int64((int64_t)t.d.total));
