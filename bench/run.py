@@ -175,9 +175,16 @@ def main():
     text = table(results) + "\n\nAgainst the targets of issue 5 (largest N; own MB is memory beyond the core's pages):\n\n" + \
         targets(results)
     print(text)
-    with open(os.path.join(HERE, "results.md"), "w") as f:
-        f.write("# refscope benchmark results\n\nMeasured by `make bench` (bench/run.py) on %s.\n\n%s\n" % (
-            time.strftime("%Y-%m-%d"), text))
+    path = os.path.join(HERE, "results.md")
+    kept = ""  # sections of their own ("## Real heaps ..."), written by other scripts
+    if os.path.exists(path):
+        with open(path) as f:
+            old = f.read()
+        if "\n## " in old:
+            kept = "\n" + old[old.index("\n## ") + 1:]
+    with open(path, "w") as f:
+        f.write("# refscope benchmark results\n\nMeasured by `make bench` (bench/run.py) on %s.\n\n%s\n%s" % (
+            time.strftime("%Y-%m-%d"), text, kept))
 
 
 if __name__ == "__main__":
