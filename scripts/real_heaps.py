@@ -39,7 +39,7 @@ without tp_traverse); one the process explains is a reference refscope did
 not find. The process waits in os.read(0): the builtin os.read on its frame's
 value stack is one reference refscope cannot see.
 
---keep DIR keeps each workload's truth and refscope documents; with
+--keep DIR keeps each workload's truth, refscope documents and core; with
 REAL_HEAPS_DETAIL=1 in the environment the truth also gives, for every
 untracked str, int, float, bytes and tuple, the object it was first reached
 from (to find which referrers refscope reads short).
@@ -283,7 +283,10 @@ def run_workload(name, args, workdir):
                 m["errors"] = errors
             result[label] = m
             if label == "core":
-                os.unlink(target[0])
+                if keep:
+                    shutil.move(target[0], os.path.join(keep, "core"))
+                else:
+                    os.unlink(target[0])
     finally:
         w.stop()
     return result

@@ -189,6 +189,21 @@ static void on_reference(void *arg, uint64_t referent, enum rs_via_kind kind, ui
 
 #define REFCNT_PLAUSIBLE (1ull << 48)
 
+/* The builtin types of the untracked objects a C type holds. The graph may
+ * not have met them yet when the scan of an early object asks: an
+ * _ElementUnicodeResult among the first gc objects held the only reference
+ * to its attribute name, a str. */
+static bool untracked_builtin_type(const struct rs_python *py, uint64_t type)
+{
+	static const int kinds[] = {RS_SYM_PyUnicode_Type, RS_SYM_PyLong_Type, RS_SYM_PyFloat_Type,
+				    RS_SYM_PyBytes_Type, RS_SYM_PyTuple_Type, RS_SYM_PyFrozenSet_Type,
+				    RS_SYM_PyDict_Type};
+	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
+		if (py->symbols[kinds[i]] && type == py->symbols[kinds[i]])
+			return true;
+	return false;
+}
+
 /* For conservative scans: an object the graph has, or one it has not met
  * yet that looks like one (an untracked str or int only a C type holds):
  * aligned as allocators align objects, a plausible reference count, and a
@@ -206,7 +221,9 @@ static bool is_known(void *arg, uint64_t address)
 	if (err || header[0] == 0 || header[0] >= REFCNT_PLAUSIBLE)
 		return false;
 	uint32_t type = rs_type_table_find(g->model.types, header[1]);
-	return type != UINT32_MAX && g->model.types->types[type].readable;
+	if (type != UINT32_MAX)
+		return g->model.types->types[type].readable;
+	return untracked_builtin_type(g->model.py, header[1]);
 }
 
 /* Untracked objects (strings, numbers, untracked containers) are about as

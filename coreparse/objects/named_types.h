@@ -44,8 +44,13 @@ extern const struct rs_named_type rs_named_types_stdlib[];  /* _asyncio, _io, _f
 							     * itertools, _operator */
 extern const struct rs_named_type rs_named_types_modules[]; /* every other standard-library module */
 
+/* Types that are no gc types in some versions yet hold strong references
+ * (3.8's _abc_data): tp_traverse visits nothing, refcheck still counts them. */
+extern const struct rs_named_type rs_named_types_plain[];
+
 /* The entry for a type by its name, for this version; NULL when none. */
 const struct rs_named_type *rs_named_type_find(const char *tp_name, unsigned minor);
+const struct rs_named_type *rs_named_plain_type_find(const char *tp_name, unsigned minor);
 
 /* The fields, then the rest (rs_type_info.named). */
 rs_error *rs_traverse_named(const struct rs_traversal *t);

@@ -197,6 +197,24 @@ static bool address_in_cpython(const struct rs_python *py, uint64_t address)
 	return false;
 }
 
+/* The entry of a type that is no gc type but holds references, when it is
+ * one of CPython's own (its type object lies in CPython's modules). */
+static const struct rs_named_type *plain_type_of(struct rs_objmodel *m, uint64_t type)
+{
+	uint64_t name_ptr;
+	char name[128];
+	bool truncated;
+	if (!address_in_cpython(m->py, type))
+		return NULL;
+	rs_error *err = rs_mem_read_u64(m->mem, type + (uint64_t)RS_OFF(&m->py->layout, type_name), &name_ptr);
+	if (!err)
+		err = rs_mem_read_cstr(m->mem, name_ptr, name, sizeof(name), &truncated);
+	rs_error_free(err);
+	if (err || truncated)
+		return NULL;
+	return rs_named_plain_type_find(name, m->py->layout.minor);
+}
+
 /* The named-type table entry of a C type, when it is CPython's own. */
 static const struct rs_named_type *named_type_of(struct rs_objmodel *m, uint64_t type, uint64_t traverse)
 {
@@ -213,6 +231,33 @@ static const struct rs_named_type *named_type_of(struct rs_objmodel *m, uint64_t
 	if (err || truncated)
 		return NULL;
 	return rs_named_type_find(name, l->minor);
+}
+
+/* Where the conservative scan of a C type's instances starts. A C type
+ * that extends one of CPython's own types without references (str, int,
+ * bytes, float) keeps that type's body first, and it holds no object
+ * pointers: a non-compact str's data and utf8 pointers lead to character
+ * buffers, which may begin with the stale header of an object freed there
+ * (lxml's _ElementUnicodeResult, a str subclass, showed such phantoms). */
+static uint32_t conservative_scan_from(struct rs_objmodel *m, uint64_t type)
+{
+	const struct rs_layout *l = &m->py->layout;
+	for (int depth = 0; type && depth < BASE_DEPTH_MAX; depth++) {
+		struct type_fields f;
+		int64_t basicsize = 0;
+		rs_error *err = type_fields_read(m->mem, l, type, &f);
+		if (!err)
+			err = rs_mem_read(m->mem, type + (uint64_t)RS_OFF(l, type_basicsize), &basicsize, 8);
+		rs_error_free(err);
+		if (err)
+			return 16;
+		if (type >= m->py->module->start && type < m->py->module->end) {
+			bool plain = !(f.flags & TPFLAGS_HAVE_GC) && basicsize > 16 && basicsize < (1 << 20);
+			return plain ? (uint32_t)basicsize : 16;
+		}
+		type = f.base;
+	}
+	return 16;
 }
 
 /* Whether the heap type at type took its tp_traverse from a static base:
@@ -256,6 +301,10 @@ static rs_error *classify(struct rs_objmodel *m, struct rs_type_info *info)
 	/* Instances of a C metatype are type objects: their type part is known. */
 	if (info->trav_kind == RS_TRAV_CONSERVATIVE && (info->public.flags & TPFLAGS_TYPE_SUBCLASS))
 		info->trav_kind = RS_TRAV_METATYPE;
+	if (info->trav_kind == RS_TRAV_CONSERVATIVE)
+		info->scan_from = conservative_scan_from(m, base);
+	if (!(own.flags & TPFLAGS_HAVE_GC))
+		info->named = plain_type_of(m, info->public.address);
 	/* From 3.9 the traverse of a heap type visits the instance's type; the
 	 * tables say where a standard-library type does otherwise. */
 	if (base_fields.traverse && (base_fields.flags & TPFLAGS_HEAPTYPE) &&

@@ -372,8 +372,9 @@ rs_error *rs_traverse_base(const struct rs_traversal *t)
 /* Strong references tp_traverse leaves out because they cannot form
  * cycles, which refcheck still needs to explain reference counts: the
  * fields of code objects (not gc objects at all), a heap type's name,
- * qualname, __slots__ and subclasses dict, and the type of every instance
- * of a heap type whose traverse does not visit it. */
+ * qualname, __slots__ and subclasses dict, the type of every instance
+ * of a heap type whose traverse does not visit it, and the fields of the
+ * types that hold references without being gc types (3.8's _abc_data). */
 rs_error *rs_object_hidden_references(struct rs_objmodel *m, uint64_t obj, uint32_t type, rs_visit_fn visit, void *arg)
 {
 	const struct rs_layout *l = &m->py->layout;
@@ -385,6 +386,8 @@ rs_error *rs_object_hidden_references(struct rs_objmodel *m, uint64_t obj, uint3
 		visit(arg, info->public.address, RS_VIA_FIELD, (uint64_t)(uintptr_t) "__class__");
 	if (info->public.address == m->py->symbols[RS_SYM_PyCode_Type])
 		return rs_scan_conservative(&t, obj + 16, (uint64_t)(l->minor >= 11 ? 128 : 112), 16);
+	if (!rs_object_is_gc(m, type, obj) && info->named)
+		return rs_traverse_named(&t); /* a type that holds references without being a gc type */
 	if (!(info->public.flags & (1ul << 31)) || !rs_object_is_gc(m, type, obj))
 		return NULL; /* only heap types from here */
 	static const char *const names[] = {"__name__", "__slots__", "__qualname__"};

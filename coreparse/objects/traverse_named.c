@@ -19,6 +19,14 @@ const struct rs_named_type *rs_named_type_find(const char *tp_name, unsigned min
 	return NULL;
 }
 
+const struct rs_named_type *rs_named_plain_type_find(const char *tp_name, unsigned minor)
+{
+	for (const struct rs_named_type *n = rs_named_types_plain; n->tp_name; n++)
+		if (minor >= n->minor_min && minor <= n->minor_max && strcmp(n->tp_name, tp_name) == 0)
+			return n;
+	return NULL;
+}
+
 rs_error *rs_visit_pointer_field(const struct rs_traversal *t, uint64_t address, const char *name)
 {
 	uint64_t value;

@@ -69,6 +69,7 @@ struct rs_type_info {
 	uint32_t slots_start, slots_count; /* in the table's slots */
 	const struct rs_named_type *named; /* RS_TRAV_NAMED: its table entry */
 	uint64_t c_base;       /* the type itself, or for a Python class the first base that is none */
+	uint32_t scan_from;    /* RS_TRAV_CONSERVATIVE: where the scan starts (past a builtin base's body) */
 	size_t name_offset;    /* in the table's names, until rs_type_table_finish */
 };
 

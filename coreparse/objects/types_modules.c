@@ -487,6 +487,11 @@ static rs_error *curses_panel(const struct rs_traversal *t)
 /* the example and test modules of lib-dynload */
 static const struct rs_named_field x_attr[] = {{16, "x_attr"}, RS_NAMED_END};
 
+const struct rs_named_type rs_named_types_plain[] = {
+	{"_abc_data", 8, 8, RS_NAMED_TYPE_DEFAULT, abc_data, NULL}, /* tp_name without its module */
+	{NULL, 0, 0, 0, NULL, NULL},
+};
+
 const struct rs_named_type rs_named_types_modules[] = {
 	{"re.Pattern", 10, RS_MINOR_LAST, RS_NAMED_TYPE_DEFAULT, sre_pattern, NULL},
 	{"re.Match", 10, RS_MINOR_LAST, RS_NAMED_TYPE_DEFAULT, sre_match, NULL},

@@ -79,3 +79,16 @@ def test_untracked_objects_only_a_c_type_holds_are_found(thirdparty_target, targ
     assert holder["traversal"] == "conservative" and holder["count"] == 6
     ints = next(t for t in summary["types"] if t["type"] == "int" and not t["gc_tracked"])
     assert ints["count"] >= truth["held_ints"]
+
+
+def test_a_str_subclass_holds_only_what_its_traverse_visits(thirdparty_target, target_args):
+    """thirdparty.Text extends str, whose body holds pointers to character
+    buffers, not objects. Those buffers here begin like a float object; only
+    the owner, in Text's own part, is a reference (gc.get_referents)."""
+    truth = thirdparty_target.truth
+    doc = refscope_json(thirdparty_target.interp, "refs", target_args + [addr(a) for a in truth["texts"]])
+    for obj in doc["objects"]:
+        assert [r["address"] for r in obj["referents"]] == [addr(truth["owner"])], obj
+    floats = refscope_json(thirdparty_target.interp, "objects", target_args + ["--type", "float"])
+    phantoms = {o["address"] for o in floats["objects"]} & {addr(b) for b in truth["buffers"]}
+    assert len(truth["buffers"]) == 4 and phantoms == set()

@@ -7,6 +7,7 @@ else holds. The collector is disabled, so the garbage stays.
 Truth: a forked child runs gc.collect() under DEBUG_SAVEALL. One JSON line
 on stdout, then it waits for "quit" on stdin."""
 import gc
+import struct
 import sys
 
 gc.disable()
@@ -42,13 +43,22 @@ def make_live():
     KEEP["tagged"] = id(tagged)
     KEEP["held_ints"] = sum(isinstance(o, int) for o in held) + 1
     del held, tagged
+    # str subclasses whose character buffers begin like a float object (a
+    # reference count of 1, then float's type): words a scan of the str
+    # part would take for a float nothing holds.
+    fake = struct.pack("<QQ", 1, id(float)).decode("latin-1") + "-text"
+    owner = ["owner"]
+    KEEP["texts"] = [thirdparty.Text(fake, owner) for _ in range(4)]
+    KEEP["owner"] = owner
 
 
 def main():
     make_garbage()
     make_live()
     serve({"garbage": collected_by_fork(), "keeper": id(KEEP["keeper"]), "held": KEEP["held"],
-           "tagged": KEEP["tagged"], "held_ints": KEEP["held_ints"]})
+           "tagged": KEEP["tagged"], "held_ints": KEEP["held_ints"],
+           "texts": [id(t) for t in KEEP["texts"]], "owner": id(KEEP["owner"]),
+           "buffers": [t.buffer() for t in KEEP["texts"]]})
 
 
 if __name__ == "__main__":

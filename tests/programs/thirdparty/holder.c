@@ -3,6 +3,8 @@
  * tagged word like mypyc's CPyTagged (tagged: an int's address plus one)
  * and in a separately allocated array (items), and its tp_traverse visits
  * them all.
+ * And a str subclass like lxml's _ElementUnicodeResult (Text): its str part
+ * keeps its characters in a separate buffer, and holds one object (owner).
  * Built by tests/programs/thirdparty_target.py against the headers of the
  * interpreter under test. */
 #define PY_SSIZE_T_CLEAN
@@ -119,13 +121,80 @@ static PyTypeObject HolderType = {
 	.tp_methods = holder_methods,
 };
 
+typedef struct {
+	PyUnicodeObject base; /* not compact: the characters are in a buffer of their own */
+	PyObject *owner;
+} TextObject;
+
+static int text_traverse(TextObject *self, visitproc visit, void *arg)
+{
+	Py_VISIT(self->owner);
+	return 0;
+}
+
+static int text_clear(TextObject *self)
+{
+	Py_CLEAR(self->owner);
+	return 0;
+}
+
+static void text_dealloc(TextObject *self)
+{
+	PyObject_GC_UnTrack(self);
+	text_clear(self);
+	PyUnicode_Type.tp_dealloc((PyObject *)self);
+}
+
+/* Text(s, owner): a str equal to s that holds owner. */
+static PyObject *text_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
+{
+	PyObject *s, *owner;
+	if (!PyArg_ParseTuple(args, "UO", &s, &owner))
+		return NULL;
+	PyObject *str_args = PyTuple_Pack(1, s);
+	if (!str_args)
+		return NULL;
+	TextObject *self = (TextObject *)PyUnicode_Type.tp_new(type, str_args, NULL);
+	Py_DECREF(str_args);
+	if (!self)
+		return NULL;
+	Py_INCREF(owner);
+	self->owner = owner;
+	return (PyObject *)self;
+}
+
+/* t.buffer(): the address of its characters. */
+static PyObject *text_buffer(TextObject *self, PyObject *unused)
+{
+	return PyLong_FromVoidPtr(PyUnicode_DATA((PyObject *)self));
+}
+
+static PyMethodDef text_methods[] = {
+	{"buffer", (PyCFunction)text_buffer, METH_NOARGS, NULL},
+	{NULL, NULL, 0, NULL},
+};
+
+static PyTypeObject TextType = {
+	PyVarObject_HEAD_INIT(NULL, 0)
+	.tp_name = "thirdparty.Text",
+	.tp_basicsize = sizeof(TextObject),
+	.tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC,
+	.tp_traverse = (traverseproc)text_traverse,
+	.tp_clear = (inquiry)text_clear,
+	.tp_dealloc = (destructor)text_dealloc,
+	.tp_new = text_new,
+	.tp_methods = text_methods,
+	.tp_free = PyObject_GC_Del,
+};
+
 static struct PyModuleDef thirdparty_module = {
 	PyModuleDef_HEAD_INIT, "thirdparty", NULL, -1, NULL, NULL, NULL, NULL, NULL,
 };
 
 PyMODINIT_FUNC PyInit_thirdparty(void)
 {
-	if (PyType_Ready(&HolderType) < 0)
+	TextType.tp_base = &PyUnicode_Type;
+	if (PyType_Ready(&HolderType) < 0 || PyType_Ready(&TextType) < 0)
 		return NULL;
 	PyObject *m = PyModule_Create(&thirdparty_module);
 	if (!m)
@@ -133,6 +202,12 @@ PyMODINIT_FUNC PyInit_thirdparty(void)
 	Py_INCREF(&HolderType);
 	if (PyModule_AddObject(m, "Holder", (PyObject *)&HolderType) < 0) {
 		Py_DECREF(&HolderType);
+		Py_DECREF(m);
+		return NULL;
+	}
+	Py_INCREF(&TextType);
+	if (PyModule_AddObject(m, "Text", (PyObject *)&TextType) < 0) {
+		Py_DECREF(&TextType);
 		Py_DECREF(m);
 		return NULL;
 	}
