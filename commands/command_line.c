@@ -64,7 +64,8 @@ void rs_command_line_usage(FILE *out)
 		"  --depth D          top: levels shown below the roots (default 4)\n"
 		"  --min-percent P    top: only subtrees retaining at least P%% of the heap (default 1)\n"
 		"  --threshold P      suspects: report what retains at least P%% of the heap (default 10)\n"
-		"  --dot              cycles, garbage, path: a Graphviz DOT picture on stdout\n"
+		"  --dot              cycles, garbage, path, dominators, retainers: a Graphviz DOT\n"
+		"                     picture on stdout\n"
 		"\n"
 		"exit status: 0 ok, 1 usage error, 2 target unreadable, unsupported or bad\n");
 }

@@ -206,6 +206,66 @@ static void dominators_render(json_object *doc, const struct rs_command_options 
 	rs_render_warnings(doc, out);
 }
 
+static void dot_object_node(json_object *row, FILE *out)
+{
+	char retained[32];
+	rs_format_bytes((uint64_t)rs_json_int(row, "retained"), retained, sizeof(retained));
+	fprintf(out, "  \"%s\" [label=\"", rs_json_str(row, "address"));
+	rs_dot_escaped(out, rs_json_str(row, "type"), 60);
+	fprintf(out, "\\n%s\\nretains %s\"];\n", rs_json_str(row, "address"), retained);
+}
+
+static void dot_root_id(json_object *root, FILE *out)
+{
+	fputs("\"root ", out);
+	rs_dot_escaped(out, rs_json_str(root, "kind"), 40);
+	fputc(' ', out);
+	rs_dot_escaped(out, rs_json_str(root, "name"), 120);
+	fputc('"', out);
+}
+
+/* One chain, from its root down to the object: each node dominates the next. */
+static void dot_chain(json_object *doc, FILE *out)
+{
+	json_object *target, *chain, *root;
+	json_object_object_get_ex(doc, "target", &target);
+	json_object_object_get_ex(doc, "dominators", &chain);
+	json_object_object_get_ex(doc, "root", &root);
+	if (!chain)
+		return;
+	size_t n = json_object_array_length(chain);
+	dot_object_node(target, out);
+	for (size_t i = 0; i < n; i++)
+		dot_object_node(json_object_array_get_idx(chain, i), out);
+	if (root) {
+		fputs("  ", out);
+		dot_root_id(root, out);
+		fputs(" [shape=ellipse, label=\"", out);
+		rs_dot_escaped(out, rs_json_str(root, "kind"), 40);
+		fputs("\\n", out);
+		rs_dot_escaped(out, rs_json_str(root, "name"), 120);
+		fputs("\"];\n  ", out);
+		dot_root_id(root, out);
+		fprintf(out, " -> \"%s\";\n", rs_json_str(n ? json_object_array_get_idx(chain, n - 1) : target, "address"));
+	}
+	for (size_t i = n; i > 0; i--)
+		fprintf(out, "  \"%s\" -> \"%s\";\n", rs_json_str(json_object_array_get_idx(chain, i - 1), "address"),
+			rs_json_str(i > 1 ? json_object_array_get_idx(chain, i - 2) : target, "address"));
+}
+
+static void dominators_dot(struct rs_command_context *ctx, json_object *doc, FILE *out)
+{
+	(void)ctx;
+	json_object *objects;
+	fputs("digraph dominators {\n  node [shape=box, fontname=\"monospace\", fontsize=10];\n", out);
+	if (!json_object_object_get_ex(doc, "objects", &objects))
+		dot_chain(doc, out);
+	else
+		for (size_t i = 0; i < json_object_array_length(objects); i++)
+			dot_chain(json_object_array_get_idx(objects, i), out);
+	fputs("}\n", out);
+}
+
 const struct rs_command rs_command_dominators = {
 	.name = "dominators",
 	.summary = "the objects that alone keep the object at ADDR alive, nearest first, with retained sizes",
@@ -214,4 +274,5 @@ const struct rs_command rs_command_dominators = {
 	.many_addresses = true,
 	.build = dominators_build,
 	.render = dominators_render,
+	.dot = dominators_dot,
 };

@@ -10,7 +10,7 @@
 #define DOT_MEMBERS_MAX 300
 #define DOT_REPR_MAX 48
 
-static void dot_escaped(FILE *out, const char *text, size_t max)
+void rs_dot_escaped(FILE *out, const char *text, size_t max)
 {
 	size_t n = 0;
 	for (const char *c = text; *c && n < max; c++, n++) {
@@ -43,7 +43,7 @@ static void dot_edge(void *arg, uint64_t referent, const char *via, bool conserv
 	if (!bsearch(&referent, e->members, e->n, sizeof(uint64_t), address_cmp))
 		return;
 	fprintf(e->out, "    \"0x%" PRIx64 "\" -> \"0x%" PRIx64 "\" [label=\"", e->source, referent);
-	dot_escaped(e->out, via, 60);
+	rs_dot_escaped(e->out, via, 60);
 	fprintf(e->out, "\"%s];\n", conservative ? ", style=dashed" : "");
 }
 
@@ -61,7 +61,7 @@ static void dot_group(struct rs_command_context *ctx, json_object *objects, size
 		return;
 	}
 	fprintf(out, "  subgraph cluster_%zu {\n    label=\"", k);
-	dot_escaped(out, title, 200);
+	rs_dot_escaped(out, title, 200);
 	fprintf(out, "\";\n");
 	for (size_t i = 0; i < n; i++) {
 		members[i] = strtoull(rs_json_str(json_object_array_get_idx(objects, i), "address"), NULL, 16);
@@ -73,9 +73,9 @@ static void dot_group(struct rs_command_context *ctx, json_object *objects, size
 		/* Instances: their attributes; the type and address are on the first line. */
 		const char *shown = repr[0] == '<' && strstr(repr, "> {") ? strstr(repr, "> {") + 2 : repr;
 		fprintf(out, "    \"0x%" PRIx64 "\" [label=\"", members[i]);
-		dot_escaped(out, rs_json_str(json_object_array_get_idx(objects, i), "type"), 60);
+		rs_dot_escaped(out, rs_json_str(json_object_array_get_idx(objects, i), "type"), 60);
 		fprintf(out, " 0x%" PRIx64 "\\n", members[i]);
-		dot_escaped(out, shown, DOT_REPR_MAX);
+		rs_dot_escaped(out, shown, DOT_REPR_MAX);
 		fputs("\"];\n", out);
 	}
 	uint64_t *sorted = malloc((n + 1) * sizeof(*sorted));

@@ -131,8 +131,7 @@ static void path_dot(struct rs_command_context *ctx, json_object *doc, FILE *out
 		snprintf(id, sizeof(id), "\"%s\"", rs_json_str(s, "address"));
 		fprintf(out, "  %s [label=\"%s\\n%s\"];\n", id, rs_json_str(s, "type"), rs_json_str(s, "address"));
 		fprintf(out, "  %s -> %s [label=\"", previous, id);
-		for (const char *c = rs_json_str(s, "via"); *c; c++)
-			fprintf(out, *c == '"' || *c == '\\' ? "\\%c" : "%c", *c);
+		rs_dot_escaped(out, rs_json_str(s, "via"), 200);
 		fprintf(out, "\"];\n");
 		previous = rs_json_str(s, "address");
 		static char quoted[40];

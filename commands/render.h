@@ -15,6 +15,9 @@ void rs_render_group_types(json_object *group, char *buf, size_t size);
 void rs_render_group_table(json_object *groups, size_t shown, int64_t total, const char *what, const char *header,
 			   const char *(*column)(json_object *group), FILE *out);
 
+/* text inside a DOT string: quotes and backslashes escaped, newlines as
+ * spaces, cut after max characters (dot.c). */
+void rs_dot_escaped(FILE *out, const char *text, size_t max);
 /* Graphviz DOT of the groups under doc[key] (dot.c). */
 void rs_dot_groups(struct rs_command_context *ctx, json_object *doc, const char *key, const char *name, FILE *out);
 

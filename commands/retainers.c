@@ -15,6 +15,8 @@
 #include "target.h"
 
 #define TEXT_DEPTH_MAX 12
+#define DOT_DEPTH_MAX 40
+#define TEXT_BRANCHES_MAX 8 /* per node, the largest first */
 #define VIA_MAX 160
 #define WIDE 8
 
@@ -467,8 +469,17 @@ static void node_render(json_object *node, int depth, FILE *out)
 			fprintf(out, "%*s<- ... (--json shows the whole tree)\n", 2 * depth + 2, "");
 		return;
 	}
-	for (size_t i = 0; i < json_object_array_length(children); i++)
-		node_render(json_object_array_get_idx(children, i), depth + 1, out);
+	size_t n = json_object_array_length(children);
+	int64_t rest = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (i < TEXT_BRANCHES_MAX)
+			node_render(json_object_array_get_idx(children, i), depth + 1, out);
+		else
+			rest += rs_json_int(json_object_array_get_idx(children, i), "objects");
+	}
+	if (n > TEXT_BRANCHES_MAX)
+		fprintf(out, "%*s<- ... %zu more ways, %" PRId64 " objects (--json shows the whole tree)\n",
+			2 * depth + 2, "", n - TEXT_BRANCHES_MAX, rest);
 }
 
 static void retainers_render(json_object *doc, const struct rs_command_options *opts, FILE *out)
@@ -483,10 +494,54 @@ static void retainers_render(json_object *doc, const struct rs_command_options *
 	rs_render_warnings(doc, out);
 }
 
+/* Node id, then its children, each with an edge from the retainer (the
+ * child) to what it holds, labelled with the reference. */
+static size_t dot_node(json_object *node, size_t id, size_t depth, FILE *out)
+{
+	json_object *root, *children;
+	char bytes[32];
+	rs_format_bytes((uint64_t)rs_json_int(node, "bytes"), bytes, sizeof(bytes));
+	if (json_object_object_get_ex(node, "root", &root)) {
+		fprintf(out, "  n%zu [shape=ellipse, label=\"", id);
+		rs_dot_escaped(out, rs_json_str(root, "kind"), 40);
+		fputs("\\n", out);
+		rs_dot_escaped(out, rs_json_str(root, "name"), 120);
+	} else {
+		fprintf(out, "  n%zu [label=\"", id);
+		rs_dot_escaped(out, rs_json_str(node, "type"), 60);
+	}
+	fprintf(out, "\\n%" PRId64 " objects, %s\"];\n", rs_json_int(node, "objects"), bytes);
+	size_t next = id + 1;
+	json_object_object_get_ex(node, "children", &children);
+	for (size_t i = 0; depth < DOT_DEPTH_MAX && children && i < json_object_array_length(children); i++) {
+		json_object *child = json_object_array_get_idx(children, i), *via;
+		fprintf(out, "  n%zu -> n%zu [label=\"", next, id);
+		if (json_object_object_get_ex(child, "via", &via) && via)
+			rs_dot_escaped(out, json_object_get_string(via), 60);
+		fputs("\"];\n", out);
+		next = dot_node(child, next, depth + 1, out);
+	}
+	return next;
+}
+
+static void retainers_dot(struct rs_command_context *ctx, json_object *doc, FILE *out)
+{
+	(void)ctx;
+	json_object *tops;
+	fputs("digraph retainers {\n  rankdir=RL;\n  node [shape=box, fontname=\"monospace\", fontsize=10];\n"
+	      "  edge [fontname=\"monospace\", fontsize=9];\n", out);
+	size_t id = 0;
+	json_object_object_get_ex(doc, "retainers", &tops);
+	for (size_t i = 0; tops && i < json_object_array_length(tops); i++)
+		id = dot_node(json_object_array_get_idx(tops, i), id, 0, out);
+	fputs("}\n", out);
+}
+
 const struct rs_command rs_command_retainers = {
 	.name = "retainers",
 	.summary = "--type NAME: the shortest paths from the roots to every instance, merged into one tree",
 	.needs_heap = true,
 	.build = retainers_build,
 	.render = retainers_render,
+	.dot = retainers_dot,
 };

@@ -47,7 +47,7 @@ rs_error *rs_command_run(const struct rs_command *cmd, struct rs_command_context
 {
 	rs_error *err = NULL;
 	if (ctx->opts.dot && !cmd->dot)
-		return rs_error_new(RS_ERR_USAGE, "%s draws no picture: --dot is for cycles, garbage and path", cmd->name);
+		return rs_error_new(RS_ERR_USAGE, "%s draws no picture: --dot is for cycles, garbage, path, dominators and retainers", cmd->name);
 	if (cmd->needs_heap && !ctx->heap)
 		err = rs_heap_walk(ctx->target, ctx->opts.progress, ctx->opts.progress_arg, &ctx->heap);
 	/* A live target runs on as soon as its memory has been read. */

@@ -3,9 +3,12 @@ test_graph.py, a process and a core of its own so the two files run on two
 workers): dominators and retained sizes against a dominator tree computed in
 the process, objects against gc.get_objects(), retainers, top, suspects and
 summary --retained on a registry of 20,000 instances."""
+import re
+import subprocess
+
 import pytest
 
-from conftest import program_fixture, refscope_json
+from conftest import program_fixture, refscope_json, run_refscope
 
 
 graph_target = program_fixture("graph_target.py")
@@ -38,6 +41,13 @@ def test_dominators_and_retained_sizes_equal_the_process(graph_target, target_ar
         assert got["target"]["retained"] == retained, where
     show = refscope_json(graph_target.interp, "show", target_args + [addr(rows[0][0])])
     assert show["dominator"]["address"] == addr(rows[0][1]) and show["retained"] == rows[0][2]
+    # The picture: every chain from its root down, one edge per step.
+    live = [(obj, got) for (obj, idom, _), got in zip(rows, doc["objects"]) if idom != "garbage"][:3]
+    picture = draw(graph_target, ["dominators", "--dot"] + target_args + [addr(obj) for obj, _ in live])
+    for obj, got in live:
+        chain = [addr(obj)] + [d["address"] for d in got["dominators"]]
+        for below, above in zip(chain, chain[1:]):
+            assert '"%s" -> "%s";' % (above, below) in picture
 
 
 def test_objects_of_a_type_are_the_census_of_gc_get_objects(graph_target, target_args):
@@ -91,6 +101,32 @@ def test_retainers_merge_the_paths_of_every_instance(graph_target, target_args):
     [local] = [c for c in lists["children"] if c.get("via") not in ("['web']", "['api']")]
     root, count = root_of(local)
     assert root["kind"] == "frame" and "worker" in root["name"] and count == 50, local
+    picture = draw(graph_target, ["retainers", "--dot", "--type", "Handler"] + target_args)
+    assert "Handler\\n20050 objects" in picture and picture.count("label=\"['web']\"") == 1
+    lines = picture.splitlines()
+    nodes = [line for line in lines if re.match(r"  n\d+ \[", line)]
+    assert len([line for line in lines if " -> " in line]) == len(nodes) - 1  # one tree
+
+
+def draw(target, args):
+    """A picture refscope draws, checked by Graphviz itself."""
+    proc = run_refscope(args, env=target.interp.refscope_env)
+    assert proc.returncode == 0 and proc.stdout.startswith("digraph "), proc.stderr
+    svg = subprocess.run(["dot", "-Tsvg"], input=proc.stdout, capture_output=True, text=True)
+    assert svg.returncode == 0 and "<svg" in svg.stdout, svg.stderr
+    return proc.stdout
+
+
+def test_suspects_puts_the_largest_accumulation_first(graph_target, target_args):
+    """One list of 2,500 Session, each holding 4 KiB, retains more than 30%
+    of the heap: at the default threshold it is the first suspect, an
+    accumulation point of Session."""
+    doc = refscope_json(graph_target.interp, "suspects", target_args)
+    first = doc["suspects"][0]
+    assert first["address"] == addr(graph_target.truth["sessions"]) and first["percent"] >= 30, first
+    assert first["kind"] == "accumulation" and first["accumulates"]["type"] == "Session"
+    assert first["accumulates"]["objects"] == 2500 and "2500 Session" in first["explanation"]
+    assert first["path"][-1] == {"address": first["address"], "type": "list", "via": "['SESSIONS']"}, first["path"]
 
 
 def test_top_and_suspects_find_the_registry(graph_target, target_args):

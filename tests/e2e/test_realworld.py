@@ -48,3 +48,11 @@ def test_refs_of_a_traceback_are_exact(realworld_target, target_args):
         vias = sorted(r["via"] for r in obj["referents"])
         assert vias in ([".tb_frame"], [".tb_frame", ".tb_next"]), obj
         assert not any(r.get("conservative") for r in obj["referents"])
+
+
+def test_suspects_on_a_heap_without_a_dominant_structure_is_empty(realworld_target, target_args):
+    """No object of this heap keeps 10% of it alive on its own: the leak
+    suspects report at its default threshold has nothing to say."""
+    doc = refscope_json(realworld_target.interp, "suspects", target_args)
+    assert doc["threshold"] == 10 and doc["total"] > 0
+    assert doc["suspects"] == [], [(s["type"], s["percent"]) for s in doc["suspects"]]

@@ -174,13 +174,22 @@ class Handler:
         self.i = i
 
 
+class Session:
+    def __init__(self, i):
+        self.i = i
+        self.payload = bytes(4096)
+
+
 REGISTRY = {}
+SESSIONS = []
 RELEASE = threading.Event()
 
 
 def make_retained():
     """20,000 instances in a module-level registry of lists, 50 more in a
-    thread's local variable (for retainers)."""
+    thread's local variable (for retainers), and one list of 2,500 sessions
+    holding 4 KiB each: more than half of the heap (for suspects)."""
+    SESSIONS.extend(Session(i) for i in range(2500))
     REGISTRY["web"] = [Handler(i) for i in range(10000)]
     REGISTRY["api"] = [Handler(i) for i in range(10000)]
     started = threading.Event()
@@ -226,6 +235,7 @@ def main():
     truth = {"pid": os.getpid(), "garbage": collected_by_fork()}
     truth["dominators"] = dominator_truth.truth(dominated)
     truth["registry"] = {name: id(handlers) for name, handlers in REGISTRY.items()}
+    truth["sessions"] = id(SESSIONS)
     truth["census"] = {cls.__name__: [id(o) for o in gc.get_objects() if type(o) is cls]
                        for cls in (Node, Slotted, Finalized)}
     truth["referents"] = {name: [id(r) for r in gc.get_referents(o)] for name, o in sample.items()}
