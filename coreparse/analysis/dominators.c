@@ -28,84 +28,121 @@
 #define NODE_GARBAGE 1u
 #define FIRST_OBJECT 2u
 
-enum { SEED = 1, GARBAGE_OBJECT = 2, GARBAGE_SIDE = 4 };
-
-struct u32_array {
-	uint32_t *items;
-	size_t n, capacity;
-};
-
-static bool u32_push(struct u32_array *a, uint32_t value)
-{
-	if (a->n == a->capacity) {
-		size_t cap = a->capacity ? 2 * a->capacity : 1024;
-		uint32_t *items = realloc(a->items, cap * sizeof(*items));
-		if (!items)
-			return false;
-		a->items = items;
-		a->capacity = cap;
-	}
-	a->items[a->n++] = value;
-	return true;
-}
+enum { SEED = 1, GARBAGE_OBJECT = 2 };
 
 struct dom_build {
 	rs_target *target;
 	rs_heap *heap;
+	const struct rs_graph *g;
 	size_t n;                 /* objects */
-	struct u32_array out;     /* references, object to object */
-	uint64_t *out_start;      /* per object, n + 1 */
-	uint32_t *in_start, *in;  /* the same references reversed */
-	uint8_t *flags;           /* per object: SEED, GARBAGE_OBJECT, GARBAGE_SIDE */
+	/* Hidden references (code objects' fields, heap types' names) beside
+	 * the graph's: (from, to) pairs in the order of from. */
+	uint32_t *hidden_from, *hidden_to;
+	size_t n_hidden, hidden_capacity;
+	uint32_t *in_start, *in;  /* every reference reversed: by object, then by preorder number */
+	uint8_t *flags;           /* per object: SEED, GARBAGE_OBJECT */
 	uint32_t *pre, *vertex, *parent; /* preorder numbers; node by number; DFS parent by number */
-	uint32_t visited;
+	uint32_t visited, garbage_pre;
 	bool nomem;
 };
 
 static void hidden_add(void *arg, uint32_t referent)
 {
 	struct dom_build *b = arg;
-	if (referent < b->n && !u32_push(&b->out, referent))
-		b->nomem = true;
+	if (referent >= b->n || b->nomem)
+		return;
+	if (b->n_hidden == b->hidden_capacity) {
+		size_t cap = b->hidden_capacity ? 2 * b->hidden_capacity : 1024;
+		uint32_t *from = realloc(b->hidden_from, cap * sizeof(*from));
+		if (from)
+			b->hidden_from = from;
+		uint32_t *to = from ? realloc(b->hidden_to, cap * sizeof(*to)) : NULL;
+		if (!to) {
+			b->nomem = true;
+			return;
+		}
+		b->hidden_to = to;
+		b->hidden_capacity = cap;
+	}
+	b->hidden_to[b->n_hidden++] = referent;
 }
 
-/* Every object's references, graph edges and hidden references. */
-static bool references_collect(struct dom_build *b)
+static bool hidden_collect(struct dom_build *b)
 {
-	const struct rs_graph *g = b->heap->graph;
-	b->out_start = malloc((b->n + 1) * sizeof(*b->out_start));
-	if (!b->out_start)
-		return false;
 	for (uint32_t i = 0; i < b->n && !b->nomem; i++) {
-		b->out_start[i] = b->out.n;
-		if (i < g->objects_reached)
-			for (uint64_t e = g->edge_start[i]; e < g->edge_start[i + 1] && !b->nomem; e++)
-				if (g->edges[e] < b->n && !u32_push(&b->out, g->edges[e]))
-					b->nomem = true;
+		size_t before = b->n_hidden;
 		rs_heap_hidden_references(b->target, b->heap, i, hidden_add, b);
+		for (size_t k = before; k < b->n_hidden; k++)
+			b->hidden_from[k] = i;
 	}
-	b->out_start[b->n] = b->out.n;
 	return !b->nomem;
 }
 
+/* The references of object v: graph edges [*e0, *e1), then hidden ones
+ * [*h0, *h1). Graph edges may name no object (left out) or one past n. */
+static void references_of(const struct dom_build *b, uint32_t v, uint64_t *e0, uint64_t *e1, size_t *h0, size_t *h1)
+{
+	*e0 = *e1 = 0;
+	if (v < b->g->objects_reached) {
+		*e0 = b->g->edge_start[v];
+		*e1 = b->g->edge_start[v + 1];
+	}
+	size_t lo = 0, hi = b->n_hidden;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (b->hidden_from[mid] < v)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	*h0 = *h1 = lo;
+	while (*h1 < b->n_hidden && b->hidden_from[*h1] == v)
+		(*h1)++;
+}
+
+/* Calls add(b, v, w) for every reference v -> w, v in object order. */
+static void references_each(struct dom_build *b, void (*add)(struct dom_build *b, uint32_t v, uint32_t w))
+{
+	size_t h = 0;
+	for (uint32_t v = 0; v < b->n; v++) {
+		if (v < b->g->objects_reached)
+			for (uint64_t e = b->g->edge_start[v]; e < b->g->edge_start[v + 1]; e++)
+				if (b->g->edges[e] < b->n)
+					add(b, v, b->g->edges[e]);
+		for (; h < b->n_hidden && b->hidden_from[h] == v; h++)
+			add(b, v, b->hidden_to[h]);
+	}
+}
+
+static void in_count(struct dom_build *b, uint32_t v, uint32_t w)
+{
+	(void)v;
+	b->in_start[w + 1]++;
+}
+
+static void in_place(struct dom_build *b, uint32_t v, uint32_t w)
+{
+	b->in[--b->in_start[w + 1]] = v;
+}
+
+/* The reversed references without a second index: counts, then each
+ * bucket's end, each bucket filled from its end down to its start. */
 static bool references_reverse(struct dom_build *b)
 {
-	b->in_start = calloc(b->n + 1, sizeof(*b->in_start));
-	b->in = malloc((b->out.n ? b->out.n : 1) * sizeof(*b->in));
-	if (!b->in_start || !b->in)
+	b->in_start = calloc(b->n + 2, sizeof(*b->in_start));
+	if (!b->in_start)
 		return false;
-	for (size_t e = 0; e < b->out.n; e++)
-		b->in_start[b->out.items[e] + 1]++;
+	references_each(b, in_count);
 	for (size_t i = 0; i < b->n; i++)
 		b->in_start[i + 1] += b->in_start[i];
-	uint32_t *fill = malloc((b->n + 1) * sizeof(*fill));
-	if (!fill)
+	b->in = malloc((b->in_start[b->n] ? b->in_start[b->n] : 1) * sizeof(*b->in));
+	if (!b->in)
 		return false;
-	memcpy(fill, b->in_start, (b->n + 1) * sizeof(*fill));
-	for (uint32_t v = 0; v < b->n; v++)
-		for (uint64_t e = b->out_start[v]; e < b->out_start[v + 1]; e++)
-			b->in[fill[b->out.items[e]]++] = v;
-	free(fill);
+	size_t total = b->in_start[b->n];
+	references_each(b, in_place);
+	/* Each bucket's end moved down to its start, one entry late. */
+	memmove(b->in_start, b->in_start + 1, b->n * sizeof(*b->in_start));
+	b->in_start[b->n] = (uint32_t)total;
 	return true;
 }
 
@@ -139,70 +176,97 @@ static uint32_t node_visit(struct dom_build *b, uint32_t node, uint32_t parent_p
 	b->pre[node] = number;
 	b->vertex[number] = node;
 	b->parent[number] = parent_pre;
-	if (node >= FIRST_OBJECT && parent_pre != NONE && (b->vertex[parent_pre] == NODE_GARBAGE ||
-	    (b->vertex[parent_pre] >= FIRST_OBJECT && (b->flags[b->vertex[parent_pre] - FIRST_OBJECT] & GARBAGE_SIDE))))
-		b->flags[node - FIRST_OBJECT] |= GARBAGE_SIDE;
 	return number;
 }
 
-/* Depth-first from node start (a child of the virtual root or of the
- * garbage pseudo-root), an explicit stack of (node, next reference). Live
- * objects never step into garbage: gc would not free what they hold. */
-static void dfs(struct dom_build *b, uint32_t start, uint32_t parent_pre, uint64_t *stack_edge, uint32_t *stack_node)
+/* One frame of the depth-first search: a node and where it is in its
+ * references (graph edges first, then hidden ones). */
+struct dfs_frame {
+	uint32_t node;
+	size_t h, h_end;
+	uint64_t e, e_end;
+};
+
+struct dfs_stack {
+	struct dfs_frame *frames;
+	size_t n, capacity;
+};
+
+static bool dfs_push(struct dom_build *b, struct dfs_stack *s, uint32_t node, uint32_t parent_pre)
 {
-	size_t top = 0;
-	node_visit(b, start, parent_pre);
-	stack_node[0] = start;
-	stack_edge[0] = b->out_start[start - FIRST_OBJECT];
-	top = 1;
-	while (top) {
-		uint32_t node = stack_node[top - 1], object = node - FIRST_OBJECT;
-		uint64_t e = stack_edge[top - 1];
-		if (e == b->out_start[object + 1]) {
-			top--;
+	if (s->n == s->capacity) {
+		size_t cap = s->capacity ? 2 * s->capacity : 4096;
+		struct dfs_frame *frames = realloc(s->frames, cap * sizeof(*frames));
+		if (!frames)
+			return false;
+		s->frames = frames;
+		s->capacity = cap;
+	}
+	struct dfs_frame *f = &s->frames[s->n++];
+	node_visit(b, node, parent_pre);
+	f->node = node;
+	references_of(b, node - FIRST_OBJECT, &f->e, &f->e_end, &f->h, &f->h_end);
+	return true;
+}
+
+/* Depth-first from node start (a child of the virtual root or of the
+ * garbage pseudo-root). Live objects never step into garbage: gc would not
+ * free what they hold. The garbage side is searched last, so its nodes are
+ * exactly those numbered after the garbage pseudo-root. */
+static bool dfs(struct dom_build *b, struct dfs_stack *s, uint32_t start, uint32_t parent_pre, bool garbage_side)
+{
+	if (!dfs_push(b, s, start, parent_pre))
+		return false;
+	while (s->n) {
+		struct dfs_frame *f = &s->frames[s->n - 1];
+		uint32_t w;
+		if (f->e < f->e_end)
+			w = b->g->edges[f->e++];
+		else if (f->h < f->h_end)
+			w = b->hidden_to[f->h++];
+		else {
+			s->n--;
 			continue;
 		}
-		stack_edge[top - 1] = e + 1;
-		uint32_t w = b->out.items[e];
-		if (b->pre[w + FIRST_OBJECT] != NONE)
+		if (w >= b->n || b->pre[w + FIRST_OBJECT] != NONE)
 			continue;
-		if ((b->flags[w] & GARBAGE_OBJECT) && !(b->flags[object] & GARBAGE_SIDE))
+		if ((b->flags[w] & GARBAGE_OBJECT) && !garbage_side)
 			continue;
-		node_visit(b, w + FIRST_OBJECT, b->pre[node]);
-		stack_node[top] = w + FIRST_OBJECT;
-		stack_edge[top] = b->out_start[w];
-		top++;
+		if (!dfs_push(b, s, w + FIRST_OBJECT, b->pre[f->node]))
+			return false;
 	}
+	return true;
 }
 
 static bool depth_first(struct dom_build *b)
 {
-	size_t nodes = b->n + FIRST_OBJECT;
-	uint64_t *stack_edge = malloc(nodes * sizeof(*stack_edge));
-	uint32_t *stack_node = malloc(nodes * sizeof(*stack_node));
-	if (!stack_edge || !stack_node) {
-		free(stack_edge);
-		free(stack_node);
-		return false;
-	}
+	struct dfs_stack s = {NULL, 0, 0};
+	bool ok = true;
 	node_visit(b, NODE_ROOT, NONE);
-	for (uint32_t i = 0; i < b->n; i++)
+	for (uint32_t i = 0; ok && i < b->n; i++)
 		if ((b->flags[i] & SEED) && b->pre[i + FIRST_OBJECT] == NONE)
-			dfs(b, i + FIRST_OBJECT, 0, stack_edge, stack_node);
+			ok = dfs(b, &s, i + FIRST_OBJECT, 0, false);
 	/* Tracked objects gc keeps that no seed reaches (held only through
 	 * references refscope counts nowhere): the virtual root holds them. */
-	for (uint32_t i = 0; i < b->heap->graph->objects_tracked && i < b->n; i++)
+	for (uint32_t i = 0; ok && i < b->g->objects_tracked && i < b->n; i++)
 		if (!(b->flags[i] & GARBAGE_OBJECT) && b->pre[i + FIRST_OBJECT] == NONE) {
 			b->flags[i] |= SEED;
-			dfs(b, i + FIRST_OBJECT, 0, stack_edge, stack_node);
+			ok = dfs(b, &s, i + FIRST_OBJECT, 0, false);
 		}
-	uint32_t garbage_pre = node_visit(b, NODE_GARBAGE, 0);
-	for (uint32_t i = 0; i < b->n; i++)
+	b->garbage_pre = node_visit(b, NODE_GARBAGE, 0);
+	for (uint32_t i = 0; ok && i < b->n; i++)
 		if ((b->flags[i] & GARBAGE_OBJECT) && b->pre[i + FIRST_OBJECT] == NONE)
-			dfs(b, i + FIRST_OBJECT, garbage_pre, stack_edge, stack_node);
-	free(stack_edge);
-	free(stack_node);
-	return true;
+			ok = dfs(b, &s, i + FIRST_OBJECT, b->garbage_pre, true);
+	free(s.frames);
+	return ok;
+}
+
+/* The reversed references by preorder number of the referrer (NONE for one
+ * the search never reached), so that pre can go before the semidominators. */
+static void in_renumber(struct dom_build *b)
+{
+	for (size_t e = 0; e < b->in_start[b->n]; e++)
+		b->in[e] = b->pre[b->in[e] + FIRST_OBJECT];
 }
 
 /* Lengauer and Tarjan's eval with path compression, iterative: the node of
@@ -236,13 +300,14 @@ static void semi_update(const struct dom_build *b, uint32_t w, uint32_t *semi, u
 	}
 	uint32_t object = node - FIRST_OBJECT;
 	uint8_t f = b->flags[object];
+	bool garbage_side = w > b->garbage_pre;
 	if (f & SEED)
 		best = 0;
 	if (f & GARBAGE_OBJECT)
-		best = best < b->pre[NODE_GARBAGE] ? best : b->pre[NODE_GARBAGE];
+		best = best < b->garbage_pre ? best : b->garbage_pre;
 	for (uint32_t e = b->in_start[object]; e < b->in_start[object + 1] && best; e++) {
-		uint32_t v = b->in[e], pv = b->pre[v + FIRST_OBJECT];
-		if (pv == NONE || ((b->flags[v] ^ f) & GARBAGE_SIDE))
+		uint32_t pv = b->in[e];
+		if (pv == NONE || (pv > b->garbage_pre) != garbage_side)
 			continue;
 		uint32_t u = eval(pv, ancestor, label, semi, stack);
 		if (semi[u] < best)
@@ -252,12 +317,12 @@ static void semi_update(const struct dom_build *b, uint32_t w, uint32_t *semi, u
 }
 
 /* Immediate dominators by preorder number, in parent (which becomes idom). */
-static bool semi_nca(struct dom_build *b)
+static bool semi_nca(struct dom_build *b, uint32_t *stack)
 {
 	uint32_t n = b->visited;
 	uint32_t *semi = malloc(n * sizeof(*semi)), *ancestor = malloc(n * sizeof(*ancestor));
-	uint32_t *label = malloc(n * sizeof(*label)), *stack = malloc(n * sizeof(*stack));
-	bool ok = semi && ancestor && label && stack;
+	uint32_t *label = malloc(n * sizeof(*label));
+	bool ok = semi && ancestor && label;
 	if (ok) {
 		for (uint32_t i = 0; i < n; i++) {
 			semi[i] = label[i] = i;
@@ -278,49 +343,48 @@ static bool semi_nca(struct dom_build *b)
 	free(semi);
 	free(ancestor);
 	free(label);
-	free(stack);
 	return ok;
 }
 
+/* idom and retained by object, accumulated bottom-up in reverse preorder
+ * (every node is numbered after its dominator). */
 static bool result_fill(struct dom_build *b, struct rs_dominators *out)
 {
 	uint32_t n = b->visited;
-	uint64_t *retained = calloc(n, sizeof(*retained));
 	out->idom = malloc((b->n ? b->n : 1) * sizeof(*out->idom));
 	out->retained = calloc(b->n ? b->n : 1, sizeof(*out->retained));
-	if (!retained || !out->idom || !out->retained) {
-		free(retained);
+	if (!out->idom || !out->retained)
 		return false;
-	}
+	memset(out->idom, 0xff, (b->n ? b->n : 1) * sizeof(*out->idom)); /* RS_NO_OBJECT */
 	const uint32_t *idom = b->parent;
+	uint64_t root = 0, garbage = 0;
 	for (uint32_t w = n - 1; w > 0; w--) {
-		uint32_t node = b->vertex[w];
-		if (node >= FIRST_OBJECT)
-			retained[w] += b->heap->objects[node - FIRST_OBJECT].size;
-		retained[idom[w]] += retained[w];
-	}
-	for (uint32_t i = 0; i < b->n; i++) {
-		uint32_t w = b->pre[i + FIRST_OBJECT];
-		if (w == NONE) {
-			out->idom[i] = RS_NO_OBJECT;
-			continue;
+		uint32_t node = b->vertex[w], up = b->vertex[idom[w]];
+		uint64_t bytes = garbage;
+		if (node >= FIRST_OBJECT) {
+			uint32_t object = node - FIRST_OBJECT;
+			out->retained[object] += b->heap->objects[object].size;
+			bytes = out->retained[object];
+			out->idom[object] = up == NODE_ROOT ? RS_DOMINATOR_ROOT : up == NODE_GARBAGE ? RS_DOMINATOR_GARBAGE
+												: up - FIRST_OBJECT;
 		}
-		uint32_t d = b->vertex[idom[w]];
-		out->idom[i] = d == NODE_ROOT ? RS_DOMINATOR_ROOT : d == NODE_GARBAGE ? RS_DOMINATOR_GARBAGE
-										: d - FIRST_OBJECT;
-		out->retained[i] = retained[w];
+		if (up == NODE_ROOT)
+			root += bytes;
+		else if (up == NODE_GARBAGE)
+			garbage += bytes;
+		else
+			out->retained[up - FIRST_OBJECT] += bytes;
 	}
 	out->count = b->n;
-	out->total = retained[0];
-	out->garbage = retained[b->pre[NODE_GARBAGE]];
-	free(retained);
+	out->total = root;
+	out->garbage = garbage;
 	return true;
 }
 
 static void build_free(struct dom_build *b)
 {
-	free(b->out.items);
-	free(b->out_start);
+	free(b->hidden_from);
+	free(b->hidden_to);
 	free(b->in_start);
 	free(b->in);
 	free(b->flags);
@@ -342,19 +406,32 @@ rs_error *rs_heap_dominators(rs_target *target, rs_heap *heap, struct rs_dominat
 		rs_garbage_free(&garbage);
 		return err;
 	}
-	struct dom_build b = {.target = target, .heap = heap, .n = heap->n_objects};
+	struct dom_build b = {.target = target, .heap = heap, .g = heap->graph, .n = heap->n_objects};
 	size_t nodes = b.n + FIRST_OBJECT;
 	bool ok = (b.flags = calloc(b.n + 1, 1)) && (b.pre = malloc(nodes * sizeof(*b.pre))) &&
 		  (b.vertex = malloc(nodes * sizeof(*b.vertex))) && (b.parent = malloc(nodes * sizeof(*b.parent))) &&
-		  references_collect(&b) && references_reverse(&b);
+		  hidden_collect(&b) && references_reverse(&b);
 	if (ok) {
 		memset(b.pre, 0xff, nodes * sizeof(*b.pre));
 		flags_set(&b, &roots, &garbage);
-		ok = depth_first(&b) && semi_nca(&b) && result_fill(&b, out);
 	}
-	build_free(&b);
+	/* Each phase frees what the next does not need: the peak is the
+	 * reversed references and five numbers per object. */
 	rs_roots_free(&roots);
 	rs_garbage_free(&garbage);
+	ok = ok && depth_first(&b);
+	if (ok) {
+		in_renumber(&b);
+		ok = semi_nca(&b, b.pre); /* pre's memory serves as eval's stack */
+	}
+	free(b.in);
+	free(b.in_start);
+	free(b.pre);
+	free(b.flags);
+	b.in = b.in_start = b.pre = NULL;
+	b.flags = NULL;
+	ok = ok && result_fill(&b, out);
+	build_free(&b);
 	if (!ok) {
 		rs_dominators_free(out);
 		return rs_error_nomem();
