@@ -3,8 +3,10 @@
 For each interpreter (pyenv 3.11 and 3.12 when present) and each N
 (1M and 5M gc-tracked objects; 10M with --large):
   1. bench/heap_generator.py builds a seeded service-like heap; gcore takes a core;
-  2. refscope's summary, gc, cycles, garbage and refcheck run on the core:
-     median wall time of --runs runs, peak RSS, objects per second;
+  2. refscope's summary, gc, cycles, garbage and refcheck run on the core,
+     and the leak-hunting commands built on the dominator tree (top, and
+     objects --type with its retained sizes): median wall time of --runs
+     runs, peak RSS, objects per second;
   3. the same analysis done inside the process, the fastest way Python offers;
   4. the floor: one sequential pass over the core's bytes, warm cache.
 Prints a table with refscope/in-process and refscope/floor ratios and writes
@@ -22,7 +24,7 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(HERE)
 REFSCOPE = os.path.join(REPO, "build", "refscope")
-COMMANDS = ["summary", "gc", "cycles", "garbage", "refcheck"]
+COMMANDS = ["summary", "gc", "cycles", "garbage", "refcheck", "top", "objects --type Session --top 5"]
 
 
 def pyenv_interpreters():
@@ -96,14 +98,15 @@ def bench_one(python, n, runs, workdir):
     size = os.path.getsize(core)
     rows = {}
     for command in COMMANDS:
-        results = [timed_run([REFSCOPE, "--json", command, core]) for _ in range(runs)]
+        results = [timed_run([REFSCOPE, "--json"] + command.split() + [core]) for _ in range(runs)]
         rows[command] = {"seconds": statistics.median(r[0] for r in results),
                          "rss_mb": max(r[1] for r in results) / 1024,
                          "own_mb": max(r[2] for r in results) / 1024}
     floor = floor_seconds(core)
+    summary = subprocess.run([REFSCOPE, "--json", "summary", core], capture_output=True, check=True)
     os.unlink(core)
     return {"n": n, "tracked": ready["tracked"], "core_mb": size / 2**20, "floor": floor,
-            "in_process": in_process, "commands": rows}
+            "objects": json.loads(summary.stdout)["objects"], "in_process": in_process, "commands": rows}
 
 
 def table(results):
@@ -127,6 +130,8 @@ TARGET_SECONDS = {"summary": 0.5, "gc": 0.5, "cycles": 2.0, "garbage": 2.0, "ref
 TARGET_OWN_MB = 400
 TARGET_GROWTH = 6  # 5M objects take at most 6 times what 1M take
 TARGET_SPEEDUP = 8  # the graph commands against the in-process analysis
+TARGET_DOMINATOR_SPEEDUP = 6  # top (the dominator tree) against the in-process analysis (issue 13)
+TARGET_DOMINATOR_BYTES = 12  # extra own memory per object reached, top against summary (issue 11)
 
 
 def targets(results):
@@ -140,6 +145,8 @@ def targets(results):
     for version, runs in by_version.items():
         small, large = min(runs, key=lambda r: r["n"]), max(runs, key=lambda r: r["n"])
         for command, c in large["commands"].items():
+            if command not in TARGET_SECONDS:
+                continue
             speedup = large["in_process"]["seconds"] / c["seconds"]
             growth = c["seconds"] / small["commands"][command]["seconds"] if small is not large else None
             graph = command in ("cycles", "garbage", "refcheck")
@@ -150,6 +157,22 @@ def targets(results):
                 else "%.1fx" % speedup,
                 "%.1fx for %.0fx the objects (%s)" % (growth, large["tracked"] / small["tracked"],
                                                        mark(growth <= TARGET_GROWTH)) if growth else ""))
+    lines += ["", "The dominator tree (issues 11 and 13): top against summary (the walk and the graph build), "
+              "largest N:", "",
+              "| Python | top seconds | summary seconds | tree's own time vs graph build (target <= 1x) | "
+              "extra own MB | per object reached (target <= %d B) | vs in-process (target >= %dx) |"
+              % (TARGET_DOMINATOR_BYTES, TARGET_DOMINATOR_SPEEDUP), "|---|---|---|---|---|---|---|"]
+    for version, runs in by_version.items():
+        large = max(runs, key=lambda r: r["n"])
+        top, summary = large["commands"]["top"], large["commands"]["summary"]
+        tree = (top["seconds"] - summary["seconds"]) / summary["seconds"]
+        extra = top["own_mb"] - summary["own_mb"]
+        per_object = extra * 2**20 / large["objects"]
+        speedup = large["in_process"]["seconds"] / top["seconds"]
+        lines.append("| %s | %.2f | %.2f | %.2fx (%s) | %.0f | %.0f B (%s) | %.1fx (%s) |" % (
+            version, top["seconds"], summary["seconds"], tree, "met" if tree <= 1 else "MISSED", extra,
+            per_object, "met" if per_object <= TARGET_DOMINATOR_BYTES else "MISSED", speedup,
+            "met" if speedup >= TARGET_DOMINATOR_SPEEDUP else "MISSED"))
     return "\n".join(lines)
 
 

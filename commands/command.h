@@ -46,6 +46,7 @@ struct rs_command_context {
 	uint64_t address;     /* ADDR of show, refs, referrers, path */
 	const uint64_t *addresses; /* every ADDR given (refs takes several); addresses[0] == address */
 	size_t n_addresses;
+	struct rs_dominators *dominators; /* the dominator tree of heap, kept with it (rs_dominators_of_session) */
 };
 
 struct rs_command {
@@ -117,6 +118,10 @@ extern const struct rs_command rs_command_info, rs_command_gc, rs_command_summar
  * or {kind, name} of the root (or garbage) when no single object is; NULL
  * when nothing reaches the object (dominators.c). */
 json_object *rs_doc_dominator(struct rs_command_context *ctx, const struct rs_dominators *d, uint32_t index);
+/* The dominator tree of ctx->heap: computed on first need into
+ * ctx->dominators, which the session keeps with the heap, so that the
+ * commands after the first (in gdb) do not build it again (dominators.c). */
+rs_error *rs_dominators_of_session(struct rs_command_context *ctx, const struct rs_dominators **out);
 
 /* How many of n rows a command shows: what --top asks for (at most n);
  * without it, all of them in JSON, dot_default in a picture and

@@ -284,6 +284,7 @@ struct rs_session {
 	char *key;
 	rs_target *target;
 	rs_heap *heap;
+	struct rs_dominators dominators; /* of heap, once a command needs them */
 	void (*progress)(uint64_t seen, void *arg);
 	void *progress_arg;
 	/* --inferior: a target the caller reads for us (a debugger's remote). */
@@ -331,6 +332,7 @@ void rs_session_drop(struct rs_session *s)
 {
 	if (!s)
 		return;
+	rs_dominators_free(&s->dominators);
 	rs_heap_free(s->heap);
 	rs_target_close(s->target);
 	free(s->key);
@@ -452,7 +454,8 @@ static int command_line_parsed(struct rs_session *session, struct cli *cli, int 
 			.target = s->target, .heap = s->heap, .opts = cli->opts,
 			.target_label = cli->core ? cli->core : label,
 			.address = cli->addresses ? cli->addresses[0] : 0,
-			.addresses = cli->addresses, .n_addresses = cli->addresses ? cli->n_more_addresses + 1 : 0};
+			.addresses = cli->addresses, .n_addresses = cli->addresses ? cli->n_more_addresses + 1 : 0,
+			.dominators = &s->dominators};
 		err = rs_command_run(cmd, &ctx, cli->json, out);
 		s->heap = ctx.heap;
 		if (tty && ctx.heap && rs_heap_object_count(ctx.heap) >= (1u << 20))

@@ -42,7 +42,7 @@ static int holder_cmp(const void *a, const void *b)
 static bool groups_build(struct rs_dom_tree *t, const struct rs_object *objects, const uint32_t *root_children,
 			 size_t n)
 {
-	uint32_t *first_ref = malloc((t->d.count + 1) * sizeof(*first_ref));
+	uint32_t *first_ref = malloc((t->d->count + 1) * sizeof(*first_ref));
 	struct holder *rows = malloc((n + 1) * sizeof(*rows));
 	t->groups = calloc(n + 1, sizeof(*t->groups));
 	t->group_members = malloc((n + 1) * sizeof(*t->group_members));
@@ -51,9 +51,9 @@ static bool groups_build(struct rs_dom_tree *t, const struct rs_object *objects,
 		free(rows);
 		return false;
 	}
-	memset(first_ref, 0xff, (t->d.count + 1) * sizeof(*first_ref));
+	memset(first_ref, 0xff, (t->d->count + 1) * sizeof(*first_ref));
 	for (size_t r = t->roots.n_refs; r-- > 0;) /* the first ref of an object wins */
-		if (t->roots.refs[r].object < t->d.count)
+		if (t->roots.refs[r].object < t->d->count)
 			first_ref[t->roots.refs[r].object] = (uint32_t)r;
 	for (size_t k = 0; k < n; k++) {
 		uint32_t o = root_children[k], r = first_ref[o];
@@ -82,7 +82,7 @@ static bool groups_build(struct rs_dom_tree *t, const struct rs_object *objects,
 		struct rs_root_group *g = &t->groups[t->n_groups - 1];
 		t->group_members[k] = h->object;
 		g->count++;
-		g->retained += t->d.retained[h->object];
+		g->retained += t->d->retained[h->object];
 	}
 	free(rows);
 	qsort(t->groups, t->n_groups, sizeof(*t->groups), group_cmp);
@@ -104,24 +104,22 @@ const char *rs_dom_tree_group_name(rs_target *target, const struct rs_dom_tree *
 	return rs_root_kind_name(t->roots.refs[g->ref].kind);
 }
 
-rs_error *rs_dom_tree_build(rs_target *target, rs_heap *heap, struct rs_dom_tree *t)
+rs_error *rs_dom_tree_build(struct rs_command_context *ctx, struct rs_dom_tree *t)
 {
 	memset(t, 0, sizeof(*t));
-	rs_error *err = rs_heap_dominators(target, heap, &t->d);
+	rs_error *err = rs_dominators_of_session(ctx, &t->d);
 	if (err)
 		return err;
-	err = rs_heap_roots(target, heap, &t->roots);
-	if (err) {
-		rs_dominators_free(&t->d);
+	err = rs_heap_roots(ctx->target, ctx->heap, &t->roots);
+	if (err)
 		return err;
-	}
-	size_t n = t->d.count, n_root = 0;
+	size_t n = t->d->count, n_root = 0;
 	t->start = calloc(n + 2, sizeof(*t->start));
 	t->child = malloc((n + 1) * sizeof(*t->child));
 	uint32_t *root_children = malloc((n + 1) * sizeof(*root_children));
 	bool ok = t->start && t->child && root_children;
 	for (size_t i = 0; ok && i < n; i++) {
-		uint32_t up = t->d.idom[i];
+		uint32_t up = t->d->idom[i];
 		if (up < n)
 			t->start[up + 2]++;
 		else if (up == RS_DOMINATOR_ROOT)
@@ -136,14 +134,14 @@ rs_error *rs_dom_tree_build(rs_target *target, rs_heap *heap, struct rs_dom_tree
 		ok = t->garbage != NULL;
 		size_t g = 0;
 		for (uint32_t i = 0; ok && i < n; i++) {
-			uint32_t up = t->d.idom[i];
+			uint32_t up = t->d->idom[i];
 			if (up < n)
 				t->child[t->start[up + 1]++] = i;
 			else if (up == RS_DOMINATOR_GARBAGE)
 				t->garbage[g++] = i;
 		}
 	}
-	ok = ok && groups_build(t, rs_heap_objects(heap), root_children, n_root);
+	ok = ok && groups_build(t, rs_heap_objects(ctx->heap), root_children, n_root);
 	free(root_children);
 	if (!ok) {
 		rs_dom_tree_free(t);
@@ -165,14 +163,13 @@ static int retained_cmp(const void *a, const void *b)
 size_t rs_dom_tree_largest(const struct rs_dom_tree *t, const uint32_t *list, size_t n, uint32_t *out, size_t max)
 {
 	memmove(out, list, n * sizeof(*out));
-	sort_d = &t->d;
+	sort_d = t->d;
 	qsort(out, n, sizeof(*out), retained_cmp);
 	return n < max ? n : max;
 }
 
 void rs_dom_tree_free(struct rs_dom_tree *t)
 {
-	rs_dominators_free(&t->d);
 	rs_roots_free(&t->roots);
 	free(t->start);
 	free(t->child);
@@ -194,7 +191,7 @@ static uint32_t row_of(const struct rs_object *o)
 bool rs_dom_tree_type_retained(const struct rs_dom_tree *t, const rs_heap *heap, uint64_t *per_row)
 {
 	const struct rs_object *objects = rs_heap_objects(heap);
-	size_t n = t->d.count, n_types = rs_heap_type_count(heap);
+	size_t n = t->d->count, n_types = rs_heap_type_count(heap);
 	uint32_t *active = calloc(2 * n_types + 1, sizeof(*active));
 	uint32_t *stack = malloc((n + 1) * sizeof(*stack)), *cursor = malloc((n + 1) * sizeof(*cursor));
 	if (!active || !stack || !cursor) {
@@ -204,13 +201,13 @@ bool rs_dom_tree_type_retained(const struct rs_dom_tree *t, const rs_heap *heap,
 		return false;
 	}
 	for (uint32_t i = 0; i < n; i++) {
-		if (t->d.idom[i] != RS_DOMINATOR_ROOT && t->d.idom[i] != RS_DOMINATOR_GARBAGE)
+		if (t->d->idom[i] != RS_DOMINATOR_ROOT && t->d->idom[i] != RS_DOMINATOR_GARBAGE)
 			continue;
 		size_t top = 0;
 		stack[top] = i;
 		cursor[top++] = t->start[i];
 		if (!active[row_of(&objects[i])]++)
-			per_row[row_of(&objects[i])] += t->d.retained[i];
+			per_row[row_of(&objects[i])] += t->d->retained[i];
 		while (top) {
 			uint32_t v = stack[top - 1];
 			if (cursor[top - 1] == t->start[v + 1]) {
@@ -220,7 +217,7 @@ bool rs_dom_tree_type_retained(const struct rs_dom_tree *t, const rs_heap *heap,
 			}
 			uint32_t w = t->child[cursor[top - 1]++];
 			if (!active[row_of(&objects[w])]++)
-				per_row[row_of(&objects[w])] += t->d.retained[w];
+				per_row[row_of(&objects[w])] += t->d->retained[w];
 			stack[top] = w;
 			cursor[top++] = t->start[w];
 		}

@@ -14,7 +14,7 @@ struct rs_root_group {
 };
 
 struct rs_dom_tree {
-	struct rs_dominators d;
+	const struct rs_dominators *d; /* the session's (rs_dominators_of_session) */
 	struct rs_roots roots;
 	uint32_t *start, *child;  /* children of object i: child[start[i] .. start[i+1]) */
 	uint32_t *garbage;        /* the children of the garbage pseudo-root */
@@ -24,7 +24,7 @@ struct rs_dom_tree {
 	uint32_t *group_members;
 };
 
-rs_error *rs_dom_tree_build(rs_target *target, rs_heap *heap, struct rs_dom_tree *t);
+rs_error *rs_dom_tree_build(struct rs_command_context *ctx, struct rs_dom_tree *t);
 void rs_dom_tree_free(struct rs_dom_tree *t);
 
 /* The kind of root a group is ("module", "external", ...) and its name into name. */

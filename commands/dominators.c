@@ -41,6 +41,22 @@ static json_object *root_of(struct rs_command_context *ctx, const struct rs_domi
 	return root;
 }
 
+rs_error *rs_dominators_of_session(struct rs_command_context *ctx, const struct rs_dominators **out)
+{
+	struct rs_dominators *d = ctx->dominators;
+	/* An object adopted since (an address asked for that the graph had not
+	 * reached) needs the tree again. */
+	if (d->idom && d->count != rs_heap_object_count(ctx->heap))
+		rs_dominators_free(d);
+	if (!d->idom) {
+		rs_error *err = rs_heap_dominators(ctx->target, ctx->heap, d);
+		if (err)
+			return err;
+	}
+	*out = d;
+	return NULL;
+}
+
 json_object *rs_doc_dominator(struct rs_command_context *ctx, const struct rs_dominators *d, uint32_t index)
 {
 	uint32_t up = d->idom[index];
@@ -125,20 +141,20 @@ static rs_error *dominators_build(struct rs_command_context *ctx, json_object **
 		return rs_error_new(RS_ERR_NOT_FOUND, "0x%" PRIx64 " is not the address of an object in this heap",
 				    ctx->address);
 	}
-	struct rs_dominators d;
-	err = rs_heap_dominators(ctx->target, ctx->heap, &d);
+	const struct rs_dominators *d;
+	err = rs_dominators_of_session(ctx, &d);
 	if (err) {
 		free(index);
 		return err;
 	}
 	struct root_cache cache = {.n = 0};
 	if (ctx->n_addresses == 1) {
-		*out = chain_doc(ctx, &d, index[0], &cache);
+		*out = chain_doc(ctx, d, index[0], &cache);
 	} else {
 		json_object *objects = json_object_new_array();
 		for (size_t i = 0; i < ctx->n_addresses; i++) {
-			if (index[i] < d.count) {
-				json_object_array_add(objects, chain_doc(ctx, &d, index[i], &cache));
+			if (index[i] < d->count) {
+				json_object_array_add(objects, chain_doc(ctx, d, index[i], &cache));
 				continue;
 			}
 			char addr[19];
@@ -157,7 +173,6 @@ static rs_error *dominators_build(struct rs_command_context *ctx, json_object **
 		json_object_object_add(*out, "objects", objects);
 	}
 	root_cache_free(&cache);
-	rs_dominators_free(&d);
 	free(index);
 	return NULL;
 }

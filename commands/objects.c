@@ -151,21 +151,17 @@ static rs_error *objects_build(struct rs_command_context *ctx, json_object **out
 	bool *types = rs_types_named(ctx);
 	if (!types)
 		return rs_error_nomem();
-	struct rs_dominators d;
+	const struct rs_dominators *d;
 	struct rs_garbage garbage;
-	err = rs_heap_garbage(ctx->target, ctx->heap, &garbage);
-	if (!err) {
-		err = rs_heap_dominators(ctx->target, ctx->heap, &d);
-		if (err)
-			rs_garbage_free(&garbage);
-	}
+	err = rs_dominators_of_session(ctx, &d);
+	if (!err)
+		err = rs_heap_garbage(ctx->target, ctx->heap, &garbage);
 	if (err) {
 		free(types);
 		return err;
 	}
 	json_object *doc = json_object_new_object();
-	err = objects_select(ctx, &d, types, &garbage, doc);
-	rs_dominators_free(&d);
+	err = objects_select(ctx, d, types, &garbage, doc);
 	rs_garbage_free(&garbage);
 	free(types);
 	if (err) {

@@ -21,15 +21,15 @@ static rs_error *show_build(struct rs_command_context *ctx, json_object **out)
 	json_object_object_add(doc, "size", json_object_new_int64(o->size));
 	json_object_object_add(doc, "generation", rs_doc_generation_name(ctx->heap, o));
 	json_object_object_add(doc, "repr", json_object_new_string(repr));
-	struct rs_dominators d;
-	err = rs_heap_dominators(ctx->target, ctx->heap, &d);
+	const struct rs_dominators *d;
+	err = rs_dominators_of_session(ctx, &d);
 	if (err) {
 		json_object_put(doc);
 		return err;
 	}
-	json_object_object_add(doc, "retained", json_object_new_int64((int64_t)d.retained[index]));
-	json_object_object_add(doc, "dominator", rs_doc_dominator(ctx, &d, index));
-	rs_dominators_free(&d);
+	bool covered = index < d->count;
+	json_object_object_add(doc, "retained", covered ? json_object_new_int64((int64_t)d->retained[index]) : NULL);
+	json_object_object_add(doc, "dominator", covered ? rs_doc_dominator(ctx, d, index) : NULL);
 	*out = doc;
 	return NULL;
 }

@@ -61,7 +61,7 @@ static rs_error *summary_build(struct rs_command_context *ctx, json_object **out
 	uint64_t *retained = NULL;
 	if (ctx->opts.retained) {
 		struct rs_dom_tree t;
-		err = rs_dom_tree_build(ctx->target, ctx->heap, &t);
+		err = rs_dom_tree_build(ctx, &t);
 		retained = err ? NULL : calloc(2 * n_types + 1, sizeof(*retained));
 		if (!err && (!retained || !rs_dom_tree_type_retained(&t, ctx->heap, retained)))
 			err = rs_error_nomem();

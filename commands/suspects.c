@@ -37,7 +37,7 @@ static bool subtree_types(const struct rs_dom_tree *t, const rs_heap *heap, uint
 			  size_t n_types)
 {
 	const struct rs_object *objects = rs_heap_objects(heap);
-	uint32_t *stack = malloc((t->d.count + 1) * sizeof(*stack));
+	uint32_t *stack = malloc((t->d->count + 1) * sizeof(*stack));
 	if (!stack)
 		return false;
 	for (size_t k = 0; k < n_types; k++)
@@ -67,19 +67,19 @@ static bool accumulated(const struct rs_dom_tree *t, const rs_heap *heap, uint32
 	for (uint32_t c = t->start[s]; c < t->start[s + 1]; c++) {
 		uint32_t v = t->child[c];
 		rows[objects[v].type].objects++;
-		rows[objects[v].type].bytes += t->d.retained[v];
+		rows[objects[v].type].bytes += t->d->retained[v];
 	}
 	qsort(rows, n_types, sizeof(*rows), total_cmp);
 	*out = rows[0];
-	return n_types && rows[0].objects >= ACCUMULATED_MIN && 2 * rows[0].bytes >= t->d.retained[s];
+	return n_types && rows[0].objects >= ACCUMULATED_MIN && 2 * rows[0].bytes >= t->d->retained[s];
 }
 
 static bool is_deepest(const struct rs_dom_tree *t, uint32_t i, uint64_t min_bytes)
 {
-	if (t->d.retained[i] < min_bytes || t->d.idom[i] == RS_DOMINATOR_GARBAGE || t->d.idom[i] == RS_NO_OBJECT)
+	if (t->d->retained[i] < min_bytes || t->d->idom[i] == RS_DOMINATOR_GARBAGE || t->d->idom[i] == RS_NO_OBJECT)
 		return false;
 	for (uint32_t c = t->start[i]; c < t->start[i + 1]; c++)
-		if (t->d.retained[t->child[c]] >= min_bytes)
+		if (t->d->retained[t->child[c]] >= min_bytes)
 			return false;
 	return true;
 }
@@ -88,9 +88,9 @@ static bool is_deepest(const struct rs_dom_tree *t, uint32_t i, uint64_t min_byt
  * garbage pseudo-root's part is no leak. */
 static bool under_garbage(const struct rs_dom_tree *t, uint32_t i)
 {
-	for (size_t steps = 0; steps <= t->d.count && t->d.idom[i] < t->d.count; steps++)
-		i = t->d.idom[i];
-	return t->d.idom[i] == RS_DOMINATOR_GARBAGE;
+	for (size_t steps = 0; steps <= t->d->count && t->d->idom[i] < t->d->count; steps++)
+		i = t->d->idom[i];
+	return t->d->idom[i] == RS_DOMINATOR_GARBAGE;
 }
 
 static void explanation(struct rs_command_context *ctx, json_object *row, const struct type_total *acc, bool is_acc,
@@ -117,12 +117,12 @@ static rs_error *suspect_doc(struct rs_command_context *ctx, const struct rs_dom
 			     struct type_total *rows, size_t n_types, json_object **out)
 {
 	json_object *row = rs_doc_object_ref(ctx->heap, s);
-	double percent = t->d.total ? 100.0 * (double)t->d.retained[s] / (double)t->d.total : 0;
+	double percent = t->d->total ? 100.0 * (double)t->d->retained[s] / (double)t->d->total : 0;
 	struct type_total acc;
 	bool is_acc = accumulated(t, ctx->heap, s, rows, n_types, &acc);
 	json_object_object_add(row, "kind", json_object_new_string(is_acc ? "accumulation" : "single"));
 	json_object_object_add(row, "size", json_object_new_int64(rs_heap_objects(ctx->heap)[s].size));
-	json_object_object_add(row, "retained", json_object_new_int64((int64_t)t->d.retained[s]));
+	json_object_object_add(row, "retained", json_object_new_int64((int64_t)t->d->retained[s]));
 	json_object_object_add(row, "percent", json_object_new_double(percent));
 	json_object *accumulates = NULL;
 	if (is_acc) {
@@ -161,15 +161,15 @@ static rs_error *suspects_build(struct rs_command_context *ctx, json_object **ou
 	if (err)
 		return err;
 	struct rs_dom_tree t;
-	err = rs_dom_tree_build(ctx->target, ctx->heap, &t);
+	err = rs_dom_tree_build(ctx, &t);
 	if (err)
 		return err;
 	double threshold = ctx->opts.threshold_given ? ctx->opts.threshold : DEFAULT_THRESHOLD;
-	uint64_t min_bytes = (uint64_t)((double)t.d.total * threshold / 100.0);
+	uint64_t min_bytes = (uint64_t)((double)t.d->total * threshold / 100.0);
 	if (!min_bytes)
 		min_bytes = 1;
 	size_t n_types = rs_heap_type_count(ctx->heap);
-	uint32_t *found = malloc((t.d.count + 1) * sizeof(*found));
+	uint32_t *found = malloc((t.d->count + 1) * sizeof(*found));
 	struct type_total *rows = malloc((n_types + 1) * sizeof(*rows));
 	if (!found || !rows) {
 		free(found);
@@ -178,13 +178,13 @@ static rs_error *suspects_build(struct rs_command_context *ctx, json_object **ou
 		return rs_error_nomem();
 	}
 	size_t n = 0;
-	for (uint32_t i = 0; i < t.d.count; i++)
+	for (uint32_t i = 0; i < t.d->count; i++)
 		if (is_deepest(&t, i, min_bytes) && !under_garbage(&t, i))
 			found[n++] = i;
 	rs_dom_tree_largest(&t, found, n, found, n);
 	json_object *doc = json_object_new_object(), *list = json_object_new_array();
 	json_object_object_add(doc, "threshold", json_object_new_double(threshold));
-	json_object_object_add(doc, "total", json_object_new_int64((int64_t)t.d.total));
+	json_object_object_add(doc, "total", json_object_new_int64((int64_t)t.d->total));
 	for (size_t k = 0; k < n && !err; k++) {
 		json_object *row = NULL;
 		err = suspect_doc(ctx, &t, found[k], rows, n_types, &row);

@@ -34,7 +34,7 @@ static json_object *children_doc(struct walk *w, const uint32_t *list, size_t n,
 		return children;
 	}
 	size_t shown = rs_dom_tree_largest(w->t, list, n, sorted, w->top);
-	for (size_t k = 0; k < shown && w->t->d.retained[sorted[k]] >= w->min_bytes; k++)
+	for (size_t k = 0; k < shown && w->t->d->retained[sorted[k]] >= w->min_bytes; k++)
 		json_object_array_add(children, object_node(w, sorted[k], depth + 1));
 	free(sorted);
 	return children;
@@ -45,7 +45,7 @@ static json_object *object_node(struct walk *w, uint32_t i, size_t depth)
 {
 	json_object *node = rs_doc_object_ref(w->ctx->heap, i);
 	json_object_object_add(node, "size", json_object_new_int64(rs_heap_objects(w->ctx->heap)[i].size));
-	json_object_object_add(node, "retained", json_object_new_int64((int64_t)w->t->d.retained[i]));
+	json_object_object_add(node, "retained", json_object_new_int64((int64_t)w->t->d->retained[i]));
 	const uint32_t *list = w->t->child + w->t->start[i];
 	size_t n = w->t->start[i + 1] - w->t->start[i];
 	json_object_object_add(node, "children", children_doc(w, list, n, depth));
@@ -70,26 +70,26 @@ static rs_error *top_build(struct rs_command_context *ctx, json_object **out)
 	if (err)
 		return err;
 	struct rs_dom_tree t;
-	err = rs_dom_tree_build(ctx->target, ctx->heap, &t);
+	err = rs_dom_tree_build(ctx, &t);
 	if (err)
 		return err;
 	double percent = ctx->opts.min_percent_given ? ctx->opts.min_percent : DEFAULT_MIN_PERCENT;
 	struct walk w = {ctx, &t, ctx->opts.top_given ? (size_t)ctx->opts.top : DEFAULT_TOP,
 			 ctx->opts.depth ? (size_t)ctx->opts.depth : DEFAULT_DEPTH,
-			 (uint64_t)((double)t.d.total * percent / 100.0), false};
+			 (uint64_t)((double)t.d->total * percent / 100.0), false};
 	if (w.depth > DEPTH_MAX)
 		w.depth = DEPTH_MAX;
 	json_object *doc = json_object_new_object(), *roots = json_object_new_array();
-	json_object_object_add(doc, "total", json_object_new_int64((int64_t)t.d.total));
-	json_object_object_add(doc, "garbage", json_object_new_int64((int64_t)t.d.garbage));
+	json_object_object_add(doc, "total", json_object_new_int64((int64_t)t.d->total));
+	json_object_object_add(doc, "garbage", json_object_new_int64((int64_t)t.d->garbage));
 	bool garbage_done = false;
 	for (size_t g = 0; g <= t.n_groups; g++) {
 		uint64_t next = g < t.n_groups ? t.groups[g].retained : 0;
-		if (!garbage_done && t.n_garbage && t.d.garbage >= next) {
+		if (!garbage_done && t.n_garbage && t.d->garbage >= next) {
 			garbage_done = true;
-			if (t.d.garbage >= w.min_bytes && json_object_array_length(roots) < w.top)
+			if (t.d->garbage >= w.min_bytes && json_object_array_length(roots) < w.top)
 				json_object_array_add(roots, root_node(&w, "garbage", "unreachable: gc.collect() would free it",
-								       t.d.garbage, t.garbage, t.n_garbage));
+								       t.d->garbage, t.garbage, t.n_garbage));
 		}
 		if (g == t.n_groups || next < w.min_bytes || json_object_array_length(roots) >= w.top)
 			continue;
