@@ -31,6 +31,7 @@ struct rs_command_options {
 	double threshold;     /* suspects: smallest retained share reported */
 	bool threshold_given;
 	bool retained;        /* summary --retained */
+	const char *rules;    /* audit --rules FILE */
 	bool dot;             /* Graphviz DOT instead of text */
 	bool json;            /* the document is printed as it is (set by rs_command_run); text
 			       * shows only the first rows, so only those are built */
@@ -47,7 +48,10 @@ struct rs_command_context {
 	const uint64_t *addresses; /* every ADDR given (refs takes several); addresses[0] == address */
 	size_t n_addresses;
 	struct rs_dominators *dominators; /* the dominator tree of heap, kept with it (rs_dominators_of_session) */
+	int verdict;          /* set by a command: RS_VERDICT_BROKEN when an audit rule broke */
 };
+
+#define RS_VERDICT_BROKEN 3 /* the exit status of an audit with a broken rule */
 
 struct rs_command {
 	const char *name;
@@ -112,12 +116,26 @@ json_object *rs_doc_generation_name(const rs_heap *heap, const struct rs_object 
 void rs_doc_reference_add(json_object *rows, json_object *row, const char *via, bool conservative);
 
 extern const struct rs_command rs_command_info, rs_command_gc, rs_command_summary, rs_command_layout,
-	rs_command_show, rs_command_refs, rs_command_referrers, rs_command_refcheck, rs_command_path, rs_command_cycles, rs_command_garbage, rs_command_dominators, rs_command_objects, rs_command_retainers, rs_command_top, rs_command_suspects;
+	rs_command_show, rs_command_refs, rs_command_referrers, rs_command_refcheck, rs_command_path, rs_command_cycles, rs_command_garbage, rs_command_dominators, rs_command_objects, rs_command_retainers, rs_command_top, rs_command_suspects, rs_command_audit;
 
 /* The immediate dominator of object index as show gives it: {address, type},
  * or {kind, name} of the root (or garbage) when no single object is; NULL
  * when nothing reaches the object (dominators.c). */
 json_object *rs_doc_dominator(struct rs_command_context *ctx, const struct rs_dominators *d, uint32_t index);
+/* An object whose reference count the heap and the named roots do not
+ * explain (refcheck.c). cause: 0 a class, 1 nothing refers to it, 2
+ * referred to and held once more. */
+struct rs_refcount_suspect {
+	uint32_t object;
+	uint32_t heap_refs, root_refs;
+	uint32_t holder; /* the first object found referring to it, or RS_NO_OBJECT */
+	uint8_t cause;
+	int64_t external;
+};
+/* Every such object of ctx->heap, most unexplained references first; the
+ * caller frees *out. */
+rs_error *rs_refcount_suspects(struct rs_command_context *ctx, struct rs_refcount_suspect **out, size_t *count);
+
 /* The dominator tree of ctx->heap: computed on first need into
  * ctx->dominators, which the session keeps with the heap, so that the
  * commands after the first (in gdb) do not build it again (dominators.c). */

@@ -66,8 +66,14 @@ void rs_command_line_usage(FILE *out)
 		"  --threshold P      suspects: report what retains at least P%% of the heap (default 10)\n"
 		"  --dot              cycles, garbage, path, dominators, retainers: a Graphviz DOT\n"
 		"                     picture on stdout\n"
+		"  --rules FILE       audit: the limits, one rule per line: MEASURE [GLOB] OP LIMIT\n"
+		"                     (total-bytes, total-objects, type-bytes GLOB, type-count GLOB,\n"
+		"                     garbage-objects, garbage-bytes, garbage-finalizer-groups,\n"
+		"                     suspects [GLOB], retained-share; OP <=, <, >=, >, ==;\n"
+		"                     LIMIT a count, bytes with B/KiB/MiB/GiB/kB/MB/GB, or P%%)\n"
 		"\n"
-		"exit status: 0 ok, 1 usage error, 2 target unreadable, unsupported or bad\n");
+		"exit status: 0 ok, 1 usage error, 2 target unreadable, unsupported or bad,\n"
+		"             3 audit: a rule is broken\n");
 }
 
 static FILE *usage_out; /* where usage errors go: the stream of the running command line */
@@ -165,6 +171,8 @@ static int parse_valued_option(struct cli *cli, const char *opt, const char *val
 		if (!parse_int(value, 1, 1L << 30, &n))
 			return usage_error("--min-size needs a count, not '%s'", value);
 		cli->opts.min_size = (int)n;
+	} else if (strcmp(opt, "--rules") == 0) {
+		cli->opts.rules = value;
 	} else if (strcmp(opt, "--layout") == 0)
 		return parse_layout(cli, value);
 	else
@@ -447,6 +455,7 @@ static int command_line_parsed(struct rs_session *session, struct cli *cli, int 
 		cli->opts.progress = s->progress;
 		cli->opts.progress_arg = s->progress_arg;
 	}
+	int verdict = 0;
 	rs_interrupt_clear();
 	rs_error *err = session_target(s, cli);
 	if (!err) {
@@ -458,6 +467,7 @@ static int command_line_parsed(struct rs_session *session, struct cli *cli, int 
 			.dominators = &s->dominators};
 		err = rs_command_run(cmd, &ctx, cli->json, out);
 		s->heap = ctx.heap;
+		verdict = ctx.verdict;
 		if (tty && ctx.heap && rs_heap_object_count(ctx.heap) >= (1u << 20))
 			fprintf(stderr, "\r\033[K");
 	}
@@ -469,7 +479,9 @@ static int command_line_parsed(struct rs_session *session, struct cli *cli, int 
 		rs_error_free(err);
 		return usage_fault ? EXIT_USAGE : EXIT_TARGET;
 	}
-	return fflush(out) == 0 ? 0 : EXIT_TARGET;
+	if (fflush(out) != 0)
+		return EXIT_TARGET;
+	return verdict;
 }
 
 int rs_command_line(struct rs_session *session, int argc, char **argv, FILE *out, FILE *err_out)

@@ -35,13 +35,8 @@ static const char *const cause_explanations[CAUSE_COUNT] = {
 	"Py_INCREF, or a C structure keeping its own pointer",
 };
 
-struct suspect {
-	uint32_t object;
-	uint32_t heap_refs, root_refs;
-	uint32_t holder; /* the first object found referring to it, or RS_NO_OBJECT */
-	uint8_t cause;
-	int64_t external;
-};
+#define suspect rs_refcount_suspect
+
 
 static int suspect_cmp(const void *a, const void *b)
 {
@@ -214,7 +209,7 @@ static void count_reference(void *arg, uint32_t referent)
 	((uint32_t *)arg)[referent]++;
 }
 
-static rs_error *refcheck_build(struct rs_command_context *ctx, json_object **out)
+rs_error *rs_refcount_suspects(struct rs_command_context *ctx, struct rs_refcount_suspect **out, size_t *count)
 {
 	struct rs_roots roots;
 	rs_error *err = rs_heap_roots(ctx->target, ctx->heap, &roots);
@@ -233,9 +228,9 @@ static rs_error *refcheck_build(struct rs_command_context *ctx, json_object **ou
 	}
 	memset(holder, 0xff, (n + 1) * sizeof(*holder)); /* RS_NO_OBJECT */
 	for (uint32_t i = 0; i < n; i++) {
-		size_t count;
-		const uint32_t *referents = rs_heap_referents(ctx->heap, i, &count);
-		for (size_t k = 0; k < count; k++) {
+		size_t refs;
+		const uint32_t *referents = rs_heap_referents(ctx->heap, i, &refs);
+		for (size_t k = 0; k < refs; k++) {
 			in[referents[k]]++;
 			if (holder[referents[k]] == RS_NO_OBJECT)
 				holder[referents[k]] = i;
@@ -259,7 +254,23 @@ static rs_error *refcheck_build(struct rs_command_context *ctx, json_object **ou
 			cause = CAUSE_UNREFERENCED;
 		suspects[n_suspects++] = (struct suspect){i, in[i], from_roots, holder[i], cause, external};
 	}
+	free(in);
+	free(holder);
+	rs_roots_free(&roots);
 	qsort(suspects, n_suspects, sizeof(*suspects), suspect_cmp);
+	*out = suspects;
+	*count = n_suspects;
+	return NULL;
+}
+
+static rs_error *refcheck_build(struct rs_command_context *ctx, json_object **out)
+{
+	struct suspect *suspects;
+	size_t n_suspects;
+	rs_error *err = rs_refcount_suspects(ctx, &suspects, &n_suspects);
+	if (err)
+		return err;
+	const struct rs_object *objects = rs_heap_objects(ctx->heap);
 	size_t shown = rs_rows_shown(&ctx->opts, n_suspects, n_suspects, n_suspects); /* text cuts when rendering */
 	json_object *doc = json_object_new_object(), *list = json_object_new_array();
 	for (size_t k = 0; k < shown; k++) {
@@ -278,10 +289,7 @@ static rs_error *refcheck_build(struct rs_command_context *ctx, json_object **ou
 	json_object_object_add(doc, "groups", groups_doc(ctx->heap, suspects, n_suspects));
 	json_object_object_add(doc, "causes", causes_doc());
 	rs_doc_conservative_add(doc, ctx->heap);
-	free(in);
-	free(holder);
 	free(suspects);
-	rs_roots_free(&roots);
 	*out = doc;
 	return NULL;
 }

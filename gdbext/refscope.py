@@ -56,9 +56,13 @@ SUBCOMMANDS = {
                 "py-heap garbage --dot /tmp/garbage.dot", False),
     "refcheck": ("Objects whose refcount the heap and the roots do not explain (leaked references).",
                  "py-heap refcheck --top 20", False),
+    "audit": ("Checks the heap against the limits of a rules file (one rule per line: MEASURE [GLOB] OP LIMIT; "
+              "refscope --help lists the measures).  A broken rule is an error, after the table.",
+              "py-heap audit --rules heap-limits.txt", False),
 }
 VALUED_OPTIONS = ("--top", "--sort", "--min-size", "--type", "--generation", "--depth", "--min-percent",
-                  "--threshold", "--dot", "--layout", "--debug-dir", "--exe")
+                  "--threshold", "--dot", "--layout", "--debug-dir", "--exe", "--rules")
+AUDIT_BROKEN = 3  # refscope's exit status when an audit rule is broken
 FLAG_OPTIONS = ("--json", "--garbage", "--reachable", "--retained")
 
 
@@ -343,9 +347,10 @@ class PyHeap(gdb.Command):
     """Look inside the Python heap of the inferior or core: refscope in gdb.
 
 py-heap SUBCOMMAND [OPTIONS] [EXPRESSION]
-Subcommands: info, gc, summary, show, refs, referrers, path, cycles, garbage, refcheck.
-Options as for the refscope command line: --json, --top N, --sort count|bytes,
---min-size N, --dot FILE (write a Graphviz picture to FILE).
+Subcommands: info, gc, summary, objects, show, refs, referrers, path, dominators,
+retainers, top, suspects, cycles, garbage, refcheck, audit.
+Options as for the refscope command line: --json, --top N, --sort, --type NAME,
+--min-size N, --rules FILE, --dot FILE (write a Graphviz picture to FILE).
 Settings: set py-heap top N, set py-heap progress on|off.
 Ctrl-C stops a long walk; the session goes on.
 Type "help py-heap SUBCOMMAND" for each one."""
@@ -380,6 +385,9 @@ class PyHeapSubcommand(gdb.Command):
             argv.insert(0, "--dot")
         lib = _lib()
         rc, output, messages = lib.run_here(argv) if "--inferior" in argv else lib.run(argv)
+        if rc == AUDIT_BROKEN and self.name == "audit":
+            gdb.write(output)
+            raise gdb.GdbError("py-heap audit: a rule is broken")
         if rc != 0:
             raise gdb.GdbError(messages.strip().replace("\ntry 'refscope --help'", "") or
                                "py-heap %s failed (exit %d)" % (self.name, rc))

@@ -155,3 +155,26 @@ def test_usage_errors(args, message):
     assert proc.returncode == 1
     assert proc.stdout == ""
     assert message in proc.stderr
+
+
+@pytest.mark.parametrize("rules, message", [
+    ("heap-size <= 1MiB\n", "rules:1: unknown measure"),
+    ("# limits\n\ntotal-bytes <= 3 parsecs\n", "rules:3: the measure needs: MEASURE OP LIMIT"),
+    ("total-bytes <= 3parsecs\n", "rules:1: a limit in bytes"),
+    ("type-count <= 3\n", "rules:1: the measure needs: MEASURE GLOB OP LIMIT"),
+    ("retained-share <= 30MiB\n", "rules:1: a percentage is needed"),
+    ("garbage-objects ~ 0\n", "rules:1: unknown comparison"),
+    ("# only a comment\n", "holds no rule"),
+    (None, "cannot read the rules file"),
+])
+def test_bad_audit_rules_are_usage_errors(python_core, workdir, rules, message):
+    """A rules file audit cannot read exits 1 with one line naming the file
+    and line; nothing is measured."""
+    path = os.path.join(workdir, "rules")
+    if rules is None:
+        path += ".missing"
+    else:
+        write(path, rules.encode())
+    assert_fails_cleanly(["audit", "--rules", path, python_core], message, code=1)
+    if rules is None:
+        assert_fails_cleanly(["audit", python_core], "audit needs --rules FILE", code=1)

@@ -52,7 +52,8 @@ def gdb_doc(text):
 gdb_target = program_fixture("heap_target.py", GDB_INTERPRETERS)
 
 
-COMMANDS = ["info", "gc", "summary", "cycles", "garbage", "refcheck", "objects --top 20", "top", "suspects"]
+COMMANDS = ["info", "gc", "summary", "cycles", "garbage", "refcheck", "objects --top 20", "top", "suspects",
+            "audit --rules " + os.path.join(PROGRAMS, "heap_rules.txt")]
 ADDRESS_COMMANDS = ["show", "refs", "referrers", "path", "dominators"]
 
 

@@ -3,6 +3,7 @@ test_graph.py, a process and a core of its own so the two files run on two
 workers): dominators and retained sizes against a dominator tree computed in
 the process, objects against gc.get_objects(), retainers, top, suspects and
 summary --retained on a registry of 20,000 instances."""
+import json
 import re
 import subprocess
 
@@ -177,3 +178,48 @@ def test_summary_retained_is_what_the_instances_keep_alive(graph_target, target_
     lists = refscope_json(graph_target.interp, "objects", target_args + ["--type", "list"])
     assert rows[("list", True)]["retained"] < sum(o["retained"] for o in lists["objects"])
     assert all(t["retained"] >= t["bytes"] for t in summary["types"])
+
+
+def test_audit_rules_hold_or_break_each_on_its_own(graph_target, target_args, tmp_path):
+    """Every measure of audit, with a limit at the value the process (or
+    the command that measures it on its own) gives: a file of rules that
+    hold exits 0, the same rules with limits one step off exit 3 with every
+    rule broken and each value unchanged."""
+    truth = graph_target.truth
+    interp = graph_target.interp
+    summary = refscope_json(interp, "summary", target_args)
+    garbage = refscope_json(interp, "garbage", target_args)
+    refcheck = refscope_json(interp, "refcheck", target_args)
+    suspects = refscope_json(interp, "suspects", target_args)
+    measured = [
+        ("total-bytes", None, summary["bytes"]),
+        ("total-objects", None, summary["objects"]),
+        ("type-count", "Handler", 20050),
+        ("type-count", "__main__.Sess*", 2500),
+        ("type-bytes", "Session", 2500 * next(t["bytes"] // t["count"] for t in summary["types"]
+                                              if t["type"] == "Session")),
+        ("garbage-objects", None, len(truth["garbage"])),
+        ("garbage-bytes", None, garbage["bytes"]),
+        ("garbage-finalizer-groups", None, sum(g["has_finalizer"] for g in garbage["groups"])),
+        ("suspects", None, refcheck["suspects_total"]),
+        ("suspects", "Node", len(truth["leaked"])),
+    ]
+    share = suspects["suspects"][0]["percent"]  # the sessions list, the largest single retainer
+
+    def rules_file(name, off):
+        lines = ["# %s" % name] + ["%s %s== %d" % (m, s + " " if s else "", v + off) for m, s, v in measured]
+        lines.append("retained-share %s %.3f%%" % (">=" if off == 0 else "<", share * (1 if off == 0 else 0.5)))
+        path = tmp_path / name
+        path.write_text("\n".join(lines) + "\n")
+        return str(path)
+
+    holding = refscope_json(interp, "audit", target_args, ["--rules", rules_file("hold.rules", 0)])
+    assert holding["broken"] == 0, [r for r in holding["rules"] if not r["holds"]]
+    proc = run_refscope(["--json"] + interp.refscope_args + ["audit", "--rules", rules_file("break.rules", 1)]
+                        + target_args, env=interp.refscope_env)
+    assert proc.returncode == 3, proc.stderr
+    breaking = json.loads(proc.stdout)
+    assert breaking["broken"] == len(measured) + 1
+    for held, broke in zip(holding["rules"], breaking["rules"]):
+        assert held["holds"] and not broke["holds"] and held["value"] == broke["value"], (held, broke)
+        assert broke["line"] == held["line"] and broke["measure"] == held["measure"]
