@@ -70,6 +70,7 @@ E2E_JOBS ?= $(shell n=$$(nproc 2>/dev/null || echo 1); [ "$$n" -gt 4 ] && n=4; e
 
 e2e: test-deps all
 	tests/fixtures/sid-python.sh
+	tests/fixtures/devtools-toolkit.sh
 	cd tests/e2e && $(E2E_ENV) /usr/bin/python3 -m pytest -ra -q -n $(E2E_JOBS) --dist loadfile
 
 check: unit e2e fuzz-replay

@@ -32,6 +32,7 @@ struct rs_command_options {
 	bool threshold_given;
 	bool retained;        /* summary --retained */
 	const char *rules;    /* audit --rules FILE */
+	const char *format;   /* export --format FORMAT */
 	bool dot;             /* Graphviz DOT instead of text */
 	bool json;            /* the document is printed as it is (set by rs_command_run); text
 			       * shows only the first rows, so only those are built */
@@ -49,9 +50,19 @@ struct rs_command_context {
 	size_t n_addresses;
 	struct rs_dominators *dominators; /* the dominator tree of heap, kept with it (rs_dominators_of_session) */
 	int verdict;          /* set by a command: RS_VERDICT_BROKEN when an audit rule broke */
+	const char *file;     /* FILE after the target (export) */
 };
 
 #define RS_VERDICT_BROKEN 3 /* the exit status of an audit with a broken rule */
+
+/* An ADDR given as @ID, a node id of a heap snapshot export (export.c):
+ * rs_command_run turns it into the object's address once the graph is
+ * built. Node ids are 2 * index + 1 below 2^32. */
+#define RS_ADDRESS_NODE_ID (1ull << 63)
+static inline uint64_t rs_node_id(uint32_t index)
+{
+	return 2 * (uint64_t)index + 1;
+}
 
 struct rs_command {
 	const char *name;
@@ -59,6 +70,7 @@ struct rs_command {
 	bool needs_heap;
 	bool needs_address;   /* takes ADDR after the target */
 	bool many_addresses;  /* and more ADDRs after it */
+	bool needs_file;      /* takes FILE after the target */
 	rs_error *(*build)(struct rs_command_context *ctx, json_object **out);
 	void (*render)(json_object *doc, const struct rs_command_options *opts, FILE *out);
 	void (*dot)(struct rs_command_context *ctx, json_object *doc, FILE *out); /* NULL: no picture */
@@ -116,7 +128,7 @@ json_object *rs_doc_generation_name(const rs_heap *heap, const struct rs_object 
 void rs_doc_reference_add(json_object *rows, json_object *row, const char *via, bool conservative);
 
 extern const struct rs_command rs_command_info, rs_command_gc, rs_command_summary, rs_command_layout,
-	rs_command_show, rs_command_refs, rs_command_referrers, rs_command_refcheck, rs_command_path, rs_command_cycles, rs_command_garbage, rs_command_dominators, rs_command_objects, rs_command_retainers, rs_command_top, rs_command_suspects, rs_command_audit;
+	rs_command_show, rs_command_refs, rs_command_referrers, rs_command_refcheck, rs_command_path, rs_command_cycles, rs_command_garbage, rs_command_dominators, rs_command_objects, rs_command_retainers, rs_command_top, rs_command_suspects, rs_command_audit, rs_command_export;
 
 /* The immediate dominator of object index as show gives it: {address, type},
  * or {kind, name} of the root (or garbage) when no single object is; NULL

@@ -26,6 +26,7 @@ struct cli {
 	const char *const *more_addresses; /* refs ADDR ADDR...: those after the first */
 	size_t n_more_addresses;
 	const char *core;
+	const char *file;
 	const char *address;
 	uint64_t *addresses; /* parsed: address, then the more_addresses */
 	const char *pid;
@@ -38,7 +39,8 @@ void rs_command_line_usage(FILE *out)
 		"usage: refscope [--json] [--exe PATH] [--debug-dir DIR]... COMMAND [OPTIONS] TARGET [ADDR]\n"
 		"       TARGET = CORE (an ELF core file) | --pid PID (a live process)\n"
 		"       ADDR   = an object's address (id() in the process), for show, refs, referrers, path\n"
-		"                and dominators; refs takes several\n"
+		"                and dominators; refs and dominators take several; or @ID, the node id\n"
+		"                of an export of the same core\n"
 		"\n"
 		"commands:\n");
 	for (size_t i = 0; rs_commands[i]; i++)
@@ -66,6 +68,7 @@ void rs_command_line_usage(FILE *out)
 		"  --threshold P      suspects: report what retains at least P%% of the heap (default 10)\n"
 		"  --dot              cycles, garbage, path, dominators, retainers: a Graphviz DOT\n"
 		"                     picture on stdout\n"
+		"  --format heapsnapshot  export: a V8 heap snapshot (Chrome DevTools, Memory, Load profile)\n"
 		"  --rules FILE       audit: the limits, one rule per line: MEASURE [GLOB] OP LIMIT\n"
 		"                     (total-bytes, total-objects, type-bytes GLOB, type-count GLOB,\n"
 		"                     garbage-objects, garbage-bytes, garbage-finalizer-groups,\n"
@@ -173,6 +176,10 @@ static int parse_valued_option(struct cli *cli, const char *opt, const char *val
 		cli->opts.min_size = (int)n;
 	} else if (strcmp(opt, "--rules") == 0) {
 		cli->opts.rules = value;
+	} else if (strcmp(opt, "--format") == 0) {
+		if (strcmp(value, "heapsnapshot") != 0)
+			return usage_error("--format must be heapsnapshot, not '%s'", value);
+		cli->opts.format = value;
 	} else if (strcmp(opt, "--layout") == 0)
 		return parse_layout(cli, value);
 	else
@@ -252,6 +259,8 @@ static int parse_positionals(struct cli *cli, const struct rs_command *cmd)
 	size_t i = 0;
 	if (!cli->pid && i < cli->n_positional)
 		cli->core = cli->positional[i++];
+	if (cmd->needs_file && i < cli->n_positional)
+		cli->file = cli->positional[i++];
 	if (cmd->needs_address && i < cli->n_positional)
 		cli->address = cli->positional[i++];
 	if (cmd->many_addresses && i < cli->n_positional) {
@@ -263,6 +272,8 @@ static int parse_positionals(struct cli *cli, const struct rs_command *cmd)
 		return usage_error("unexpected argument '%s'", cli->positional[i]);
 	if (!cli->core && !cli->pid && !cli->inferior)
 		return usage_error("%s needs a target: a core file or --pid PID", cli->command);
+	if (cmd->needs_file && !cli->file)
+		return usage_error("%s needs the FILE to write after the target", cli->command);
 	if (cmd->needs_address && !cli->address)
 		return usage_error("%s needs the address of an object after the target", cli->command);
 	return 0;
@@ -272,6 +283,13 @@ static int parse_address(const char *text, uint64_t *out)
 {
 	char *end;
 	errno = 0;
+	if (text[0] == '@') { /* a node id of an export (rs_command_run resolves it) */
+		unsigned long long id = strtoull(text + 1, &end, 10);
+		if (errno || end == text + 1 || *end || text[1] == '-' || id >= (1ull << 32))
+			return usage_error("'%s' is not a node id (give it as DevTools shows it, @123)", text);
+		*out = RS_ADDRESS_NODE_ID | id;
+		return 0;
+	}
 	unsigned long long value = strtoull(text, &end, 0);
 	if (errno || end == text || *end || text[0] == '-')
 		return usage_error("'%s' is not an address (give it as 0x... or in decimal, as id() prints it)",
@@ -464,7 +482,7 @@ static int command_line_parsed(struct rs_session *session, struct cli *cli, int 
 			.target_label = cli->core ? cli->core : label,
 			.address = cli->addresses ? cli->addresses[0] : 0,
 			.addresses = cli->addresses, .n_addresses = cli->addresses ? cli->n_more_addresses + 1 : 0,
-			.dominators = &s->dominators};
+			.dominators = &s->dominators, .file = cli->file};
 		err = rs_command_run(cmd, &ctx, cli->json, out);
 		s->heap = ctx.heap;
 		verdict = ctx.verdict;

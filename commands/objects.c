@@ -100,6 +100,7 @@ static json_object *row_doc(struct rs_command_context *ctx, const struct rs_domi
 	json_object_object_add(row, "refcnt", json_object_new_int64(o->refcnt));
 	json_object_object_add(row, "generation", rs_doc_generation_name(ctx->heap, o));
 	json_object_object_add(row, "repr", json_object_new_string(repr));
+	json_object_object_add(row, "node_id", json_object_new_int64((int64_t)rs_node_id(i)));
 	return row;
 }
 

@@ -1,3 +1,4 @@
+#include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -6,7 +7,7 @@
 
 const struct rs_command *const rs_commands[] = {
 	&rs_command_info, &rs_command_gc, &rs_command_summary, &rs_command_objects, &rs_command_show, &rs_command_refs, &rs_command_referrers, &rs_command_path,
-	&rs_command_dominators, &rs_command_retainers, &rs_command_top, &rs_command_suspects, &rs_command_cycles, &rs_command_garbage, &rs_command_refcheck, &rs_command_audit, &rs_command_layout, NULL,
+	&rs_command_dominators, &rs_command_retainers, &rs_command_top, &rs_command_suspects, &rs_command_cycles, &rs_command_garbage, &rs_command_refcheck, &rs_command_audit, &rs_command_export, &rs_command_layout, NULL,
 };
 
 size_t rs_rows_shown(const struct rs_command_options *opts, size_t n, size_t text_default, size_t dot_default)
@@ -43,6 +44,32 @@ static void document_add_warnings(json_object *doc, const rs_target *target)
 	json_object_object_add(doc, "warnings", warnings);
 }
 
+/* The addresses of the objects ADDRs given as @ID name. */
+static rs_error *node_ids_resolve(struct rs_command_context *ctx, uint64_t **out)
+{
+	rs_error *err = rs_heap_graph_build(ctx->target, ctx->heap);
+	if (err)
+		return err;
+	uint64_t *resolved = malloc(ctx->n_addresses * sizeof(*resolved));
+	if (!resolved)
+		return rs_error_nomem();
+	size_t n = rs_heap_object_count(ctx->heap);
+	for (size_t i = 0; i < ctx->n_addresses; i++) {
+		uint64_t a = ctx->addresses[i], id = a & ~RS_ADDRESS_NODE_ID;
+		resolved[i] = a;
+		if (!(a & RS_ADDRESS_NODE_ID))
+			continue;
+		if (!(id & 1) || (id - 1) / 2 >= n) {
+			free(resolved);
+			return rs_error_new(RS_ERR_NOT_FOUND, "@%" PRIu64 " is no object's node in an export of this target "
+					    "(object nodes have odd ids up to @%" PRIu64 ")", id, rs_node_id((uint32_t)(n - 1)));
+		}
+		resolved[i] = rs_heap_objects(ctx->heap)[(id - 1) / 2].address;
+	}
+	*out = resolved;
+	return NULL;
+}
+
 rs_error *rs_command_run(const struct rs_command *cmd, struct rs_command_context *ctx, bool json, FILE *out)
 {
 	rs_error *err = NULL;
@@ -50,12 +77,28 @@ rs_error *rs_command_run(const struct rs_command *cmd, struct rs_command_context
 		return rs_error_new(RS_ERR_USAGE, "%s draws no picture: --dot is for cycles, garbage, path, dominators and retainers", cmd->name);
 	if (cmd->needs_heap && !ctx->heap)
 		err = rs_heap_walk(ctx->target, ctx->opts.progress, ctx->opts.progress_arg, &ctx->heap);
+	uint64_t *resolved = NULL;
+	if (!err && ctx->n_addresses && (ctx->addresses[0] & RS_ADDRESS_NODE_ID))
+		err = node_ids_resolve(ctx, &resolved);
+	for (size_t i = 1; !err && !resolved && i < ctx->n_addresses; i++)
+		if (ctx->addresses[i] & RS_ADDRESS_NODE_ID)
+			err = node_ids_resolve(ctx, &resolved);
+	const uint64_t *given = ctx->addresses;
+	if (resolved) {
+		ctx->addresses = resolved;
+		ctx->address = resolved[0];
+	}
 	/* A live target runs on as soon as its memory has been read. */
 	rs_target_release(ctx->target);
 	json_object *doc = NULL;
 	ctx->opts.json = json;
 	if (!err)
 		err = cmd->build(ctx, &doc);
+	if (resolved) {
+		ctx->addresses = given;
+		ctx->address = given[0];
+		free(resolved);
+	}
 	if (err)
 		return err;
 	json_object *full = json_object_new_object();

@@ -16,6 +16,7 @@ static rs_error *show_build(struct rs_command_context *ctx, json_object **out)
 	rs_heap_repr(ctx->target, ctx->heap, index, repr, sizeof(repr));
 	const struct rs_object *o = &rs_heap_objects(ctx->heap)[index];
 	json_object *doc = rs_doc_object_ref(ctx->heap, index);
+	json_object_object_add(doc, "node_id", json_object_new_int64((int64_t)rs_node_id(index)));
 	json_object_object_add(doc, "refcnt", json_object_new_int64(o->refcnt));
 	json_object_object_add(doc, "immortal", json_object_new_boolean(o->flags & RS_IMMORTAL));
 	json_object_object_add(doc, "size", json_object_new_int64(o->size));

@@ -281,7 +281,10 @@ def _target_args():
 
 
 def _address(expression):
-    """An object's address from any gdb expression: op, $rdi, 0x7f..., (PyObject *)p."""
+    """An object's address from any gdb expression: op, $rdi, 0x7f..., (PyObject *)p;
+    or @ID, a node id of a heap snapshot export, as refscope takes it."""
+    if re.fullmatch(r"@[0-9]+", expression.strip()):
+        return expression.strip()
     try:
         value = gdb.parse_and_eval(expression)
         return "0x%x" % (int(value.cast(gdb.lookup_type("unsigned long"))) & 0xFFFFFFFFFFFFFFFF)

@@ -220,6 +220,8 @@ def measure(truth, garbage, summary, refcheck):
     if refcheck is not None:
         m["suspects"] = refcheck.get("suspects_total", len(refcheck["suspects"]))
         m["suspect_types"] = [[t["type"], t["objects"], t["external"]] for t in refcheck["types"][:6]]
+        m["suspect_groups"] = [[g["cause"], g["type"], g.get("held_by"), g["objects"], g["external"]]
+                               for g in refcheck.get("groups", [])[:6]]
         # A suspect the process cannot explain either (the references of its
         # tracked objects fall short of the count) is held from outside the
         # gc heap: a real leak, a C static, a C type without tp_traverse. One
@@ -362,6 +364,9 @@ def render(result, out):
     row("refcheck suspects", "", lambda m: "%s" % m.get("suspects", "-"))
     row("suspect types (objects)", "", lambda m: ", ".join("%s %d" % (n, c) for n, c, e in m.get(
         "suspect_types", [])) or "none")
+    row("refcheck groups, largest first (cause type [first holder]: objects, references)", "", lambda m: "; ".join(
+        "%s %s%s: %d, %d" % (c, ty, " [%s]" % h if h else "", n, e) for c, ty, h, n, e in m.get(
+            "suspect_groups", [])) or "none")
     row("suspects held outside the gc heap", "%d objects" % t["unexplained"],
         lambda m: "%s%s" % (m.get("suspects_held_outside", "-"), (": " + ", ".join("%s %d" % (n, c) for n, c in m[
             "suspects_outside_types"])) if m.get("suspects_outside_types") else ""))

@@ -149,6 +149,9 @@ def test_process_already_traced_names_its_tracer():
     (["info", "--layout", "guess", "x.core"], "--layout must be"),
     (["info", "--bogus", "1", "x.core"], "unknown option"),
     (["info", "a.core", "b.core"], "unexpected argument"),
+    (["export", "--format", "heapsnapshot", "x.core"], "export needs the FILE to write after the target"),
+    (["export", "--format", "csv", "x.core", "x.csv"], "--format must be heapsnapshot"),
+    (["show", "x.core", "@-3"], "is not a node id"),
 ])
 def test_usage_errors(args, message):
     proc = run_refscope(args)
@@ -178,3 +181,20 @@ def test_bad_audit_rules_are_usage_errors(python_core, workdir, rules, message):
     assert_fails_cleanly(["audit", "--rules", path, python_core], message, code=1)
     if rules is None:
         assert_fails_cleanly(["audit", python_core], "audit needs --rules FILE", code=1)
+
+
+@pytest.mark.parametrize("where", ["no-such-directory/heap.heapsnapshot", "read-only/heap.heapsnapshot"])
+def test_export_to_an_unwritable_place_leaves_no_file(python_core, workdir, where):
+    """A write that cannot happen exits 2 with one line; nothing is left
+    under the name asked for, nor beside it."""
+    read_only = os.path.join(workdir, "read-only")
+    os.makedirs(read_only, exist_ok=True)
+    os.chmod(read_only, 0o555)
+    path = os.path.join(workdir, where)
+    if os.geteuid() == 0 and where.startswith("read-only"):
+        path = "/proc/refscope-cannot-write-here.heapsnapshot"  # root writes anywhere else
+    assert_fails_cleanly(["export", "--format", "heapsnapshot", python_core, path], "cannot write")
+    assert not os.path.exists(path)
+    directory = os.path.dirname(path)
+    if os.path.isdir(directory):
+        assert not [f for f in os.listdir(directory) if f.startswith(os.path.basename(path))]

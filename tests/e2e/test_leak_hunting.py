@@ -3,13 +3,16 @@ test_graph.py, a process and a core of its own so the two files run on two
 workers): dominators and retained sizes against a dominator tree computed in
 the process, objects against gc.get_objects(), retainers, top, suspects and
 summary --retained on a registry of 20,000 instances."""
+import collections
 import json
+import os
 import re
+import shutil
 import subprocess
 
 import pytest
 
-from conftest import program_fixture, refscope_json, run_refscope
+from conftest import REPO, program_fixture, refscope_json, run_refscope
 
 
 graph_target = program_fixture("graph_target.py")
@@ -223,3 +226,68 @@ def test_audit_rules_hold_or_break_each_on_its_own(graph_target, target_args, tm
     for held, broke in zip(holding["rules"], breaking["rules"]):
         assert held["holds"] and not broke["holds"] and held["value"] == broke["value"], (held, broke)
         assert broke["line"] == held["line"] and broke["measure"] == held["measure"]
+
+
+TOOLKIT = os.path.join(REPO, ".cache", "npm", "heap-snapshot-toolkit", "index.js")
+CHECK = os.path.join(os.path.dirname(os.path.abspath(__file__)), "heapsnapshot_check.mjs")
+
+
+def devtools_read(path):
+    """What Chrome DevTools' heap snapshot loader computes for the file."""
+    if not shutil.which("node"):
+        pytest.skip("no node on this machine to run DevTools' heap snapshot loader")
+    if not os.path.exists(TOOLKIT):
+        pytest.skip("heap-snapshot-toolkit is not in .cache/npm (tests/fixtures/devtools-toolkit.sh says why)")
+    proc = subprocess.run(["node", CHECK, path], capture_output=True, text=True, timeout=300,
+                          env=dict(os.environ, TOOLKIT=TOOLKIT))
+    assert proc.returncode == 0, proc.stderr
+    return json.loads(proc.stdout)
+
+
+def test_export_heapsnapshot_is_the_graph_devtools_reads(graph_target, tmp_path):
+    """The core exported as a V8 heap snapshot and loaded by DevTools' own
+    code: node and edge counts and per-type totals are refscope's; for
+    every object, the retained size DevTools computes is refscope's, and so
+    is the immediate dominator (checked on a sample, named by node id: @ID
+    is the object of that node)."""
+    interp, core = graph_target.interp, graph_target.core()
+    path = str(tmp_path / "heap.heapsnapshot")
+    doc = refscope_json(interp, "export", [core, path], ["--format", "heapsnapshot"])
+    read = devtools_read(path)
+    assert read["node_count"] == doc["nodes"] == doc["objects"] + 8
+    assert read["edge_count"] == doc["edges"]
+    objects = {row[0]: row for row in read["nodes"] if row[0] % 2}
+    assert len(objects) == doc["objects"]
+    # Per type, the objects and bytes summary counts; the export has the
+    # objects found since as well (by the roots: running frames).
+    summary = refscope_json(interp, "summary", [core])
+    census, counted = collections.Counter(), collections.Counter()
+    for t in summary["types"]:
+        census[t["type"]] += t["count"]
+        counted[t["type"]] += t["bytes"]
+    exported, sizes = collections.Counter(), collections.Counter()
+    for row in objects.values():
+        exported[row[1]] += 1
+        sizes[row[1]] += row[2]
+    assert sum(census.values()) == summary["objects"]
+    assert not census - exported and not counted - sizes
+    assert sum((exported - census).values()) == doc["objects"] - summary["objects"]
+    rows = refscope_json(interp, "objects", [core], ["--top", str(10 ** 8)])["objects"]
+    retained = {r["node_id"]: r for r in rows}
+    assert len(retained) == len(objects)
+    wrong = [(i, objects[i][1], objects[i][3], retained[i]["retained"]) for i in objects
+             if objects[i][3] != retained[i]["retained"]]
+    assert wrong == [], "node id, type, DevTools retained, refscope retained: %s" % wrong[:10]
+    names = {row[0]: row[1] for row in read["nodes"]}
+    sample = sorted(objects)[:: max(1, len(objects) // 150)]
+    chains = refscope_json(interp, "dominators", [core] + ["@%d" % i for i in sample])["objects"]
+    by_address = {r["address"]: r["node_id"] for r in rows}
+    for node_id, chain in zip(sample, chains):
+        assert chain["target"]["address"] == retained[node_id]["address"]
+        devtools = objects[node_id][4]
+        if chain["dominators"]:
+            assert devtools == by_address[chain["dominators"][0]["address"]], (node_id, chain)
+        elif chain["root"]["kind"] == "garbage":
+            assert names[devtools] == "(garbage)", (node_id, chain)
+        else:
+            assert devtools % 2 == 0 and names[devtools] != "(garbage)", (node_id, chain, names[devtools])
