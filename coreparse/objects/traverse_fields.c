@@ -369,12 +369,38 @@ rs_error *rs_traverse_base(const struct rs_traversal *t)
 	}
 }
 
+static bool in_a_module(const struct rs_python *py, uint64_t address)
+{
+	for (size_t i = 0; py->mods && i < py->mods->count; i++)
+		if (address >= py->mods->list[i].start && address < py->mods->list[i].end)
+			return true;
+	return false;
+}
+
+/* A type object that is no heap type yet lives in allocated memory (numpy
+ * makes its legacy DType classes with PyMem_Malloc): no traverse visits it
+ * and no scan of module data finds it, yet it owns its dict, bases and mro.
+ * (A static type's words are scanned with its module's data.) */
+static rs_error *allocated_type_references(const struct rs_traversal *t)
+{
+	static const char *const names[] = {"__dict__", "__bases__", "__mro__"};
+	const struct rs_layout *l = &t->m->py->layout;
+	int64_t offsets[] = {RS_OFF(l, type_dict), RS_OFF(l, type_bases), RS_OFF(l, type_mro)};
+	for (int i = 0; i < 3; i++) {
+		rs_error *err = offsets[i] < 0 ? NULL : rs_visit_pointer_field(t, t->obj + (uint64_t)offsets[i], names[i]);
+		if (err)
+			return err;
+	}
+	return NULL;
+}
+
 /* Strong references tp_traverse leaves out because they cannot form
  * cycles, which refcheck still needs to explain reference counts: the
  * fields of code objects (not gc objects at all), a heap type's name,
  * qualname, __slots__ and subclasses dict, the type of every instance
- * of a heap type whose traverse does not visit it, and the fields of the
- * types that hold references without being gc types (3.8's _abc_data). */
+ * of a heap type whose traverse does not visit it, the fields of the
+ * types that hold references without being gc types (3.8's _abc_data), and
+ * what a type object made in allocated memory owns. */
 rs_error *rs_object_hidden_references(struct rs_objmodel *m, uint64_t obj, uint32_t type, rs_visit_fn visit, void *arg)
 {
 	const struct rs_layout *l = &m->py->layout;
@@ -388,6 +414,8 @@ rs_error *rs_object_hidden_references(struct rs_objmodel *m, uint64_t obj, uint3
 		return rs_scan_conservative(&t, obj + 16, (uint64_t)(l->minor >= 11 ? 128 : 112), 16);
 	if (!rs_object_is_gc(m, type, obj) && info->named)
 		return rs_traverse_named(&t); /* a type that holds references without being a gc type */
+	if ((info->public.flags & (1ul << 31)) && !rs_object_is_gc(m, type, obj) && !in_a_module(m->py, obj))
+		return allocated_type_references(&t);
 	if (!(info->public.flags & (1ul << 31)) || !rs_object_is_gc(m, type, obj))
 		return NULL; /* only heap types from here */
 	static const char *const names[] = {"__name__", "__slots__", "__qualname__"};
