@@ -33,6 +33,7 @@ struct rs_command_options {
 	bool retained;        /* summary --retained */
 	const char *rules;    /* audit --rules FILE */
 	const char *format;   /* export --format FORMAT */
+	double interval;      /* diff --interval SECONDS: 0 when not given */
 	bool dot;             /* Graphviz DOT instead of text */
 	bool json;            /* the document is printed as it is (set by rs_command_run); text
 			       * shows only the first rows, so only those are built */
@@ -51,6 +52,8 @@ struct rs_command_context {
 	struct rs_dominators *dominators; /* the dominator tree of heap, kept with it (rs_dominators_of_session) */
 	int verdict;          /* set by a command: RS_VERDICT_BROKEN when an audit rule broke */
 	const char *file;     /* FILE after the target (export) */
+	const char *before;   /* diff: the core BEFORE, or NULL (--interval) */
+	const struct rs_open_options *open; /* how the target was opened (diff opens another like it) */
 };
 
 #define RS_VERDICT_BROKEN 3 /* the exit status of an audit with a broken rule */
@@ -71,6 +74,7 @@ struct rs_command {
 	bool needs_address;   /* takes ADDR after the target */
 	bool many_addresses;  /* and more ADDRs after it */
 	bool needs_file;      /* takes FILE after the target */
+	bool needs_before;    /* takes a core BEFORE the target (unless --interval) */
 	rs_error *(*build)(struct rs_command_context *ctx, json_object **out);
 	void (*render)(json_object *doc, const struct rs_command_options *opts, FILE *out);
 	void (*dot)(struct rs_command_context *ctx, json_object *doc, FILE *out); /* NULL: no picture */
@@ -128,7 +132,7 @@ json_object *rs_doc_generation_name(const rs_heap *heap, const struct rs_object 
 void rs_doc_reference_add(json_object *rows, json_object *row, const char *via, bool conservative);
 
 extern const struct rs_command rs_command_info, rs_command_gc, rs_command_summary, rs_command_layout,
-	rs_command_show, rs_command_refs, rs_command_referrers, rs_command_refcheck, rs_command_path, rs_command_cycles, rs_command_garbage, rs_command_dominators, rs_command_objects, rs_command_retainers, rs_command_top, rs_command_suspects, rs_command_audit, rs_command_export;
+	rs_command_show, rs_command_refs, rs_command_referrers, rs_command_refcheck, rs_command_path, rs_command_cycles, rs_command_garbage, rs_command_dominators, rs_command_objects, rs_command_retainers, rs_command_top, rs_command_suspects, rs_command_audit, rs_command_export, rs_command_diff;
 
 /* The immediate dominator of object index as show gives it: {address, type},
  * or {kind, name} of the root (or garbage) when no single object is; NULL
@@ -147,6 +151,19 @@ struct rs_refcount_suspect {
 /* Every such object of ctx->heap, most unexplained references first; the
  * caller frees *out. */
 rs_error *rs_refcount_suspects(struct rs_command_context *ctx, struct rs_refcount_suspect **out, size_t *count);
+
+/* Bit i of a per-object bitmap. */
+static inline bool rs_bit(const uint64_t *bits, size_t i)
+{
+	return (bits[i / 64] >> (i % 64)) & 1;
+}
+/* The shortest chains from the roots to every selected object (a bitmap
+ * over ctx->heap's objects), merged into retainers' tree, as JSON (the
+ * "retainers" array), with how many objects and bytes were selected; and
+ * one node of such a tree as indented text (retainers.c). */
+rs_error *rs_retainers_tree(struct rs_command_context *ctx, const uint64_t *selected, json_object **tree,
+			    uint64_t *objects, uint64_t *bytes);
+void rs_retainers_render_node(json_object *node, int depth, FILE *out);
 
 /* The dominator tree of ctx->heap: computed on first need into
  * ctx->dominators, which the session keeps with the heap, so that the

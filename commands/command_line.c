@@ -27,6 +27,7 @@ struct cli {
 	size_t n_more_addresses;
 	const char *core;
 	const char *file;
+	const char *before;
 	const char *address;
 	uint64_t *addresses; /* parsed: address, then the more_addresses */
 	const char *pid;
@@ -69,6 +70,7 @@ void rs_command_line_usage(FILE *out)
 		"  --dot              cycles, garbage, path, dominators, retainers: a Graphviz DOT\n"
 		"                     picture on stdout\n"
 		"  --format heapsnapshot  export: a V8 heap snapshot (Chrome DevTools, Memory, Load profile)\n"
+		"  --interval S       diff --pid PID: two snapshots S seconds apart (no BEFORE core)\n"
 		"  --rules FILE       audit: the limits, one rule per line: MEASURE [GLOB] OP LIMIT\n"
 		"                     (total-bytes, total-objects, type-bytes GLOB, type-count GLOB,\n"
 		"                     garbage-objects, garbage-bytes, garbage-finalizer-groups,\n"
@@ -176,6 +178,12 @@ static int parse_valued_option(struct cli *cli, const char *opt, const char *val
 		cli->opts.min_size = (int)n;
 	} else if (strcmp(opt, "--rules") == 0) {
 		cli->opts.rules = value;
+	} else if (strcmp(opt, "--interval") == 0) {
+		char *end;
+		double seconds = strtod(value, &end);
+		if (end == value || *end || !(seconds > 0 && seconds <= 86400))
+			return usage_error("--interval needs seconds (up to a day), not '%s'", value);
+		cli->opts.interval = seconds;
 	} else if (strcmp(opt, "--format") == 0) {
 		if (strcmp(value, "heapsnapshot") != 0)
 			return usage_error("--format must be heapsnapshot, not '%s'", value);
@@ -257,6 +265,14 @@ static int parse_args(struct cli *cli, int argc, char **argv)
 static int parse_positionals(struct cli *cli, const struct rs_command *cmd)
 {
 	size_t i = 0;
+	if (cmd->needs_before && !cli->opts.interval) {
+		if (i == cli->n_positional)
+			return usage_error("%s needs the core BEFORE, then the target (or --pid PID --interval SECONDS)",
+					   cli->command);
+		cli->before = cli->positional[i++];
+	}
+	if (cmd->needs_before && cli->opts.interval && !cli->pid)
+		return usage_error("--interval takes two snapshots of a live process: give --pid PID%s", "");
 	if (!cli->pid && i < cli->n_positional)
 		cli->core = cli->positional[i++];
 	if (cmd->needs_file && i < cli->n_positional)
@@ -482,7 +498,7 @@ static int command_line_parsed(struct rs_session *session, struct cli *cli, int 
 			.target_label = cli->core ? cli->core : label,
 			.address = cli->addresses ? cli->addresses[0] : 0,
 			.addresses = cli->addresses, .n_addresses = cli->addresses ? cli->n_more_addresses + 1 : 0,
-			.dominators = &s->dominators, .file = cli->file};
+			.dominators = &s->dominators, .file = cli->file, .before = cli->before, .open = &cli->open};
 		err = rs_command_run(cmd, &ctx, cli->json, out);
 		s->heap = ctx.heap;
 		verdict = ctx.verdict;

@@ -235,11 +235,11 @@ static uint32_t node_get(struct merge *m, uint32_t parent, uint32_t type, uint32
 
 /* First pass: per (holder, type), the distinct objects of the type the
  * holder holds on the chains of the instances. */
-static void chains_count(struct merge *m, const bool *types, uint8_t *seen)
+static void chains_count(struct merge *m, const uint64_t *selected, uint8_t *seen)
 {
 	const struct rs_object *objects = rs_heap_objects(m->ctx->heap);
 	for (uint32_t i = 0; i < m->paths->count && !m->nomem; i++) {
-		if (!types[objects[i].type])
+		if (!rs_bit(selected, i))
 			continue;
 		uint32_t at = i;
 		for (size_t steps = 0; steps <= m->paths->count; steps++) {
@@ -401,6 +401,47 @@ static void merge_free(struct merge *m)
 	free(m->labeled);
 }
 
+rs_error *rs_retainers_tree(struct rs_command_context *ctx, const uint64_t *selected, json_object **tree,
+			    uint64_t *objects_out, uint64_t *bytes_out)
+{
+	rs_error *err = rs_heap_graph_build(ctx->target, ctx->heap);
+	if (err)
+		return err;
+	struct rs_paths paths;
+	struct rs_garbage garbage;
+	err = rs_heap_garbage(ctx->target, ctx->heap, &garbage);
+	if (!err && (err = rs_heap_shortest_paths(ctx->target, ctx->heap, &paths)))
+		rs_garbage_free(&garbage);
+	if (err)
+		return err;
+	struct merge m = {.ctx = ctx, .paths = &paths};
+	m.labeled = calloc(paths.count / 8 + 1, 1);
+	m.nomem = !m.labeled;
+	if (!m.nomem)
+		chains_count(&m, selected, m.labeled); /* the bits are cleared again below */
+	if (!m.nomem)
+		memset(m.labeled, 0, paths.count / 8 + 1);
+	uint64_t instances = 0, bytes = 0;
+	for (uint32_t i = 0; i < paths.count && !m.nomem; i++)
+		if (rs_bit(selected, i)) {
+			chain_add(&m, i, &garbage);
+			instances++;
+			bytes += rs_heap_objects(ctx->heap)[i].size;
+		}
+	*tree = m.nomem ? NULL : tree_doc(&m);
+	bool nomem = m.nomem;
+	merge_free(&m);
+	rs_paths_free(&paths);
+	rs_garbage_free(&garbage);
+	if (nomem) {
+		json_object_put(*tree);
+		return rs_error_nomem();
+	}
+	*objects_out = instances;
+	*bytes_out = bytes;
+	return NULL;
+}
+
 static rs_error *retainers_build(struct rs_command_context *ctx, json_object **out)
 {
 	if (!ctx->opts.n_types)
@@ -409,49 +450,32 @@ static rs_error *retainers_build(struct rs_command_context *ctx, json_object **o
 	if (err)
 		return err;
 	bool *types = rs_types_named(ctx);
-	if (!types)
-		return rs_error_nomem();
-	struct rs_paths paths;
-	struct rs_garbage garbage;
-	err = rs_heap_garbage(ctx->target, ctx->heap, &garbage);
-	if (!err && (err = rs_heap_shortest_paths(ctx->target, ctx->heap, &paths)))
-		rs_garbage_free(&garbage);
-	if (err) {
+	size_t n = rs_heap_object_count(ctx->heap);
+	uint64_t *selected = types ? calloc(n / 64 + 1, sizeof(*selected)) : NULL;
+	if (!selected) {
 		free(types);
-		return err;
+		return rs_error_nomem();
 	}
-	struct merge m = {.ctx = ctx, .paths = &paths};
-	m.labeled = calloc(paths.count / 8 + 1, 1);
-	m.nomem = !m.labeled;
-	if (!m.nomem)
-		chains_count(&m, types, m.labeled); /* the bits are cleared again below */
-	if (!m.nomem)
-		memset(m.labeled, 0, paths.count / 8 + 1);
+	const struct rs_object *objects = rs_heap_objects(ctx->heap);
+	for (size_t i = 0; i < n; i++)
+		if (types[objects[i].type])
+			selected[i / 64] |= 1ull << (i % 64);
+	free(types);
+	json_object *tree = NULL;
 	uint64_t instances = 0, bytes = 0;
-	for (uint32_t i = 0; i < paths.count && !m.nomem; i++)
-		if (types[rs_heap_objects(ctx->heap)[i].type]) {
-			chain_add(&m, i, &garbage);
-			instances++;
-			bytes += rs_heap_objects(ctx->heap)[i].size;
-		}
+	err = rs_retainers_tree(ctx, selected, &tree, &instances, &bytes);
+	free(selected);
+	if (err)
+		return err;
 	json_object *doc = json_object_new_object();
 	json_object_object_add(doc, "objects", json_object_new_int64((int64_t)instances));
 	json_object_object_add(doc, "bytes", json_object_new_int64((int64_t)bytes));
-	json_object_object_add(doc, "retainers", m.nomem ? NULL : tree_doc(&m));
-	bool nomem = m.nomem;
-	merge_free(&m);
-	rs_paths_free(&paths);
-	rs_garbage_free(&garbage);
-	free(types);
-	if (nomem) {
-		json_object_put(doc);
-		return rs_error_nomem();
-	}
+	json_object_object_add(doc, "retainers", tree);
 	*out = doc;
 	return NULL;
 }
 
-static void node_render(json_object *node, int depth, FILE *out)
+void rs_retainers_render_node(json_object *node, int depth, FILE *out)
 {
 	json_object *root, *children;
 	char bytes[32];
@@ -473,7 +497,7 @@ static void node_render(json_object *node, int depth, FILE *out)
 	int64_t rest = 0;
 	for (size_t i = 0; i < n; i++) {
 		if (i < TEXT_BRANCHES_MAX)
-			node_render(json_object_array_get_idx(children, i), depth + 1, out);
+			rs_retainers_render_node(json_object_array_get_idx(children, i), depth + 1, out);
 		else
 			rest += rs_json_int(json_object_array_get_idx(children, i), "objects");
 	}
@@ -488,7 +512,7 @@ static void retainers_render(json_object *doc, const struct rs_command_options *
 	json_object *tops;
 	json_object_object_get_ex(doc, "retainers", &tops);
 	for (size_t i = 0; tops && i < json_object_array_length(tops); i++)
-		node_render(json_object_array_get_idx(tops, i), 0, out);
+		rs_retainers_render_node(json_object_array_get_idx(tops, i), 0, out);
 	if (!rs_json_int(doc, "objects"))
 		fprintf(out, "no instances\n");
 	rs_render_warnings(doc, out);

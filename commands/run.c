@@ -7,7 +7,7 @@
 
 const struct rs_command *const rs_commands[] = {
 	&rs_command_info, &rs_command_gc, &rs_command_summary, &rs_command_objects, &rs_command_show, &rs_command_refs, &rs_command_referrers, &rs_command_path,
-	&rs_command_dominators, &rs_command_retainers, &rs_command_top, &rs_command_suspects, &rs_command_cycles, &rs_command_garbage, &rs_command_refcheck, &rs_command_audit, &rs_command_export, &rs_command_layout, NULL,
+	&rs_command_dominators, &rs_command_retainers, &rs_command_top, &rs_command_suspects, &rs_command_cycles, &rs_command_garbage, &rs_command_refcheck, &rs_command_audit, &rs_command_export, &rs_command_diff, &rs_command_layout, NULL,
 };
 
 size_t rs_rows_shown(const struct rs_command_options *opts, size_t n, size_t text_default, size_t dot_default)

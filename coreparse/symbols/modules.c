@@ -81,17 +81,12 @@ rs_error *rs_modules_report(struct rs_memory *mem, const char *const *debug_dirs
 	if (!mods)
 		return rs_error_nomem();
 	mods->debuginfo_path = debuginfo_path_build(debug_dirs, n_debug_dirs, system_debug_dir);
-	static Dwfl_Callbacks core_callbacks = {
-		.find_elf = dwfl_build_id_find_elf,
-		.find_debuginfo = dwfl_standard_find_debuginfo,
-	};
-	static Dwfl_Callbacks live_callbacks = {
-		.find_elf = dwfl_linux_proc_find_elf,
-		.find_debuginfo = dwfl_standard_find_debuginfo,
-	};
-	Dwfl_Callbacks *callbacks = mem->core_elf || mem->files ? &core_callbacks : &live_callbacks;
-	callbacks->debuginfo_path = &mods->debuginfo_path;
-	mods->dwfl = mods->debuginfo_path ? dwfl_begin(callbacks) : NULL;
+	/* Each session's own: dwfl keeps the pointer, and the debuginfo path is
+	 * this session's (two targets may be open at once, diff's). */
+	mods->callbacks.find_elf = mem->core_elf || mem->files ? dwfl_build_id_find_elf : dwfl_linux_proc_find_elf;
+	mods->callbacks.find_debuginfo = dwfl_standard_find_debuginfo;
+	mods->callbacks.debuginfo_path = &mods->debuginfo_path;
+	mods->dwfl = mods->debuginfo_path ? dwfl_begin(&mods->callbacks) : NULL;
 	if (!mods->dwfl) {
 		rs_modules_free(mods);
 		return rs_error_nomem();

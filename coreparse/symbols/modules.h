@@ -22,6 +22,7 @@ struct rs_module {
 
 struct rs_modules {
 	Dwfl *dwfl;
+	Dwfl_Callbacks callbacks; /* dwfl's, with debuginfo_path */
 	char *debuginfo_path;
 	struct rs_module *list;
 	size_t count;

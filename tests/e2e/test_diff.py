@@ -1,0 +1,77 @@
+"""diff on a program that leaks on command (tests/programs/diff_target.py):
+cores taken before and after 10,000 leaks, and --interval on the live
+process, find exactly the leaked objects as new, under the path that holds
+them, with their counts and bytes; a core diffed with itself shows nothing
+new."""
+import json
+import os
+import subprocess
+
+from conftest import REFSCOPE, program_fixture, refscope_json, run_refscope
+
+diff_target = program_fixture("diff_target.py")
+
+
+def command(target, line):
+    target.proc.stdin.write(line + "\n")
+    target.proc.stdin.flush()
+    return target.proc.stdout.readline()
+
+
+def gcore(target, name):
+    prefix = "%s/%s" % (target.tmpdir, name)
+    subprocess.run(["gcore", "-o", prefix, str(target.pid)], capture_output=True, timeout=300, check=True)
+    return "%s.%d" % (prefix, target.pid)
+
+
+def leak_chain(group):
+    """The vias from the leaked objects up to their root, and the root."""
+    vias, node = [], group
+    while True:
+        [node] = node["children"]
+        if "root" in node:
+            return vias, node["root"]
+        vias.append((node["via"], node["type"]))
+
+
+def assert_leak_found(doc, leaked, n):
+    new = doc["new"]
+    assert new["objects"] == n and [t["type"] for t in new["types"]] == ["Leak"], new["types"]
+    assert new["bytes"] == leaked["bytes"] == new["types"][0]["bytes"]
+    [group] = new["groups"]
+    assert (group["type"], group["objects"], group["bytes"]) == ("Leak", n, leaked["bytes"])
+    vias, root = leak_chain(group)
+    assert vias == [("[i]", "list"), ("['leaks']", "dict"), ("['REGISTRY']", "dict"), (".__dict__", "module")]
+    assert root == {"kind": "module", "name": "__main__"}
+    row = next(t for t in doc["types"] if t["type"] == "Leak")
+    assert row["delta"]["count"] == n and row["delta"]["bytes"] == leaked["bytes"]
+    assert doc["gone"]["objects"] == 0
+
+
+def test_new_objects_are_the_leaked_ones(diff_target):
+    before = gcore(diff_target, "before")
+    leaked = json.loads(command(diff_target, "leak 10000"))
+    after = gcore(diff_target, "after")
+    doc = refscope_json(diff_target.interp, "diff", [before, after])
+    assert_leak_found(doc, leaked, 10000)
+    assert doc["types"][0]["type"] == "Leak" and doc["types"][0]["status"] == "new"
+    same = refscope_json(diff_target.interp, "diff", [after, after])
+    assert same["new"]["objects"] == 0 and same["gone"]["objects"] == 0
+    assert all(t["delta"] == {"count": 0, "bytes": 0, "retained": 0} for t in same["types"])
+    text = run_refscope(diff_target.interp.refscope_args + ["diff", before, after], env=diff_target.interp.refscope_env)
+    assert "+10000 Leak" in text.stdout and "under module __main__ .__dict__['REGISTRY']['leaks'][i]" in text.stdout
+
+
+def test_interval_on_the_live_process_is_two_snapshots(diff_target):
+    """refscope reads the process, lets it run 2 s (it leaks 3,000 objects
+    1 s in, and sleeps on), reads it again: the answer two cores would
+    give."""
+    env = dict(os.environ, **diff_target.interp.refscope_env)
+    refscope = subprocess.Popen([REFSCOPE, "--json"] + diff_target.interp.refscope_args +
+                                ["diff", "--pid", str(diff_target.pid), "--interval", "2"],
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    leaked = json.loads(command(diff_target, "leak_in 1.0 3000 2"))
+    out, err = refscope.communicate(timeout=120)
+    assert refscope.returncode == 0, err
+    assert_leak_found(json.loads(out), leaked, 3000)
+    diff_target.assert_runs_on()
