@@ -415,8 +415,10 @@ static void group_line(json_object *top, FILE *out)
 	fprintf(out, "  +%" PRId64 " %s (+%s)", rs_json_int(top, "objects"), rs_json_str(top, "type"), bytes);
 	if (holder)
 		fprintf(out, " in a %s", holder);
-	if (root) {
-		fprintf(out, " under %s %s ", rs_json_str(root, "kind"), rs_json_str(root, "name"));
+	if (root && strcmp(rs_json_str(root, "kind"), "garbage") == 0) {
+		fprintf(out, ", garbage: gc.collect() would free %s", n_vias ? "what holds them" : "them");
+	} else if (root) {
+		fprintf(out, " under %s %s%s", rs_json_str(root, "kind"), rs_json_str(root, "name"), n_vias ? " " : "");
 		for (size_t i = n_vias; i > 0; i--)
 			fputs(vias[i - 1], out);
 	}

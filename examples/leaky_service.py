@@ -1,5 +1,8 @@
 """A small service that leaks: a session cache that only grows, and request
-objects caught in reference cycles. Used by refscope's demo (`make demo`)."""
+objects caught in reference cycles. Used by refscope's demo (`make demo`).
+
+It serves 20,000 requests, prints its pid, then serves a burst of N more
+for each line "burst N" on stdin (answering "served N"), until EOF."""
 import gc
 import os
 import sys
@@ -42,7 +45,11 @@ def main():
     worker = threading.Thread(target=time.sleep, args=(3600,), daemon=True)
     worker.start()
     print(os.getpid(), flush=True)
-    sys.stdin.read()
+    for line in sys.stdin:
+        words = line.split()
+        if len(words) == 2 and words[0] == "burst":
+            serve(int(words[1]))
+            print("served", words[1], flush=True)
 
 
 if __name__ == "__main__":

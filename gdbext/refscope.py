@@ -56,6 +56,8 @@ SUBCOMMANDS = {
                 "py-heap garbage --dot /tmp/garbage.dot", False),
     "refcheck": ("Objects whose refcount the heap and the roots do not explain (leaked references).",
                  "py-heap refcheck --top 20", False),
+    "diff": ("What is new since a core taken earlier (CORE), and where it hangs: gdb's target against CORE.",
+             "py-heap diff /tmp/core.before", "file"),
     "audit": ("Checks the heap against the limits of a rules file (one rule per line: MEASURE [GLOB] OP LIMIT; "
               "refscope --help lists the measures).  A broken rule is an error, after the table.",
               "py-heap audit --rules heap-limits.txt", False),
@@ -311,6 +313,8 @@ def _split(argument, takes_address):
             raise gdb.GdbError("py-heap: unknown option %r" % word)
         i += 1
     expression = " ".join(words[i:])
+    if takes_address == "file" and not expression:
+        raise gdb.GdbError("py-heap: give the core to compare with, e.g. py-heap diff /tmp/core.before")
     if takes_address and not expression:
         raise gdb.GdbError("py-heap: give the object as an expression, e.g. 'op' or 0x7f...")
     if not takes_address and expression:
@@ -351,7 +355,7 @@ class PyHeap(gdb.Command):
 
 py-heap SUBCOMMAND [OPTIONS] [EXPRESSION]
 Subcommands: info, gc, summary, objects, show, refs, referrers, path, dominators,
-retainers, top, suspects, cycles, garbage, refcheck, audit.
+retainers, top, suspects, cycles, garbage, refcheck, audit, diff.
 Options as for the refscope command line: --json, --top N, --sort, --type NAME,
 --min-size N, --rules FILE, --dot FILE (write a Graphviz picture to FILE).
 Settings: set py-heap top N, set py-heap progress on|off.
@@ -374,13 +378,18 @@ class PyHeapSubcommand(gdb.Command):
             return [o for o in FLAG_OPTIONS + VALUED_OPTIONS if o.startswith(word)]
         if self.name == "summary" and text.rstrip().endswith("--sort"):
             return ["count", "bytes"]
+        if self.takes_address == "file":
+            return gdb.COMPLETE_FILENAME
         return gdb.COMPLETE_EXPRESSION if self.takes_address else gdb.COMPLETE_NONE
 
     def invoke(self, argument, from_tty):
         options, dot, expression = _split(argument, self.takes_address)
-        argv = options + [self.name] + _target_args()
-        if expression:
-            argv.append(_address(expression))
+        if self.takes_address == "file":  # diff CORE: the core goes before gdb's target
+            argv = options + [self.name, os.path.expanduser(expression)] + _target_args()
+        else:
+            argv = options + [self.name] + _target_args()
+            if expression:
+                argv.append(_address(expression))
         top = gdb.parameter("py-heap top")
         if top and "--top" not in options and self.name in ("summary", "cycles", "garbage", "refcheck"):
             argv[len(options):len(options)] = ["--top", str(top)]

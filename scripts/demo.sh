@@ -21,7 +21,7 @@ trap cleanup EXIT INT TERM
 "$python" examples/leaky_service.py <"$fifo" >"$workdir/pid" &
 exec 3>"$fifo"
 while [ ! -s "$workdir/pid" ]; do sleep 0.1; done
-pid=$(cat "$workdir/pid")
+pid=$(head -1 "$workdir/pid")
 
 show() {
 	echo
@@ -55,3 +55,10 @@ echo
 echo "\$ refscope --json summary --top 3 CORE"
 "$refscope" --json summary --top 3 "$core" | "$python" -c \
 	'import json, sys; d = json.load(sys.stdin); print(json.dumps({k: d[k] for k in ("objects", "bytes", "types")}, indent=1))'
+
+echo
+echo "== growth: a burst of 5000 requests between two cores, and what diff says"
+echo "burst 5000" >&3
+while [ "$(wc -l <"$workdir/pid")" -lt 2 ]; do sleep 0.1; done
+gcore -o "$workdir/later" "$pid" >/dev/null 2>&1
+show diff --top 8 "$core" "$workdir/later.$pid"

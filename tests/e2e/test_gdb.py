@@ -198,3 +198,13 @@ def test_dot_file_is_written_where_the_cli_would_print_it(gdb_target, tmp_path):
     cli = subprocess.run([REFSCOPE_BIN, "cycles", "--top", "2", "--dot"] + gdb_target.interp.refscope_args + [core],
                          capture_output=True, text=True, env=dict(os.environ, **gdb_target.interp.refscope_env))
     assert drawn == cli.stdout and drawn.startswith("digraph ")
+
+
+def test_diff_compares_gdbs_target_with_a_core(gdb_target):
+    """py-heap diff CORE: gdb's target (here the same core) against CORE, as
+    the command line answers it; nothing is new."""
+    core = gdb_target.core()
+    outputs, stderr, _ = gdb([gdb_target.interp.argv[0], core], ["py-heap diff --json %s" % core], gdb_target.interp)
+    doc = gdb_doc(outputs[0])
+    assert doc == cli_equivalent(gdb_target.interp, "diff", [core, core]), stderr
+    assert doc["new"]["objects"] == 0 and doc["gone"]["objects"] == 0
