@@ -70,6 +70,7 @@ void rs_command_line_usage(FILE *out)
 		"  --dot              cycles, garbage, path, dominators, retainers: a Graphviz DOT\n"
 		"                     picture on stdout\n"
 		"  --format heapsnapshot  export: a V8 heap snapshot (Chrome DevTools, Memory, Load profile)\n"
+		"  --format sqlite    export: an SQLite database (tables types, objects, edges, roots)\n"
 		"  --interval S       diff --pid PID: two snapshots S seconds apart (no BEFORE core)\n"
 		"  --rules FILE       audit: the limits, one rule per line: MEASURE [GLOB] OP LIMIT\n"
 		"                     (total-bytes, total-objects, type-bytes GLOB, type-count GLOB,\n"
@@ -185,8 +186,8 @@ static int parse_valued_option(struct cli *cli, const char *opt, const char *val
 			return usage_error("--interval needs seconds (up to a day), not '%s'", value);
 		cli->opts.interval = seconds;
 	} else if (strcmp(opt, "--format") == 0) {
-		if (strcmp(value, "heapsnapshot") != 0)
-			return usage_error("--format must be heapsnapshot, not '%s'", value);
+		if (strcmp(value, "heapsnapshot") != 0 && strcmp(value, "sqlite") != 0)
+			return usage_error("--format must be heapsnapshot or sqlite, not '%s'", value);
 		cli->opts.format = value;
 	} else if (strcmp(opt, "--layout") == 0)
 		return parse_layout(cli, value);

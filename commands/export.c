@@ -21,7 +21,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "render.h"
+#include "export.h"
+#include "labelled_edges.h"
 #include "string_table.h"
 
 enum { NODE_OBJECT = 3, NODE_SYNTHETIC = 9 };
@@ -201,17 +202,6 @@ static rs_error *groups_add(struct snapshot *s)
 	return s->nomem ? rs_error_nomem() : NULL;
 }
 
-/* The labels rs_heap_references gives one object's references, in the
- * order of the graph's edges. */
-struct labels {
-	struct snapshot *s;
-	const uint32_t *referents;
-	size_t count, seen;
-	uint32_t from;
-	bool aligned;
-	struct snap_edge *pending;
-};
-
 static uint8_t edge_type_of(const char *via, uint32_t *index)
 {
 	char *end;
@@ -225,74 +215,39 @@ static uint8_t edge_type_of(const char *via, uint32_t *index)
 	return via[0] == '[' || via[0] == '.' ? EDGE_PROPERTY : EDGE_INTERNAL;
 }
 
-static void label_reference(void *arg, uint64_t referent, const char *via, bool conservative)
+struct object_edges {
+	struct snapshot *s;
+	uint32_t from, k;
+	uint32_t unlabelled, hidden;
+};
+
+/* One reference: an item is an element edge, a key or attribute a property,
+ * anything else (and a reference found conservatively) internal; one that
+ * refs could not label, or a hidden one, a hidden edge; one between the
+ * garbage and the live heap weak (named by a string, as weak edges are). */
+static void object_edge(void *arg, uint32_t to, const char *via, bool conservative, bool hidden)
 {
-	struct labels *l = arg;
-	size_t k = l->seen++;
-	if (k >= l->count) {
-		l->aligned = false;
-		return;
-	}
-	uint32_t target = l->referents[k];
-	if (target < l->s->n && rs_heap_objects(l->s->ctx->heap)[target].address != referent)
-		l->aligned = false;
-	uint32_t index = 0;
-	uint8_t type = conservative ? EDGE_INTERNAL : edge_type_of(via, &index);
-	l->pending[k] = (struct snap_edge){string_add(l->s, via), type == EDGE_ELEMENT ? index : 0, type};
+	struct object_edges *e = arg;
+	struct snapshot *s = e->s;
+	uint32_t k = e->k++, index = k;
+	uint8_t type = via ? (conservative ? EDGE_INTERNAL : edge_type_of(via, &index)) : EDGE_HIDDEN;
+	uint32_t name = via ? string_add(s, via) : hidden ? e->hidden : e->unlabelled;
+	if (s->garbage_side[e->from] != s->garbage_side[to])
+		type = EDGE_WEAK;
+	edge_add(s, FIRST_OBJECT_NODE + e->from, type, type == EDGE_ELEMENT || type == EDGE_HIDDEN ? index : name,
+		 FIRST_OBJECT_NODE + to);
 }
 
-static void hidden_edge(void *arg, uint32_t referent)
-{
-	struct labels *l = arg;
-	struct snapshot *s = l->s;
-	bool weak = s->garbage_side[l->from] != s->garbage_side[referent];
-	uint32_t k = (uint32_t)l->seen++;
-	edge_add(s, FIRST_OBJECT_NODE + l->from, weak ? EDGE_WEAK : EDGE_HIDDEN, weak ? string_add(s, "(hidden)") : k,
-		 FIRST_OBJECT_NODE + referent);
-}
-
-/* Every object's references: labelled as refs names them (an item is an
- * element edge, a key or attribute a property, anything else internal),
- * then the hidden ones. */
 static rs_error *object_edges_add(struct snapshot *s)
 {
-	struct rs_command_context *ctx = s->ctx;
-	struct snap_edge *pending = NULL;
-	size_t pending_cap = 0;
-	uint32_t unlabelled = string_add(s, "(reference)");
+	struct rs_edge_labels scratch = {0};
+	struct object_edges e = {s, 0, 0, string_add(s, "(reference)"), string_add(s, "(hidden)")};
 	for (uint32_t i = 0; i < s->n && !s->nomem; i++) {
-		struct labels l = {s, NULL, 0, 0, i, true, NULL};
-		l.referents = rs_heap_referents(ctx->heap, i, &l.count);
-		if (l.count > pending_cap) {
-			struct snap_edge *grown = realloc(pending, l.count * sizeof(*grown));
-			if (!grown) {
-				free(pending);
-				return rs_error_nomem();
-			}
-			pending = grown;
-			pending_cap = l.count;
-		}
-		l.pending = pending;
-		rs_error *err = rs_heap_references(ctx->target, ctx->heap, i, label_reference, &l);
-		rs_error_free(err); /* what could be read stands, as in the graph */
-		bool labelled = l.aligned && l.seen == l.count;
-		for (size_t k = 0; k < l.count; k++) {
-			uint32_t to = l.referents[k];
-			if (to >= s->n)
-				continue;
-			/* pending: the label's string in name_or_index, an item's index in to */
-			uint8_t type = labelled ? pending[k].type : EDGE_HIDDEN;
-			uint32_t name = labelled ? pending[k].name_or_index : unlabelled;
-			uint32_t index = labelled ? pending[k].to : (uint32_t)k;
-			if (s->garbage_side[i] != s->garbage_side[to])
-				type = EDGE_WEAK; /* named by a string, as weak edges are */
-			edge_add(s, FIRST_OBJECT_NODE + i, type, type == EDGE_ELEMENT || type == EDGE_HIDDEN ? index : name,
-				 FIRST_OBJECT_NODE + to);
-		}
-		l.seen = l.count;
-		rs_heap_hidden_references(ctx->target, ctx->heap, i, hidden_edge, &l);
+		e.from = i;
+		e.k = 0;
+		rs_labelled_edges(s->ctx, &scratch, i, s->n, object_edge, &e);
 	}
-	free(pending);
+	rs_edge_labels_free(&scratch);
 	return s->nomem ? rs_error_nomem() : NULL;
 }
 
@@ -353,30 +308,36 @@ static void snapshot_write(struct snapshot *s, FILE *out)
 	fputs("]}\n", out);
 }
 
-/* The file is written under a temporary name beside FILE and renamed once
- * whole: a failed export leaves nothing under FILE. */
-static rs_error *file_write(struct snapshot *s, const char *path)
+/* A new empty file beside path, with the mode fopen would give it. */
+static rs_error *temporary_create(const char *path, char **name, int *fd)
 {
-	size_t len = strlen(path);
-	char *temporary = malloc(len + 16);
-	if (!temporary)
+	size_t len = strlen(path) + 16;
+	*name = malloc(len);
+	if (!*name)
 		return rs_error_nomem();
-	snprintf(temporary, len + 16, "%s.tmp.XXXXXX", path);
-	int fd = mkstemp(temporary);
-	if (fd < 0) {
-		rs_error *err = rs_error_os(errno, "cannot write %s", path);
-		free(temporary);
-		return err;
-	}
+	snprintf(*name, len, "%s.tmp.XXXXXX", path);
+	*fd = mkstemp(*name);
 	mode_t mask = umask(0);
 	umask(mask);
-	FILE *out = fchmod(fd, 0666 & ~mask) == 0 ? fdopen(fd, "w") : NULL; /* as fopen would create it */
-	if (!out) {
+	if (*fd < 0 || fchmod(*fd, 0666 & ~mask) != 0) {
 		rs_error *err = rs_error_os(errno, "cannot write %s", path);
-		close(fd);
-		unlink(temporary);
-		free(temporary);
+		if (*fd >= 0) {
+			close(*fd);
+			unlink(*name);
+		}
+		free(*name);
+		*name = NULL;
 		return err;
+	}
+	return NULL;
+}
+
+static rs_error *heapsnapshot_write(struct snapshot *s, int fd, const char *path)
+{
+	FILE *out = fdopen(fd, "w");
+	if (!out) {
+		close(fd);
+		return rs_error_os(errno, "cannot write %s", path);
 	}
 	setvbuf(out, NULL, _IOFBF, 1 << 20);
 	snapshot_write(s, out);
@@ -385,32 +346,16 @@ static rs_error *file_write(struct snapshot *s, const char *path)
 		failed = 1;
 		saved = errno;
 	}
-	rs_error *err = NULL;
 	if (s->nomem)
-		err = rs_error_nomem();
-	else if (failed)
-		err = rs_error_os(saved ? saved : EIO, "cannot write %s", path);
-	else if (rename(temporary, path) != 0)
-		err = rs_error_os(errno, "cannot write %s", path);
-	if (err)
-		unlink(temporary);
-	free(temporary);
-	return err;
+		return rs_error_nomem();
+	return failed ? rs_error_os(saved ? saved : EIO, "cannot write %s", path) : NULL;
 }
 
-static rs_error *export_build(struct rs_command_context *ctx, json_object **out)
+static rs_error *heapsnapshot_export(struct rs_command_context *ctx, const struct rs_dominators *d, int fd,
+				     const char *path, struct rs_export_counts *counts, uint32_t *strings)
 {
-	if (!ctx->opts.format || strcmp(ctx->opts.format, "heapsnapshot") != 0)
-		return rs_error_new(RS_ERR_USAGE, "export needs --format heapsnapshot%s%s%s",
-				    ctx->opts.format ? ", not '" : "", ctx->opts.format ? ctx->opts.format : "",
-				    ctx->opts.format ? "'" : "");
-	if (!ctx->file)
-		return rs_error_new(RS_ERR_USAGE, "export needs the FILE to write after the target");
-	struct snapshot s = {.ctx = ctx};
-	rs_error *err = rs_dominators_of_session(ctx, &s.d);
-	if (err)
-		return err;
-	s.n = s.d->count;
+	struct snapshot s = {.ctx = ctx, .d = d, .n = d->count};
+	rs_error *err = NULL;
 	s.edge_count = calloc(FIRST_OBJECT_NODE + s.n + 1, sizeof(*s.edge_count));
 	if (!s.edge_count || !sides_mark(&s))
 		err = rs_error_nomem();
@@ -419,37 +364,81 @@ static rs_error *export_build(struct rs_command_context *ctx, json_object **out)
 	if (!err)
 		err = object_edges_add(&s);
 	if (!err)
-		err = file_write(&s, ctx->file);
-	json_object *doc = NULL;
-	if (!err) {
-		doc = json_object_new_object();
-		json_object_object_add(doc, "file", json_object_new_string(ctx->file));
-		json_object_object_add(doc, "format", json_object_new_string("heapsnapshot"));
-		json_object_object_add(doc, "nodes", json_object_new_int64((int64_t)(FIRST_OBJECT_NODE + s.n)));
-		json_object_object_add(doc, "edges", json_object_new_int64((int64_t)s.n_edges));
-		json_object_object_add(doc, "objects", json_object_new_int64((int64_t)s.n));
-		json_object_object_add(doc, "strings", json_object_new_int64((int64_t)s.strings.count));
-	}
+		err = heapsnapshot_write(&s, fd, path);
+	else
+		close(fd);
+	counts->objects = s.n;
+	counts->edges = s.n_edges;
+	*strings = s.strings.count;
 	free(s.edges);
 	free(s.edge_count);
 	free(s.garbage_side);
 	rs_string_table_free(&s.strings);
-	*out = doc;
 	return err;
+}
+
+/* The file is written under a temporary name beside FILE and renamed once
+ * whole: a failed export leaves nothing under FILE. */
+static rs_error *export_build(struct rs_command_context *ctx, json_object **out)
+{
+	const char *format = ctx->opts.format;
+	bool sqlite = format && strcmp(format, "sqlite") == 0;
+	if (!format || (!sqlite && strcmp(format, "heapsnapshot") != 0))
+		return rs_error_new(RS_ERR_USAGE, "export needs --format heapsnapshot or --format sqlite");
+	if (!ctx->file)
+		return rs_error_new(RS_ERR_USAGE, "export needs the FILE to write after the target");
+	const struct rs_dominators *d;
+	rs_error *err = rs_dominators_of_session(ctx, &d);
+	char *temporary = NULL;
+	int fd = -1;
+	if (!err)
+		err = temporary_create(ctx->file, &temporary, &fd);
+	if (err)
+		return err;
+	struct rs_export_counts counts = {0, 0};
+	uint32_t strings = 0;
+	if (sqlite) {
+		close(fd);
+		err = rs_export_sqlite(ctx, d, temporary, &counts);
+	} else {
+		err = heapsnapshot_export(ctx, d, fd, ctx->file, &counts, &strings);
+	}
+	if (!err && rename(temporary, ctx->file) != 0)
+		err = rs_error_os(errno, "cannot write %s", ctx->file);
+	if (err)
+		unlink(temporary);
+	free(temporary);
+	if (err)
+		return err;
+	json_object *doc = json_object_new_object();
+	json_object_object_add(doc, "file", json_object_new_string(ctx->file));
+	json_object_object_add(doc, "format", json_object_new_string(sqlite ? "sqlite" : "heapsnapshot"));
+	json_object_object_add(doc, "objects", json_object_new_int64((int64_t)counts.objects));
+	json_object_object_add(doc, "edges", json_object_new_int64((int64_t)counts.edges));
+	if (!sqlite) {
+		json_object_object_add(doc, "nodes", json_object_new_int64((int64_t)(FIRST_OBJECT_NODE + counts.objects)));
+		json_object_object_add(doc, "strings", json_object_new_int64(strings));
+	}
+	*out = doc;
+	return NULL;
 }
 
 static void export_render(json_object *doc, const struct rs_command_options *opts, FILE *out)
 {
 	(void)opts;
-	fprintf(out, "%s: %" PRId64 " objects, %" PRId64 " references (a V8 heap snapshot: open it in Chrome "
-		"DevTools, Memory, Load profile; node @ID is `refscope show TARGET @ID`)\n",
-		rs_json_str(doc, "file"), rs_json_int(doc, "objects"), rs_json_int(doc, "edges"));
+	bool sqlite = strcmp(rs_json_str(doc, "format"), "sqlite") == 0;
+	fprintf(out, "%s: %" PRId64 " objects, %" PRId64 " references (%s)\n", rs_json_str(doc, "file"),
+		rs_json_int(doc, "objects"), rs_json_int(doc, "edges"),
+		sqlite ? "an SQLite database: tables types, objects, edges, roots"
+		       : "a V8 heap snapshot: open it in Chrome DevTools, Memory, Load profile; node @ID is "
+			 "`refscope show TARGET @ID`");
 	rs_render_warnings(doc, out);
 }
 
 const struct rs_command rs_command_export = {
 	.name = "export",
-	.summary = "--format heapsnapshot: write the graph to FILE (after the target) for Chrome DevTools",
+	.summary = "--format heapsnapshot|sqlite: write the graph to FILE (after the target), for Chrome "
+		   "DevTools or SQL",
 	.needs_heap = true,
 	.needs_file = true,
 	.build = export_build,

@@ -3,7 +3,7 @@
 # are missing. Usage: ensure-deps.sh build|test|demo|fuzz
 set -eu
 
-build_packages="gcc make pkg-config libelf-dev libdw-dev libjson-c-dev"
+build_packages="gcc make pkg-config libelf-dev libdw-dev libjson-c-dev libsqlite3-dev"
 demo_packages="$build_packages python3 gdb"
 test_packages="$build_packages libcmocka-dev python3 python3-pytest python3-pytest-xdist gdb gdbserver python3.11 python3.11-dbg python3.11-dev graphviz"
 # make fuzz: clang and its runtimes (libFuzzer, ASan, UBSan); the heap
