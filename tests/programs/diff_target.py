@@ -1,7 +1,8 @@
 """A program that leaks on command (test_diff.py): each "leak N" line puts N
 new Leak objects (a __slots__ class: one object each, nothing else) into
 the module-level REGISTRY["leaks"] list and answers one JSON line with
-their ids and sizes; "leak_in S N T" sleeps S seconds, leaks N, answers,
+their ids and sizes; "churn N" replaces the N entries of REGISTRY["cache"]
+with N new ones and answers the ids of both; "leak_in S N T" sleeps S seconds, leaks N, answers,
 then sleeps T seconds more (so that two snapshots, one in each sleep, see
 the program in the same place). Nothing else it does keeps an object: the
 command's own strings are dropped before the next read. The collector is
@@ -22,7 +23,7 @@ class Leak:
         self.n = None
 
 
-REGISTRY = {"leaks": []}
+REGISTRY = {"leaks": [], "cache": []}
 
 
 def leak(n):
@@ -30,6 +31,18 @@ def leak(n):
     REGISTRY["leaks"].extend(made)
     answer = json.dumps({"leaked": [id(o) for o in made], "bytes": sum(sys.getsizeof(o) for o in made)})
     del made
+    return answer
+
+
+def churn(n):
+    """A cache turning over: its n entries freed, n new ones made (which
+    take the freed addresses, as the allocator hands them out again)."""
+    cache = REGISTRY["cache"]
+    old = [id(o) for o in cache]
+    cache.clear()
+    cache.extend(Leak() for _ in range(n))
+    answer = json.dumps({"old": old, "new": [id(o) for o in cache]})
+    del old, cache
     return answer
 
 
@@ -55,6 +68,8 @@ def serve():
             continue
         if words[0] == "leak":
             answer = leak(int(words[1]))
+        elif words[0] == "churn":
+            answer = churn(int(words[1]))
         elif words[0] == "alive":
             answer = "alive %d" % sum(range(1234))
         del words
