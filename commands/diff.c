@@ -83,13 +83,19 @@ static bool totals_reserve(struct side *s, size_t keys)
 	return true;
 }
 
-/* The executable of the target: its first module (the main program). */
+/* The executable of the target: the first module that is no shared object
+ * (the vdso and libraries are; the program the core is of is not). */
 static char *program_of(const rs_target *target)
 {
 	const struct rs_modules *mods = target->mods;
-	const char *name = mods && mods->count && mods->list[0].name ? mods->list[0].name : "";
-	const char *base = strrchr(name, '/');
-	return strdup(base ? base + 1 : name);
+	for (size_t i = 0; mods && i < mods->count; i++) {
+		const char *name = mods->list[i].name ? mods->list[i].name : "";
+		const char *base = strrchr(name, '/');
+		base = base ? base + 1 : name;
+		if (*base && !strstr(base, ".so") && !strstr(base, "vdso"))
+			return strdup(base);
+	}
+	return strdup("?");
 }
 
 /* One side reduced: per type name, objects, bytes and retained heap; every
@@ -163,7 +169,7 @@ static rs_error *side_read(struct diff *d, struct rs_command_context *ctx, const
 }
 
 /* Snapshots of one program and one Python, or an error saying what differs. */
-static rs_error *sides_check(const struct side *before, const struct side *after)
+static rs_error *sides_check(const struct side *before, const struct side *after, rs_target *target)
 {
 	const struct rs_python_info *a = &before->python, *b = &after->python;
 	if (a->hexversion != b->hexversion || strcmp(before->module, after->module) != 0)
@@ -173,6 +179,13 @@ static rs_error *sides_check(const struct side *before, const struct side *after
 	if (strcmp(before->program, after->program) != 0)
 		return rs_error_new(RS_ERR_FORMAT, "the snapshots are of two programs: %s before, %s after",
 				    before->program, after->program);
+	/* Address space layout is drawn anew for each process: another place
+	 * for _PyRuntime is another process. */
+	if (a->runtime_address != b->runtime_address)
+		rs_diag_add(&target->diag, "the snapshots are of two processes of %s (_PyRuntime at 0x%" PRIx64 " before, "
+			    "0x%" PRIx64 " after): objects at the same address are not the same objects, so new and gone "
+			    "compare two heaps, not one heap's growth", after->program, a->runtime_address,
+			    b->runtime_address);
 	return NULL;
 }
 
@@ -347,7 +360,7 @@ static rs_error *diff_build(struct rs_command_context *ctx, json_object **out)
 	if (!err)
 		err = side_collect(&d, after_ctx, after_ctx->target_label, &d.after);
 	if (!err)
-		err = sides_check(&d.before, &d.after);
+		err = sides_check(&d.before, &d.after, ctx->target);
 	uint64_t *bits = NULL, gone = 0, gone_bytes = 0;
 	if (!err && !(bits = objects_match(&d.before, &d.after, &gone, &gone_bytes)))
 		err = rs_error_nomem();

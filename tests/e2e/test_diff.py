@@ -2,12 +2,16 @@
 cores taken before and after 10,000 leaks, and --interval on the live
 process, find exactly the leaked objects as new, under the path that holds
 them, with their counts and bytes; a core diffed with itself shows nothing
-new."""
+new; two processes of one program are compared with a warning, two
+Pythons refused."""
 import json
 import os
 import subprocess
+import tempfile
 
-from conftest import REFSCOPE, program_fixture, refscope_json, run_refscope
+import pytest
+
+from conftest import INTERPRETERS, REFSCOPE, Target, program_fixture, refscope_json, run_refscope
 
 diff_target = program_fixture("diff_target.py")
 
@@ -93,3 +97,27 @@ def test_address_reuse_hides_what_a_cache_turned_over(diff_target):
     assert leak["objects"] == 5000 - reused
     assert doc["gone"]["objects"] == 5000 - reused
     print("address reuse on %s: %d of 5000 new entries took an old entry's address" % (diff_target.interp, reused))
+
+
+def test_two_processes_warn_and_two_pythons_are_refused(tmp_root):
+    """Two processes of one program: an answer, with a warning that the
+    addresses are of two heaps. Two Pythons: exit 2, one line saying which."""
+    present = [i for i in INTERPRETERS if not i.missing][:2]
+    if len(present) < 2:
+        pytest.skip("two interpreters are needed, %d found" % len(present))
+    targets = [Target(present[0], program="diff_target.py", tmpdir=tempfile.mkdtemp(dir=tmp_root)),
+               Target(present[0], program="diff_target.py", tmpdir=tempfile.mkdtemp(dir=tmp_root)),
+               Target(present[1], program="diff_target.py", tmpdir=tempfile.mkdtemp(dir=tmp_root))]
+    try:
+        cores = [t.core() for t in targets]
+        env = dict(present[0].refscope_env, **present[1].refscope_env)
+        doc = json.loads(run_refscope(["--json"] + present[0].refscope_args + ["diff", cores[0], cores[1]],
+                                      env=present[0].refscope_env).stdout)
+        assert any("two processes of" in w for w in doc["warnings"]), doc["warnings"]
+        proc = run_refscope(present[0].refscope_args + present[1].refscope_args + ["diff", cores[0], cores[2]],
+                            env=env)
+        assert proc.returncode == 2 and proc.stdout == "", proc.stderr
+        assert proc.stderr.startswith("refscope: the snapshots are of two Pythons") and proc.stderr.count("\n") == 1
+    finally:
+        for t in targets:
+            t.close()
