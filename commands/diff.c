@@ -189,11 +189,13 @@ static rs_error *sides_check(const struct side *before, const struct side *after
 	return NULL;
 }
 
-/* Marks the objects of AFTER that BEFORE has not (by address and type);
- * counts what is gone the other way. */
-static uint64_t *objects_match(const struct side *before, const struct side *after, uint64_t *gone, uint64_t *gone_bytes)
+/* Marks the objects of AFTER that BEFORE has not (by address and type) in
+ * a bitmap over AFTER's heap (n objects: those reached, and any adopted
+ * since); counts what is gone the other way. */
+static uint64_t *objects_match(const struct side *before, const struct side *after, size_t n, uint64_t *gone,
+			       uint64_t *gone_bytes)
 {
-	uint64_t *bits = calloc(after->n / 64 + 1, sizeof(*bits));
+	uint64_t *bits = calloc(n / 64 + 1, sizeof(*bits));
 	if (!bits)
 		return NULL;
 	size_t i = 0, j = 0;
@@ -362,7 +364,7 @@ static rs_error *diff_build(struct rs_command_context *ctx, json_object **out)
 	if (!err)
 		err = sides_check(&d.before, &d.after, ctx->target);
 	uint64_t *bits = NULL, gone = 0, gone_bytes = 0;
-	if (!err && !(bits = objects_match(&d.before, &d.after, &gone, &gone_bytes)))
+	if (!err && !(bits = objects_match(&d.before, &d.after, rs_heap_object_count(after_ctx->heap), &gone, &gone_bytes)))
 		err = rs_error_nomem();
 	json_object *groups = NULL;
 	uint64_t new_objects = 0, new_bytes = 0;
