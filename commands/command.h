@@ -158,11 +158,12 @@ static inline bool rs_bit(const uint64_t *bits, size_t i)
 	return (bits[i / 64] >> (i % 64)) & 1;
 }
 /* The shortest chains from the roots to every selected object (a bitmap
- * over ctx->heap's objects), merged into retainers' tree, as JSON (the
- * "retainers" array), with how many objects and bytes were selected; and
- * one node of such a tree as indented text (retainers.c). */
-rs_error *rs_retainers_tree(struct rs_command_context *ctx, const uint64_t *selected, json_object **tree,
-			    uint64_t *objects, uint64_t *bytes);
+ * over the first n_selected objects of ctx->heap: finding the roots may
+ * adopt more), merged into retainers' tree, as JSON (the "retainers"
+ * array), with how many objects and bytes were selected; and one node of
+ * such a tree as indented text (retainers.c). */
+rs_error *rs_retainers_tree(struct rs_command_context *ctx, const uint64_t *selected, size_t n_selected,
+			    json_object **tree, uint64_t *objects, uint64_t *bytes);
 void rs_retainers_render_node(json_object *node, int depth, FILE *out);
 
 /* The dominator tree of ctx->heap: computed on first need into

@@ -364,12 +364,13 @@ static rs_error *diff_build(struct rs_command_context *ctx, json_object **out)
 	if (!err)
 		err = sides_check(&d.before, &d.after, ctx->target);
 	uint64_t *bits = NULL, gone = 0, gone_bytes = 0;
-	if (!err && !(bits = objects_match(&d.before, &d.after, rs_heap_object_count(after_ctx->heap), &gone, &gone_bytes)))
+	size_t n_bits = after_ctx->heap ? rs_heap_object_count(after_ctx->heap) : 0;
+	if (!err && !(bits = objects_match(&d.before, &d.after, n_bits, &gone, &gone_bytes)))
 		err = rs_error_nomem();
 	json_object *groups = NULL;
 	uint64_t new_objects = 0, new_bytes = 0;
 	if (!err)
-		err = rs_retainers_tree(after_ctx, bits, &groups, &new_objects, &new_bytes);
+		err = rs_retainers_tree(after_ctx, bits, n_bits, &groups, &new_objects, &new_bytes);
 	if (!err) {
 		json_object *doc = json_object_new_object(), *fresh = json_object_new_object(),
 			    *old = json_object_new_object();

@@ -235,10 +235,10 @@ static uint32_t node_get(struct merge *m, uint32_t parent, uint32_t type, uint32
 
 /* First pass: per (holder, type), the distinct objects of the type the
  * holder holds on the chains of the instances. */
-static void chains_count(struct merge *m, const uint64_t *selected, uint8_t *seen)
+static void chains_count(struct merge *m, const uint64_t *selected, size_t n_selected, uint8_t *seen)
 {
 	const struct rs_object *objects = rs_heap_objects(m->ctx->heap);
-	for (uint32_t i = 0; i < m->paths->count && !m->nomem; i++) {
+	for (uint32_t i = 0; i < m->paths->count && i < n_selected && !m->nomem; i++) {
 		if (!rs_bit(selected, i))
 			continue;
 		uint32_t at = i;
@@ -401,8 +401,8 @@ static void merge_free(struct merge *m)
 	free(m->labeled);
 }
 
-rs_error *rs_retainers_tree(struct rs_command_context *ctx, const uint64_t *selected, json_object **tree,
-			    uint64_t *objects_out, uint64_t *bytes_out)
+rs_error *rs_retainers_tree(struct rs_command_context *ctx, const uint64_t *selected, size_t n_selected,
+			    json_object **tree, uint64_t *objects_out, uint64_t *bytes_out)
 {
 	rs_error *err = rs_heap_graph_build(ctx->target, ctx->heap);
 	if (err)
@@ -418,11 +418,11 @@ rs_error *rs_retainers_tree(struct rs_command_context *ctx, const uint64_t *sele
 	m.labeled = calloc(paths.count / 8 + 1, 1);
 	m.nomem = !m.labeled;
 	if (!m.nomem)
-		chains_count(&m, selected, m.labeled); /* the bits are cleared again below */
+		chains_count(&m, selected, n_selected, m.labeled); /* the bits are cleared again below */
 	if (!m.nomem)
 		memset(m.labeled, 0, paths.count / 8 + 1);
 	uint64_t instances = 0, bytes = 0;
-	for (uint32_t i = 0; i < paths.count && !m.nomem; i++)
+	for (uint32_t i = 0; i < paths.count && i < n_selected && !m.nomem; i++)
 		if (rs_bit(selected, i)) {
 			chain_add(&m, i, &garbage);
 			instances++;
@@ -463,7 +463,7 @@ static rs_error *retainers_build(struct rs_command_context *ctx, json_object **o
 	free(types);
 	json_object *tree = NULL;
 	uint64_t instances = 0, bytes = 0;
-	err = rs_retainers_tree(ctx, selected, &tree, &instances, &bytes);
+	err = rs_retainers_tree(ctx, selected, n, &tree, &instances, &bytes);
 	free(selected);
 	if (err)
 		return err;
