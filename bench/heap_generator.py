@@ -5,7 +5,8 @@ Prints one JSON line {"pid", "tracked"} when the heap is built, then answers
 "analyze" with the fastest analysis Python itself offers, timed in the
 process (gc.get_objects, gc.get_referents for each object, an iterative
 strongly-connected-components pass, and the unreachable computation gc
-does), and "quit".
+does), "collect" with the time of one gc.collect() in a forked child, and
+"quit".
 """
 import gc
 import json
@@ -129,6 +130,30 @@ def analyze():
             "extra_rss_kb": rss_after - rss_before}
 
 
+def collect_in_child():
+    """CPython's own collector over the same heap: one gc.collect() timed in
+    a forked child (which frees what it finds and exits), the parent's heap
+    left as it is."""
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        os.close(read)
+        t0 = time.perf_counter()
+        freed = gc.collect()
+        os.write(write, json.dumps({"seconds": time.perf_counter() - t0, "freed": freed}).encode())
+        os._exit(0)
+    os.close(write)
+    data = b""
+    while True:
+        chunk = os.read(read, 4096)
+        if not chunk:
+            break
+        data += chunk
+    os.close(read)
+    os.waitpid(pid, 0)
+    return json.loads(data)
+
+
 def main():
     gc.disable()
     n, seed = int(sys.argv[1]), int(sys.argv[2])
@@ -138,6 +163,9 @@ def main():
     for line in sys.stdin:
         if line.strip() == "analyze":
             sys.stdout.write(json.dumps(analyze()) + "\n")
+            sys.stdout.flush()
+        elif line.strip() == "collect":
+            sys.stdout.write(json.dumps(collect_in_child()) + "\n")
             sys.stdout.flush()
         elif line.strip() == "quit":
             break
