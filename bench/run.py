@@ -120,17 +120,17 @@ def table(results):
              "|---|---|---|---|---|---|---|---|---|---|---|"]
     for version, r in results:
         for command, c in r["commands"].items():
-            lines.append("| %s | %dM | %d | %.0f | %s | %.2f | %.1fM | %.0f | %.0f | %.1fx faster | %.1fx |" % (
-                version, r["n"] // 10**6, r["tracked"], r["core_mb"], command, c["seconds"],
+            lines.append("| %s | %gM | %d | %.0f | %s | %.2f | %.1fM | %.0f | %.0f | %.1fx faster | %.1fx |" % (
+                version, r["n"] / 10**6, r["tracked"], r["core_mb"], command, c["seconds"],
                 r["tracked"] / c["seconds"] / 1e6, c["rss_mb"], c["own_mb"], r["in_process"]["seconds"] / c["seconds"],
                 c["seconds"] / r["floor"]))
-        lines.append("| %s | %dM | %d | %.0f | in-process Python | %.2f | | | +%.0f | | |" % (
-            version, r["n"] // 10**6, r["tracked"], r["core_mb"], r["in_process"]["seconds"],
+        lines.append("| %s | %gM | %d | %.0f | in-process Python | %.2f | | | +%.0f | | |" % (
+            version, r["n"] / 10**6, r["tracked"], r["core_mb"], r["in_process"]["seconds"],
             r["in_process"]["extra_rss_kb"] / 1024))
-        lines.append("| %s | %dM | | | floor (one pass over the core) | %.2f | | | | | |" % (
-            version, r["n"] // 10**6, r["floor"]))
-        lines.append("| %s | %dM | | | gc.collect() in a forked child (frees %d) | %.2f | | | | | |" % (
-            version, r["n"] // 10**6, r["collect"]["freed"], r["collect"]["seconds"]))
+        lines.append("| %s | %gM | | | floor (one pass over the core) | %.2f | | | | | |" % (
+            version, r["n"] / 10**6, r["floor"]))
+        lines.append("| %s | %gM | | | gc.collect() in a forked child (frees %d) | %.2f | | | | | |" % (
+            version, r["n"] / 10**6, r["collect"]["freed"], r["collect"]["seconds"]))
     return "\n".join(lines)
 
 
@@ -169,7 +169,7 @@ def targets(results):
               "each N:", "", "| Python | N | garbage --top 10 seconds | gc.collect() seconds | ratio |", "|---|---|---|---|---|"]
     for version, r in results:
         g, c = r["commands"]["garbage --top 10"]["seconds"], r["collect"]["seconds"]
-        lines.append("| %s | %dM | %.2f | %.2f | %.2fx (%s) |" % (version, r["n"] // 10**6, g, c, g / c,
+        lines.append("| %s | %gM | %.2f | %.2f | %.2fx (%s) |" % (version, r["n"] / 10**6, g, c, g / c,
                                                                   "met" if g <= c else "MISSED"))
     lines += ["", "The dominator tree (issues 11 and 13): top against summary (the walk and the graph build), "
               "largest N:", "",
