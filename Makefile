@@ -8,12 +8,12 @@ BUILD ?= $(if $(filter 1,$(SANITIZE)),build-sanitize,build)
 CC ?= cc
 VERSION = 0.1.0
 
-PKGS = libdw libelf json-c sqlite3
+PKGS = libdw libelf json-c sqlite3 libzstd liblz4 liblzma
 WARN = -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wno-unused-parameter
 CFLAGS ?= -O2 -g
 ALL_CFLAGS = -std=c11 -D_GNU_SOURCE -fPIC $(WARN) $(CFLAGS) -Iinclude -Icoreparse \
 	$(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -ldw -lelf -ljson-c -lsqlite3) -lm
+LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -ldw -lelf -ljson-c -lsqlite3 -lzstd -llz4 -llzma) -lm
 
 ifeq ($(SANITIZE),1)
 ALL_CFLAGS += -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer

@@ -11,6 +11,7 @@
 
 #include "command.h"
 #include "command_line.h"
+#include "target.h"
 
 #define EXIT_USAGE 1
 #define EXIT_TARGET 2
@@ -31,6 +32,8 @@ struct cli {
 	const char *address;
 	uint64_t *addresses; /* parsed: address, then the more_addresses */
 	const char *pid;
+	const char *coredump;    /* --coredump PID|MATCH */
+	char *coredump_path, *coredump_note;
 	struct rs_command_options opts;
 };
 
@@ -54,6 +57,8 @@ void rs_command_line_usage(FILE *out)
 		"  --debug-dir DIR    also look for .build-id/xx/yyyy.debug under DIR (repeatable;\n"
 		"                     /usr/lib/debug is always searched)\n"
 		"  --layout SOURCE    take offsets only from dwarf, debug_offsets or builtin\n"
+		"  --coredump M       TARGET: the newest core systemd-coredump kept of pid M, or of\n"
+		"                     a process whose name contains M (compressed or not)\n"
 		"  --no-freeze        --pid: the process is already stopped (by a debugger);\n"
 		"                     read it as it is, without stopping its threads\n"
 		"  --top N            summary: show the N largest types\n"
@@ -177,6 +182,8 @@ static int parse_valued_option(struct cli *cli, const char *opt, const char *val
 		if (!parse_int(value, 1, 1L << 30, &n))
 			return usage_error("--min-size needs a count, not '%s'", value);
 		cli->opts.min_size = (int)n;
+	} else if (strcmp(opt, "--coredump") == 0) {
+		cli->coredump = value;
 	} else if (strcmp(opt, "--rules") == 0) {
 		cli->opts.rules = value;
 	} else if (strcmp(opt, "--interval") == 0) {
@@ -274,7 +281,7 @@ static int parse_positionals(struct cli *cli, const struct rs_command *cmd)
 	}
 	if (cmd->needs_before && cli->opts.interval && !cli->pid)
 		return usage_error("--interval takes two snapshots of a live process: give --pid PID%s", "");
-	if (!cli->pid && i < cli->n_positional)
+	if (!cli->pid && !cli->coredump && i < cli->n_positional)
 		cli->core = cli->positional[i++];
 	if (cmd->needs_file && i < cli->n_positional)
 		cli->file = cli->positional[i++];
@@ -287,7 +294,7 @@ static int parse_positionals(struct cli *cli, const struct rs_command *cmd)
 	}
 	if (i < cli->n_positional)
 		return usage_error("unexpected argument '%s'", cli->positional[i]);
-	if (!cli->core && !cli->pid && !cli->inferior)
+	if (!cli->core && !cli->pid && !cli->inferior && !cli->coredump)
 		return usage_error("%s needs a target: a core file or --pid PID", cli->command);
 	if (cmd->needs_file && !cli->file)
 		return usage_error("%s needs the FILE to write after the target", cli->command);
@@ -435,6 +442,8 @@ static rs_error *session_target(struct rs_session *s, struct cli *cli)
 		free(key);
 		return err;
 	}
+	if (cli->coredump_note)
+		rs_diag_add(&s->target->diag, "%s", cli->coredump_note);
 	s->key = key;
 	return NULL;
 }
@@ -476,6 +485,15 @@ static int command_line_parsed(struct rs_session *session, struct cli *cli, int 
 		rc = parse_addresses(cli);
 	if (rc)
 		return rc;
+	if (cli->coredump) {
+		rs_error *found = rs_coredump_find(cli->coredump, &cli->coredump_path, &cli->coredump_note);
+		if (found) {
+			fprintf(err_out, "refscope: %s\n", rs_error_message(found));
+			rs_error_free(found);
+			return EXIT_TARGET;
+		}
+		cli->core = cli->coredump_path;
+	}
 	cli->open.core_path = cli->core;
 	cli->open.debug_dirs = cli->debug_dirs;
 	bool tty = err_out == stderr && isatty(STDERR_FILENO);
@@ -531,6 +549,8 @@ int rs_command_line(struct rs_session *session, int argc, char **argv, FILE *out
 	int rc = command_line_parsed(session, &cli, argc, argv, out, err_out);
 	free(cli.positional);
 	free(cli.addresses);
+	free(cli.coredump_path);
+	free(cli.coredump_note);
 	return rc;
 }
 

@@ -84,6 +84,12 @@ typedef struct rs_target rs_target;
  * chooses the object layout. A live process is frozen (every thread stopped)
  * until rs_target_close, which always lets it run on. */
 rs_error *rs_target_open(const struct rs_open_options *opts, rs_target **out);
+
+/* The newest core systemd-coredump kept of the process with pid MATCH (all
+ * digits) or whose name contains MATCH, in /var/lib/systemd/coredump (or
+ * $REFSCOPE_COREDUMP_DIR): its path, and a line saying which it is. The
+ * caller frees both. */
+rs_error *rs_coredump_find(const char *match, char **path, char **description);
 void rs_target_close(rs_target *target);
 
 /* Lets every thread of a live target run again now (the snapshot, if taken,

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "elf_build_id.h"
+#include "core_decompress.h"
 #include "memory.h"
 
 struct core_segment {
@@ -473,6 +474,14 @@ static rs_error *core_image_map(struct core_memory *core, const char *path)
 	core->fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (core->fd < 0)
 		return rs_error_os(errno, "%s", path);
+	int plain = -1;
+	rs_error *err = rs_core_decompress(core->fd, path, &plain);
+	if (err)
+		return err;
+	if (plain >= 0) {
+		close(core->fd);
+		core->fd = plain;
+	}
 	struct stat st;
 	if (fstat(core->fd, &st) != 0)
 		return rs_error_os(errno, "%s", path);
