@@ -102,11 +102,8 @@ static char *program_of(const rs_target *target)
  * object reached, located. */
 static rs_error *side_collect(struct diff *d, struct rs_command_context *ctx, const char *label, struct side *s)
 {
-	rs_error *err = rs_heap_graph_build(ctx->target, ctx->heap);
-	if (err)
-		return err;
 	struct rs_dom_tree t;
-	err = rs_dom_tree_build(ctx, &t);
+	rs_error *err = rs_dom_tree_build(ctx, &t);
 	if (err)
 		return err;
 	size_t n_types = rs_heap_type_count(ctx->heap);

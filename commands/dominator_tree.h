@@ -24,6 +24,8 @@ struct rs_dom_tree {
 	uint32_t *group_members;
 };
 
+/* The session's dominator tree (the graph built first if need be), with
+ * each node's children and the root's groups. */
 rs_error *rs_dom_tree_build(struct rs_command_context *ctx, struct rs_dom_tree *t);
 void rs_dom_tree_free(struct rs_dom_tree *t);
 

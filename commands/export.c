@@ -118,6 +118,17 @@ static void count_reference(void *arg, uint32_t referent)
 	((uint32_t *)arg)[referent]++;
 }
 
+rs_error *rs_export_roots_garbage(struct rs_command_context *ctx, struct rs_roots *roots, struct rs_garbage *garbage)
+{
+	rs_error *err = rs_heap_roots(ctx->target, ctx->heap, roots);
+	if (err)
+		return err;
+	err = rs_heap_garbage(ctx->target, ctx->heap, garbage);
+	if (err)
+		rs_roots_free(roots);
+	return err;
+}
+
 /* The root's edges to the groups, then each group's edges: the seeds of
  * refscope's dominator tree, by what holds them. */
 static rs_error *groups_add(struct snapshot *s)
@@ -125,14 +136,9 @@ static rs_error *groups_add(struct snapshot *s)
 	struct rs_command_context *ctx = s->ctx;
 	struct rs_roots roots;
 	struct rs_garbage garbage;
-	rs_error *err = rs_heap_roots(ctx->target, ctx->heap, &roots);
+	rs_error *err = rs_export_roots_garbage(ctx, &roots, &garbage);
 	if (err)
 		return err;
-	err = rs_heap_garbage(ctx->target, ctx->heap, &garbage);
-	if (err) {
-		rs_roots_free(&roots);
-		return err;
-	}
 	uint32_t *in = calloc(s->n + 1, sizeof(*in));
 	uint8_t *grouped = calloc(s->n + 1, 1);
 	if (!in || !grouped) {

@@ -185,14 +185,9 @@ rs_error *rs_export_sqlite(struct rs_command_context *ctx, const struct rs_domin
 {
 	struct rs_roots roots;
 	struct rs_garbage garbage;
-	rs_error *err = rs_heap_roots(ctx->target, ctx->heap, &roots);
+	rs_error *err = rs_export_roots_garbage(ctx, &roots, &garbage);
 	if (err)
 		return err;
-	err = rs_heap_garbage(ctx->target, ctx->heap, &garbage);
-	if (err) {
-		rs_roots_free(&roots);
-		return err;
-	}
 	struct writer w = {.ctx = ctx, .d = d};
 	int rc = sqlite3_open_v2(path, &w.db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
 	if (rc == SQLITE_OK)

@@ -157,11 +157,8 @@ static rs_error *suspect_doc(struct rs_command_context *ctx, const struct rs_dom
 
 static rs_error *suspects_build(struct rs_command_context *ctx, json_object **out)
 {
-	rs_error *err = rs_heap_graph_build(ctx->target, ctx->heap);
-	if (err)
-		return err;
 	struct rs_dom_tree t;
-	err = rs_dom_tree_build(ctx, &t);
+	rs_error *err = rs_dom_tree_build(ctx, &t);
 	if (err)
 		return err;
 	double threshold = ctx->opts.threshold_given ? ctx->opts.threshold : DEFAULT_THRESHOLD;

@@ -66,11 +66,8 @@ static json_object *root_node(struct walk *w, const char *kind, const char *name
 
 static rs_error *top_build(struct rs_command_context *ctx, json_object **out)
 {
-	rs_error *err = rs_heap_graph_build(ctx->target, ctx->heap);
-	if (err)
-		return err;
 	struct rs_dom_tree t;
-	err = rs_dom_tree_build(ctx, &t);
+	rs_error *err = rs_dom_tree_build(ctx, &t);
 	if (err)
 		return err;
 	double percent = ctx->opts.min_percent_given ? ctx->opts.min_percent : DEFAULT_MIN_PERCENT;

@@ -11,11 +11,8 @@ REFSCOPE_ALLOW_MISSING=1.
 import json
 import os
 import shutil
-import signal
 import subprocess
-import sys
 import tempfile
-import time
 from dataclasses import dataclass, field
 
 import pytest
@@ -186,14 +183,7 @@ class Target:
         assert reply == ["alive", str(n * (n - 1) // 2)]
 
     def close(self):
-        if self.proc.poll() is None:
-            try:
-                self.proc.stdin.write("quit\n")
-                self.proc.stdin.flush()
-                self.proc.wait(timeout=10)
-            except (OSError, subprocess.TimeoutExpired):
-                self.proc.kill()
-                self.proc.wait()
+        quit_process(self.proc)
 
 
 @pytest.fixture(scope="session")
@@ -211,6 +201,34 @@ def target(request, tmp_root):
     t = Target(interp, tmpdir=tmpdir)
     yield t
     t.close()
+
+
+def quit_process(proc):
+    """Ask a test program to quit; kill it if it does not within 10 s."""
+    if proc.poll() is None:
+        try:
+            proc.stdin.write("quit\n")
+            proc.stdin.flush()
+            proc.wait(timeout=10)
+        except (OSError, subprocess.TimeoutExpired):
+            proc.kill()
+            proc.wait()
+
+
+def addr(i):
+    return "0x%x" % i
+
+
+def live_and_core(program_fixture_name):
+    """A fixture giving refscope's target arguments for the program fixture
+    of that name: once its live pid, once its core."""
+
+    @pytest.fixture(params=["live", "core"])
+    def target_args(request):
+        target = request.getfixturevalue(program_fixture_name)
+        return ["--pid", str(target.pid)] if request.param == "live" else [target.core()]
+
+    return target_args
 
 
 def program_fixture(program, interpreters=None, args=()):

@@ -132,7 +132,6 @@ def test_installed_extension_finds_installed_library(gdb_target, tmp_path):
 
 def test_ctrl_c_stops_a_long_walk_and_the_session_goes_on(tmp_path):
     import signal
-    import time
 
     interp = next(i for i in INTERPRETERS if i.name == "debian-3.11-dbg")
     if interp.missing:

@@ -5,21 +5,13 @@ out as strongly connected components with exactly their members; live and
 from a core, on every interpreter."""
 import collections
 
-import pytest
-
-from conftest import program_fixture, refscope_json
+from conftest import addr, live_and_core, program_fixture, refscope_json
 
 
 graph_target = program_fixture("graph_target.py")
 
 
-@pytest.fixture(params=["live", "core"])
-def target_args(request, graph_target):
-    return ["--pid", str(graph_target.pid)] if request.param == "live" else [graph_target.core()]
-
-
-def addr(i):
-    return "0x%x" % i
+target_args = live_and_core("graph_target")
 
 
 def test_garbage_is_exactly_what_gc_collects(graph_target, target_args):

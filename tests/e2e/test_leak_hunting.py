@@ -12,19 +12,13 @@ import subprocess
 
 import pytest
 
-from conftest import REPO, program_fixture, refscope_json, run_refscope
+from conftest import REPO, addr, live_and_core, program_fixture, refscope_json, run_refscope
 
 
 graph_target = program_fixture("graph_target.py")
 
 
-@pytest.fixture(params=["live", "core"])
-def target_args(request, graph_target):
-    return ["--pid", str(graph_target.pid)] if request.param == "live" else [graph_target.core()]
-
-
-def addr(i):
-    return "0x%x" % i
+target_args = live_and_core("graph_target")
 
 
 def test_dominators_and_retained_sizes_equal_the_process(graph_target, target_args):

@@ -21,7 +21,7 @@ import time
 
 import pytest
 
-from conftest import INTERPRETERS, PROGRAMS, REFSCOPE, Target, refscope_json, require_present
+from conftest import INTERPRETERS, PROGRAMS, REFSCOPE, Target, quit_process, refscope_json, require_present
 
 INTERP = next(i for i in INTERPRETERS if i.name == "debian-3.11-stripped")
 PAGE = 4096
@@ -149,14 +149,7 @@ class Checksums:
             time.sleep(0.05)
 
     def close(self):
-        if self.proc.poll() is None:
-            try:
-                self.proc.stdin.write("quit\n")
-                self.proc.stdin.flush()
-                self.proc.wait(timeout=10)
-            except (OSError, subprocess.TimeoutExpired):
-                self.proc.kill()
-                self.proc.wait()
+        quit_process(self.proc)
 
 
 @pytest.fixture

@@ -7,16 +7,13 @@ precision 1.0, with each finalizer named for what it is; live and from a
 core, on every interpreter."""
 import collections
 
-import pytest
 
-from conftest import program_fixture, refscope_json
+from conftest import live_and_core, program_fixture, refscope_json
 
 realworld_target = program_fixture("realworld_target.py")
 
 
-@pytest.fixture(params=["live", "core"])
-def target_args(request, realworld_target):
-    return ["--pid", str(realworld_target.pid)] if request.param == "live" else [realworld_target.core()]
+target_args = live_and_core("realworld_target")
 
 
 def test_garbage_is_exactly_what_gc_collects(realworld_target, target_args):

@@ -12,7 +12,7 @@ import tempfile
 
 import pytest
 
-from conftest import INTERPRETERS, PROGRAMS, Target, refscope_json, require_present
+from conftest import INTERPRETERS, PROGRAMS, Target, addr, live_and_core, refscope_json, require_present
 
 
 def build_extension(interp, directory):
@@ -44,13 +44,7 @@ def thirdparty_target(request, tmp_root):
     t.close()
 
 
-@pytest.fixture(params=["live", "core"])
-def target_args(request, thirdparty_target):
-    return ["--pid", str(thirdparty_target.pid)] if request.param == "live" else [thirdparty_target.core()]
-
-
-def addr(i):
-    return "0x%x" % i
+target_args = live_and_core("thirdparty_target")
 
 
 def test_garbage_through_a_c_type_is_what_gc_collects_and_uncertain(thirdparty_target, target_args):
