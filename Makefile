@@ -43,7 +43,9 @@ deps:
 test-deps:
 	@scripts/ensure-deps.sh test
 
-$(BUILD)/%.o: %.c $(wildcard include/*.h coreparse/*.h coreparse/*/*.h commands/*.h)
+# Order-only on deps: with make -j the headers must be installed before the
+# first compiler starts.
+$(BUILD)/%.o: %.c $(wildcard include/*.h coreparse/*.h coreparse/*/*.h commands/*.h) | deps
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -c $< -o $@
 

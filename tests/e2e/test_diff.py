@@ -67,14 +67,15 @@ def test_new_objects_are_the_leaked_ones(diff_target):
 
 
 def test_interval_on_the_live_process_is_two_snapshots(diff_target):
-    """refscope reads the process, lets it run 2 s (it leaks 3,000 objects
-    1 s in, and sleeps on), reads it again: the answer two cores would
-    give."""
+    """Once the process sleeps (its command read and dropped), refscope
+    reads it, lets it run 2 s (it leaks 3,000 objects 1.5 s in, and sleeps
+    on), reads it again: the answer two cores would give."""
+    assert command(diff_target, "leak_in 1.5 3000 3") == "sleeping\n"
     env = dict(os.environ, **diff_target.interp.refscope_env)
     refscope = subprocess.Popen([REFSCOPE, "--json"] + diff_target.interp.refscope_args +
                                 ["diff", "--pid", str(diff_target.pid), "--interval", "2"],
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
-    leaked = json.loads(command(diff_target, "leak_in 1.0 3000 2"))
+    leaked = json.loads(diff_target.proc.stdout.readline())
     out, err = refscope.communicate(timeout=120)
     assert refscope.returncode == 0, err
     assert_leak_found(json.loads(out), leaked, 3000)

@@ -2,9 +2,10 @@
 new Leak objects (a __slots__ class: one object each, nothing else) into
 the module-level REGISTRY["leaks"] list and answers one JSON line with
 their ids and sizes; "churn N" replaces the N entries of REGISTRY["cache"]
-with N new ones and answers the ids of both; "leak_in S N T" sleeps S seconds, leaks N, answers,
-then sleeps T seconds more (so that two snapshots, one in each sleep, see
-the program in the same place). Nothing else it does keeps an object: the
+with N new ones and answers the ids of both; "leak_in S N T" answers
+"sleeping" once the command's own objects are gone, sleeps S seconds,
+leaks N, answers, then sleeps T seconds more (so that two snapshots, one in
+each sleep, see the program in the same place). Nothing else it does keeps an object: the
 command's own strings are dropped before the next read. The collector is
 disabled."""
 import gc
@@ -59,6 +60,8 @@ def serve():
         if words[0] == "leak_in":
             delay, count, rest = float(words[1]), int(words[2]), float(words[3])
             del words
+            sys.stdout.write("sleeping\n")
+            sys.stdout.flush()
             time.sleep(delay)
             answer = leak(count)
             sys.stdout.write(answer + "\n")
