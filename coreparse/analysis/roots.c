@@ -555,7 +555,7 @@ void rs_root_name(rs_target *target, const struct rs_roots *roots, const struct 
 		return;
 	}
 	for (size_t i = 0; i < target->mods->count; i++) {
-		const struct rs_module *mod = &target->mods->list[i];
+		struct rs_module *mod = &target->mods->list[i];
 		if (ref->where >= mod->start && ref->where < mod->end && rs_module_symbolize(mod, ref->where, buf, size))
 			return;
 	}

@@ -37,7 +37,7 @@ static int module_collect(Dwfl_Module *mod, void **userdata, const char *name, D
 	mods->list = grown;
 	Dwarf_Addr end;
 	dwfl_module_info(mod, NULL, NULL, &end, NULL, NULL, NULL, NULL);
-	mods->list[mods->count++] = (struct rs_module){mod, name, start, end};
+	mods->list[mods->count++] = (struct rs_module){.dwfl_module = mod, .name = name, .start = start, .end = end};
 	return DWARF_CB_OK;
 }
 
@@ -114,6 +114,8 @@ void rs_modules_free(struct rs_modules *mods)
 	if (mods->dwfl)
 		dwfl_end(mods->dwfl);
 	free(mods->debuginfo_path);
+	for (size_t i = 0; i < mods->count; i++)
+		rs_symbol_table_free(&mods->list[i].symbols);
 	free(mods->list);
 	free(mods);
 }
@@ -205,15 +207,26 @@ void rs_module_writable_ranges(const struct rs_module *mod, void (*fn)(void *arg
 	}
 }
 
-bool rs_module_symbolize(const struct rs_module *mod, uint64_t address, char *buf, size_t size)
+bool rs_module_symbolize(struct rs_module *mod, uint64_t address, char *buf, size_t size)
 {
-	GElf_Off offset;
-	GElf_Sym sym;
-	const char *name = dwfl_module_addrinfo(mod->dwfl_module, address, &offset, &sym, NULL, NULL, NULL);
-	if (!name)
+	if (!mod->symbols_built)
+		mod->symbols_built = rs_symbol_table_build(mod->dwfl_module, &mod->symbols);
+	const char *name = NULL;
+	uint64_t offset = 0;
+	enum rs_symbol_answer answer = mod->symbols_built ? rs_symbol_table_lookup(&mod->symbols, address, &name, &offset)
+							  : RS_SYMBOL_UNSIZED;
+	if (answer == RS_SYMBOL_NONE)
 		return false;
+	if (answer == RS_SYMBOL_UNSIZED) {
+		GElf_Off off;
+		GElf_Sym sym;
+		name = dwfl_module_addrinfo(mod->dwfl_module, address, &off, &sym, NULL, NULL, NULL);
+		if (!name)
+			return false;
+		offset = off;
+	}
 	if (offset)
-		snprintf(buf, size, "%s+0x%" PRIx64, name, (uint64_t)offset);
+		snprintf(buf, size, "%s+0x%" PRIx64, name, offset);
 	else
 		snprintf(buf, size, "%s", name);
 	return true;

@@ -13,11 +13,14 @@
 #include <stdint.h>
 
 #include "../target/memory.h"
+#include "symbol_table.h"
 
 struct rs_module {
 	Dwfl_Module *dwfl_module;
 	const char *name;
 	uint64_t start, end;
+	struct rs_symbol_table symbols; /* built by the first rs_module_symbolize */
+	bool symbols_built;
 };
 
 struct rs_modules {
@@ -53,7 +56,7 @@ void rs_module_writable_ranges(const struct rs_module *mod, void (*fn)(void *arg
 			       void *arg);
 
 /* "symbol+0x10" for an address inside the module; false when no symbol covers it. */
-bool rs_module_symbolize(const struct rs_module *mod, uint64_t address, char *buf, size_t size);
+bool rs_module_symbolize(struct rs_module *mod, uint64_t address, char *buf, size_t size);
 
 /* The file the module was loaded from, as found on disk; NULL if not found. */
 const char *rs_module_file_path(const struct rs_module *mod);
