@@ -5,8 +5,8 @@ For each interpreter (pyenv 3.11 and 3.12 when present) and each N
   1. bench/heap_generator.py builds a seeded service-like heap; gcore takes a core;
   2. refscope's summary, gc, cycles, garbage and refcheck run on the core,
      and the leak-hunting commands built on the dominator tree (top, and
-     objects --type with its retained sizes): median wall time of --runs
-     runs, peak RSS, objects per second;
+     objects --type with its retained sizes) and the SQLite export: median
+     wall time of --runs runs, peak RSS, objects per second;
   3. the same analysis done inside the process, the fastest way Python offers,
      and CPython's own gc.collect() of the heap, timed in a forked child;
   4. the floor: one sequential pass over the core's bytes, warm cache.
@@ -26,7 +26,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(HERE)
 REFSCOPE = os.path.join(REPO, "build", "refscope")
 COMMANDS = ["summary", "gc", "cycles", "garbage", "garbage --top 10", "refcheck", "top",
-            "objects --type Session --top 5"]
+            "objects --type Session --top 5", "export --format sqlite"]
 
 
 def pyenv_interpreters():
@@ -103,7 +103,13 @@ def bench_one(python, n, runs, workdir):
     size = os.path.getsize(core)
     rows = {}
     for command in COMMANDS:
-        results = [timed_run([REFSCOPE, "--json"] + command.split() + [core]) for _ in range(runs)]
+        # export writes its file after the target's name, a new one each run
+        out = [os.path.join(workdir, "heap.db")] if command.startswith("export") else []
+        results = []
+        for _ in range(runs):
+            results.append(timed_run([REFSCOPE, "--json"] + command.split() + [core] + out))
+            for path in out:
+                os.unlink(path)
         rows[command] = {"seconds": statistics.median(r[0] for r in results),
                          "rss_mb": max(r[1] for r in results) / 1024,
                          "own_mb": max(r[2] for r in results) / 1024}
@@ -187,6 +193,11 @@ def targets(results):
             version, top["seconds"], summary["seconds"], tree, "met" if tree <= 1 else "MISSED", extra,
             per_object, "met" if per_object <= TARGET_DOMINATOR_BYTES else "MISSED", speedup,
             "met" if speedup >= TARGET_DOMINATOR_SPEEDUP else "MISSED"))
+    lines += ["", "export --format sqlite against garbage (issue 14: of the order of a garbage run), each N:", "",
+              "| Python | N | export seconds | garbage seconds | ratio |", "|---|---|---|---|---|"]
+    for version, r in results:
+        e, g = r["commands"]["export --format sqlite"]["seconds"], r["commands"]["garbage"]["seconds"]
+        lines.append("| %s | %gM | %.2f | %.2f | %.1fx |" % (version, r["n"] / 10**6, e, g, e / g))
     return "\n".join(lines)
 
 

@@ -127,6 +127,7 @@ bool *rs_types_named(struct rs_command_context *ctx);
 const char *rs_root_kind_name(unsigned kind);
 /* The name of the object's generation ("0", "young", "permanent"), or
  * NULL (JSON null) when it is untracked. */
+const char *rs_generation_name(const rs_heap *heap, const struct rs_object *o);
 json_object *rs_doc_generation_name(const rs_heap *heap, const struct rs_object *o);
 /* Adds row (an object reference) to rows with its via, marked when conservative. */
 void rs_doc_reference_add(json_object *rows, json_object *row, const char *via, bool conservative);

@@ -219,14 +219,20 @@ void rs_render_conservative(json_object *doc, FILE *out)
 	fprintf(out, "\n");
 }
 
-json_object *rs_doc_generation_name(const rs_heap *heap, const struct rs_object *o)
+const char *rs_generation_name(const rs_heap *heap, const struct rs_object *o)
 {
 	if (o->generation == RS_GENERATION_UNTRACKED)
 		return NULL;
 	if (o->generation == RS_GENERATION_PERMANENT)
-		return json_object_new_string("permanent");
+		return "permanent";
 	const struct rs_interpreter *it = rs_heap_interpreter(heap, o->interp);
-	return json_object_new_string(it && o->generation < it->n_generations ? it->generations[o->generation].name : "?");
+	return it && o->generation < it->n_generations ? it->generations[o->generation].name : "?";
+}
+
+json_object *rs_doc_generation_name(const rs_heap *heap, const struct rs_object *o)
+{
+	const char *name = rs_generation_name(heap, o);
+	return name ? json_object_new_string(name) : NULL;
 }
 
 const char *rs_root_kind_name(unsigned kind)

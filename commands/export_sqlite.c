@@ -9,8 +9,11 @@
  * objects.type is types.id; addresses are the objects' (id() in the
  * process); dominator is the immediate dominator's address, NULL when a root
  * (or the garbage) alone holds the object; garbage is 1 for what
- * gc.collect() would free. Rows go in through prepared statements in one
- * transaction, the indexes on the joins are made at the end. */
+ * gc.collect() would free. Objects and edges, millions of rows, stream
+ * from C through one INSERT ... SELECT each (sqlite_rows.h), the few types
+ * and roots through prepared statements, all in one transaction; the
+ * indexes on the joins are made at the end, when SQLite sorts their keys
+ * once. */
 #include <errno.h>
 #include <sqlite3.h>
 #include <stdio.h>
@@ -19,10 +22,11 @@
 
 #include "export.h"
 #include "labelled_edges.h"
+#include "sqlite_rows.h"
 
 static const char schema[] =
 	"PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF; PRAGMA temp_store = MEMORY;"
-	"PRAGMA cache_size = -65536; PRAGMA page_size = 16384;"
+	"PRAGMA cache_size = -65536;"
 	"CREATE TABLE types(id INTEGER PRIMARY KEY, name TEXT NOT NULL, address INTEGER NOT NULL, traversal TEXT,"
 	" objects INTEGER NOT NULL, bytes INTEGER NOT NULL);"
 	"CREATE TABLE objects(address INTEGER PRIMARY KEY, type INTEGER NOT NULL REFERENCES types(id),"
@@ -41,10 +45,26 @@ struct writer {
 	struct rs_command_context *ctx;
 	const struct rs_dominators *d;
 	sqlite3 *db;
-	sqlite3_stmt *edge;
-	uint64_t source;
 	size_t edges;
-	int rc;
+};
+
+/* One reference of the edges source's current object. */
+struct edge {
+	uint32_t target;
+	bool conservative;
+	const char *via; /* in the labels' scratch, valid until the next object */
+};
+
+/* The rows of edges: the references of each object in turn, a buffer of one
+ * object's at a time. */
+struct edge_rows {
+	struct writer *w;
+	struct rs_edge_labels scratch;
+	uint32_t next_object;
+	uint64_t source;
+	struct edge *edges;
+	size_t n, cap, at;
+	bool nomem;
 };
 
 static rs_error *db_error(sqlite3 *db, const char *path)
@@ -60,18 +80,59 @@ static int step_reset(sqlite3_stmt *stmt)
 	return rc == SQLITE_DONE ? SQLITE_OK : rc;
 }
 
-static void edge_row(void *arg, uint32_t target, const char *via, bool conservative, bool hidden)
+static void edge_collect(void *arg, uint32_t target, const char *via, bool conservative, bool hidden)
 {
-	struct writer *w = arg;
-	if (w->rc != SQLITE_OK)
-		return;
-	sqlite3_bind_int64(w->edge, 1, (sqlite3_int64)w->source);
-	sqlite3_bind_int64(w->edge, 2, (sqlite3_int64)rs_heap_objects(w->ctx->heap)[target].address);
-	if (via || hidden)
-		sqlite3_bind_text(w->edge, 3, via ? via : "(hidden)", -1, SQLITE_TRANSIENT);
-	sqlite3_bind_int(w->edge, 4, conservative);
-	w->rc = step_reset(w->edge);
-	w->edges++;
+	struct edge_rows *e = arg;
+	if (e->n == e->cap) {
+		size_t cap = e->cap ? 2 * e->cap : 64;
+		struct edge *grown = realloc(e->edges, cap * sizeof(*grown));
+		if (!grown) {
+			e->nomem = true;
+			return;
+		}
+		e->edges = grown;
+		e->cap = cap;
+	}
+	e->edges[e->n++] = (struct edge){target, conservative, via ? via : hidden ? "(hidden)" : NULL};
+}
+
+static bool edge_next(void *state)
+{
+	struct edge_rows *e = state;
+	if (++e->at < e->n)
+		return true;
+	const struct rs_dominators *d = e->w->d;
+	while (!e->nomem && !e->scratch.nomem && e->next_object < d->count) {
+		uint32_t i = e->next_object++;
+		e->source = rs_heap_objects(e->w->ctx->heap)[i].address;
+		e->n = e->at = 0;
+		rs_labelled_edges(e->w->ctx, &e->scratch, i, d->count, edge_collect, e);
+		if (e->n) {
+			e->w->edges += e->n;
+			return true;
+		}
+	}
+	return false;
+}
+
+static void edge_column(void *state, sqlite3_context *ctx, int col)
+{
+	struct edge_rows *e = state;
+	const struct edge *edge = &e->edges[e->at];
+	switch (col) {
+	case 0:
+		sqlite3_result_int64(ctx, (sqlite3_int64)e->source);
+		break;
+	case 1:
+		sqlite3_result_int64(ctx, (sqlite3_int64)rs_heap_objects(e->w->ctx->heap)[edge->target].address);
+		break;
+	case 2:
+		if (edge->via)
+			sqlite3_result_text(ctx, edge->via, -1, SQLITE_STATIC);
+		break;
+	default:
+		sqlite3_result_int(ctx, edge->conservative);
+	}
 }
 
 static int types_write(struct writer *w)
@@ -111,39 +172,73 @@ static int by_address(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-/* In address order: the table's key, so every row is appended to its B-tree. */
+/* The rows of objects, in address order: the table's key, so that every row
+ * is appended to its B-tree. */
+struct object_rows {
+	struct writer *w;
+	const struct rs_garbage *garbage;
+	uint32_t *order;
+	uint32_t at; /* the current row's place in order, plus one */
+};
+
+static bool object_next(void *state)
+{
+	struct object_rows *r = state;
+	return r->at++ < r->w->d->count;
+}
+
+static void object_column(void *state, sqlite3_context *ctx, int col)
+{
+	struct object_rows *r = state;
+	const struct rs_dominators *d = r->w->d;
+	rs_heap *heap = r->w->ctx->heap;
+	const struct rs_object *objects = rs_heap_objects(heap);
+	uint32_t i = r->order[r->at - 1];
+	const struct rs_object *o = &objects[i];
+	const char *generation;
+	switch (col) {
+	case 0:
+		sqlite3_result_int64(ctx, (sqlite3_int64)o->address);
+		break;
+	case 1:
+		sqlite3_result_int64(ctx, o->type);
+		break;
+	case 2:
+		sqlite3_result_int64(ctx, o->size);
+		break;
+	case 3:
+		sqlite3_result_int64(ctx, o->refcnt);
+		break;
+	case 4:
+		if ((generation = rs_generation_name(heap, o)))
+			sqlite3_result_text(ctx, generation, -1, SQLITE_STATIC);
+		break;
+	case 5:
+		sqlite3_result_int64(ctx, (sqlite3_int64)d->retained[i]);
+		break;
+	case 6:
+		if (d->idom[i] < d->count)
+			sqlite3_result_int64(ctx, (sqlite3_int64)objects[d->idom[i]].address);
+		break;
+	default:
+		sqlite3_result_int(ctx, o->generation != RS_GENERATION_UNTRACKED && rs_garbage_contains(r->garbage, i));
+	}
+}
+
 static int objects_write(struct writer *w, const struct rs_garbage *garbage)
 {
-	rs_heap *heap = w->ctx->heap;
-	const struct rs_object *objects = rs_heap_objects(heap);
-	uint32_t *order = malloc((w->d->count + 1) * sizeof(*order));
-	if (!order)
+	struct object_rows r = {w, garbage, malloc((w->d->count + 1) * sizeof(*r.order)), 0};
+	if (!r.order)
 		return SQLITE_NOMEM;
 	for (uint32_t i = 0; i < w->d->count; i++)
-		order[i] = i;
-	sort_objects = objects;
-	qsort(order, w->d->count, sizeof(*order), by_address);
-	sqlite3_stmt *stmt;
-	int rc = sqlite3_prepare_v2(w->db, "INSERT INTO objects VALUES (?, ?, ?, ?, ?, ?, ?, ?)", -1, &stmt, NULL);
-	for (uint32_t k = 0; rc == SQLITE_OK && k < w->d->count; k++) {
-		uint32_t i = order[k];
-		const struct rs_object *o = &objects[i];
-		sqlite3_bind_int64(stmt, 1, (sqlite3_int64)o->address);
-		sqlite3_bind_int64(stmt, 2, o->type);
-		sqlite3_bind_int64(stmt, 3, o->size);
-		sqlite3_bind_int64(stmt, 4, o->refcnt);
-		json_object *generation = rs_doc_generation_name(heap, o);
-		if (generation)
-			sqlite3_bind_text(stmt, 5, json_object_get_string(generation), -1, SQLITE_TRANSIENT);
-		json_object_put(generation);
-		sqlite3_bind_int64(stmt, 6, (sqlite3_int64)w->d->retained[i]);
-		if (w->d->idom[i] < w->d->count)
-			sqlite3_bind_int64(stmt, 7, (sqlite3_int64)objects[w->d->idom[i]].address);
-		sqlite3_bind_int(stmt, 8, o->generation != RS_GENERATION_UNTRACKED && rs_garbage_contains(garbage, i));
-		rc = step_reset(stmt);
-	}
-	sqlite3_finalize(stmt);
-	free(order);
+		r.order[i] = i;
+	sort_objects = rs_heap_objects(w->ctx->heap);
+	qsort(r.order, w->d->count, sizeof(*r.order), by_address);
+	struct rs_sqlite_rows rows = {"address INTEGER, type INTEGER, size INTEGER, refcnt INTEGER, generation TEXT, "
+				      "retained INTEGER, dominator INTEGER, garbage INTEGER",
+				      object_next, object_column, &r};
+	int rc = rs_sqlite_rows_insert(w->db, "objects", &rows);
+	free(r.order);
 	return rc;
 }
 
@@ -168,15 +263,14 @@ static int roots_write(struct writer *w, const struct rs_roots *roots)
 
 static int edges_write(struct writer *w)
 {
-	struct rs_edge_labels scratch = {0};
-	w->rc = sqlite3_prepare_v2(w->db, "INSERT INTO edges VALUES (?, ?, ?, ?)", -1, &w->edge, NULL);
-	for (uint32_t i = 0; w->rc == SQLITE_OK && i < w->d->count; i++) {
-		w->source = rs_heap_objects(w->ctx->heap)[i].address;
-		rs_labelled_edges(w->ctx, &scratch, i, w->d->count, edge_row, w);
-	}
-	sqlite3_finalize(w->edge);
-	int rc = scratch.nomem ? SQLITE_NOMEM : w->rc;
-	rs_edge_labels_free(&scratch);
+	struct edge_rows e = {.w = w};
+	struct rs_sqlite_rows rows = {"source INTEGER, target INTEGER, via TEXT, conservative INTEGER", edge_next,
+				      edge_column, &e};
+	int rc = rs_sqlite_rows_insert(w->db, "edges", &rows);
+	if (e.nomem || e.scratch.nomem)
+		rc = SQLITE_NOMEM;
+	free(e.edges);
+	rs_edge_labels_free(&e.scratch);
 	return rc;
 }
 
