@@ -103,8 +103,8 @@ static rs_error *python_version(struct rs_memory *mem, struct rs_python *py)
 	uint64_t debug_version = rs_debug_offsets_version(mem, py->runtime, &free_threaded);
 	if (debug_version && free_threaded)
 		return rs_error_new(RS_ERR_UNSUPPORTED,
-				    "a free-threaded (no-GIL) build of Python %" PRIu64 ".%" PRIu64
-				    ": its objects have no gc lists; refscope does not read it yet",
+				    "free-threaded builds are not supported yet: this is Python %" PRIu64 ".%" PRIu64
+				    "t, built with Py_GIL_DISABLED (docs/free-threading.md says what reading it needs)",
 				    debug_version >> 24, (debug_version >> 16) & 0xff);
 	uint32_t py_version = 0;
 	if (py->symbols[RS_SYM_Py_Version]) {

@@ -11,6 +11,7 @@ REFSCOPE_ALLOW_MISSING=1.
 import json
 import os
 import shutil
+import struct
 import subprocess
 import tempfile
 from dataclasses import dataclass, field
@@ -213,6 +214,21 @@ def quit_process(proc):
         except (OSError, subprocess.TimeoutExpired):
             proc.kill()
             proc.wait()
+
+
+def core_file_offset(core, address):
+    """Where address is stored in the core file, from its PT_LOAD headers."""
+    with open(core, "rb") as f:
+        head = f.read(64)
+        phoff, = struct.unpack_from("<Q", head, 32)
+        phentsize, phnum = struct.unpack_from("<HH", head, 54)
+        f.seek(phoff)
+        table = f.read(phentsize * phnum)
+    for i in range(phnum):
+        p_type, _, p_offset, p_vaddr, _, p_filesz, _, _ = struct.unpack_from("<IIQQQQQQ", table, i * phentsize)
+        if p_type == 1 and p_vaddr <= address < p_vaddr + p_filesz:
+            return p_offset + address - p_vaddr
+    raise AssertionError("0x%x is not saved in the core" % address)
 
 
 def addr(i):

@@ -2,15 +2,17 @@
 older systems), by the real tools: read from the magic number, whatever the
 name, with the same answers as the plain core; a truncated stream is one
 line and exit 2; --coredump finds the newest matching core in
-systemd-coredump's storage, named as it names them, and says which."""
+systemd-coredump's storage, named as it names them, and says which. A
+free-threaded build is refused by name."""
 import json
 import os
 import shutil
+import struct
 import subprocess
 
 import pytest
 
-from conftest import INTERPRETERS, program_fixture, refscope_json, run_refscope
+from conftest import INTERPRETERS, core_file_offset, program_fixture, refscope_json, run_refscope
 
 SOME = [i for i in INTERPRETERS if i.name in ("debian-3.11-dbg", "sid-3.14-dwarf")]
 heap_target = program_fixture("heap_target.py", SOME)
@@ -73,3 +75,25 @@ def test_coredump_takes_the_newest_matching_core(heap_target, tmp_path):
         assert doc == plain
     proc = run_refscope(heap_target.interp.refscope_args + ["info", "--coredump", "no-such-program"], env=env)
     assert proc.returncode == 2 and "systemd-coredump has no core" in proc.stderr
+
+
+def test_a_free_threaded_build_is_refused_by_name(heap_target, tmp_path):
+    """No free-threaded build can be installed here: the core of a default
+    build, with the free_threaded word of its _Py_DebugOffsets (the third
+    word of _PyRuntime) set as such a build sets it, is refused in one line."""
+    if heap_target.truth["hexversion"] < 0x030D0000:
+        pytest.skip("%s: _Py_DebugOffsets, where the build says it is free-threaded, exists from 3.13 on"
+                    % heap_target.interp)
+    core = heap_target.core()
+    runtime = int(refscope_json(heap_target.interp, "info", [core])["python"]["runtime"], 16)
+    patched = str(tmp_path / "free-threaded.core")
+    shutil.copyfile(core, patched)
+    with open(patched, "r+b") as f:
+        f.seek(core_file_offset(core, runtime + 16))
+        assert struct.unpack("<Q", f.read(8)) == (0,)
+        f.seek(-8, os.SEEK_CUR)
+        f.write(struct.pack("<Q", 1))
+    proc = run_refscope(heap_target.interp.refscope_args + ["summary", patched], env=heap_target.interp.refscope_env)
+    assert proc.returncode == 2 and proc.stdout == "" and proc.stderr.count("\n") == 1, proc.stderr
+    version = "%d.%d" % (heap_target.truth["hexversion"] >> 24, heap_target.truth["hexversion"] >> 16 & 0xFF)
+    assert proc.stderr.startswith("refscope: free-threaded builds are not supported yet: this is Python %st" % version)

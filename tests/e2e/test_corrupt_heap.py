@@ -12,7 +12,7 @@ import time
 
 import pytest
 
-from conftest import INTERPRETERS, Target, refscope_json, require_present, run_refscope
+from conftest import INTERPRETERS, Target, core_file_offset, refscope_json, require_present, run_refscope
 
 INTERP = next(i for i in INTERPRETERS if i.name == "debian-3.11-stripped")
 GC_HEAD = 16
@@ -28,21 +28,6 @@ def core_and_truth(tmp_root):
         t.close()
 
 
-def file_offset(core, address):
-    """Where address is stored in the core file, from its PT_LOAD headers."""
-    with open(core, "rb") as f:
-        head = f.read(64)
-        phoff, = struct.unpack_from("<Q", head, 32)
-        phentsize, phnum = struct.unpack_from("<HH", head, 54)
-        f.seek(phoff)
-        table = f.read(phentsize * phnum)
-    for i in range(phnum):
-        p_type, _, p_offset, p_vaddr, _, p_filesz, _, _ = struct.unpack_from("<IIQQQQQQ", table, i * phentsize)
-        if p_type == 1 and p_vaddr <= address < p_vaddr + p_filesz:
-            return p_offset + address - p_vaddr
-    raise AssertionError("0x%x is not saved in the core" % address)
-
-
 def corrupted_copy(core, address, value, *more):
     """A copy of core with the 8-byte words at address (and at each further
     address, value pair in more) replaced."""
@@ -51,14 +36,14 @@ def corrupted_copy(core, address, value, *more):
     patches = [(address, value)] + list(zip(more[::2], more[1::2]))
     with open(path, "r+b") as f:
         for at, word in patches:
-            f.seek(file_offset(core, at))
+            f.seek(core_file_offset(core, at))
             f.write(struct.pack("<Q", word))
     return path
 
 
 def core_word(core, address):
     with open(core, "rb") as f:
-        f.seek(file_offset(core, address))
+        f.seek(core_file_offset(core, address))
         return struct.unpack("<Q", f.read(8))[0]
 
 
