@@ -39,24 +39,54 @@ static int holder_cmp(const void *a, const void *b)
 	return (x->object > y->object) - (x->object < y->object);
 }
 
+static bool same_holder(const struct holder *x, const struct holder *y)
+{
+	return x->kind == y->kind && x->name == y->name && x->where == y->where;
+}
+
+/* Root references by object, to find each root child's first one. */
+static const struct rs_root_ref *sort_refs;
+
+static int ref_by_object_cmp(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+	if (sort_refs[x].object != sort_refs[y].object)
+		return sort_refs[x].object < sort_refs[y].object ? -1 : 1;
+	return (x > y) - (x < y);
+}
+
+/* The first root reference of object o in by_object (n of them), or
+ * RS_NO_OBJECT. */
+static uint32_t first_ref_of(const struct rs_roots *roots, const uint32_t *by_object, size_t n, uint32_t o)
+{
+	size_t lo = 0, hi = n;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (roots->refs[by_object[mid]].object < o)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < n && roots->refs[by_object[lo]].object == o ? by_object[lo] : RS_NO_OBJECT;
+}
+
 static bool groups_build(struct rs_dom_tree *t, const struct rs_object *objects, const uint32_t *root_children,
 			 size_t n)
 {
-	uint32_t *first_ref = malloc((t->d->count + 1) * sizeof(*first_ref));
+	uint32_t *by_object = malloc((t->roots.n_refs + 1) * sizeof(*by_object));
 	struct holder *rows = malloc((n + 1) * sizeof(*rows));
-	t->groups = calloc(n + 1, sizeof(*t->groups));
 	t->group_members = malloc((n + 1) * sizeof(*t->group_members));
-	if (!first_ref || !rows || !t->groups || !t->group_members) {
-		free(first_ref);
+	if (!by_object || !rows || !t->group_members) {
+		free(by_object);
 		free(rows);
 		return false;
 	}
-	memset(first_ref, 0xff, (t->d->count + 1) * sizeof(*first_ref));
-	for (size_t r = t->roots.n_refs; r-- > 0;) /* the first ref of an object wins */
-		if (t->roots.refs[r].object < t->d->count)
-			first_ref[t->roots.refs[r].object] = (uint32_t)r;
+	for (size_t r = 0; r < t->roots.n_refs; r++)
+		by_object[r] = (uint32_t)r;
+	sort_refs = t->roots.refs;
+	qsort(by_object, t->roots.n_refs, sizeof(*by_object), ref_by_object_cmp);
 	for (size_t k = 0; k < n; k++) {
-		uint32_t o = root_children[k], r = first_ref[o];
+		uint32_t o = root_children[k], r = first_ref_of(&t->roots, by_object, t->roots.n_refs, o);
 		struct holder *h = &rows[k];
 		*h = (struct holder){o, r, KIND_EXTERNAL, UINT32_MAX, 0};
 		if (r != RS_NO_OBJECT) {
@@ -68,12 +98,19 @@ static bool groups_build(struct rs_dom_tree *t, const struct rs_object *objects,
 			h->kind = KIND_IMMORTAL;
 		}
 	}
-	free(first_ref);
+	free(by_object);
 	qsort(rows, n, sizeof(*rows), holder_cmp);
+	size_t n_groups = 0;
+	for (size_t k = 0; k < n; k++)
+		n_groups += !k || !same_holder(&rows[k], &rows[k - 1]);
+	t->groups = calloc(n_groups + 1, sizeof(*t->groups));
+	if (!t->groups) {
+		free(rows);
+		return false;
+	}
 	for (size_t k = 0; k < n; k++) {
 		const struct holder *h = &rows[k];
-		if (!k || holder_cmp(&(struct holder){0, 0, h->kind, h->name, h->where}, &(struct holder){
-			0, 0, rows[k - 1].kind, rows[k - 1].name, rows[k - 1].where}) != 0) {
+		if (!k || !same_holder(h, &rows[k - 1])) {
 			struct rs_root_group *g = &t->groups[t->n_groups++];
 			g->first = (uint32_t)k;
 			g->ref = h->kind == KIND_IMMORTAL ? RS_ROOT_GROUP_IMMORTAL
@@ -104,6 +141,10 @@ const char *rs_dom_tree_group_name(rs_target *target, const struct rs_dom_tree *
 	return rs_root_kind_name(t->roots.refs[g->ref].kind);
 }
 
+/* Children lists by counting: start[up + 2] counts, then prefix sums,
+ * then each child placed at start[up + 1]++, which leaves start[up] at
+ * the list's beginning. The per-object root counts are dropped first: the
+ * tree needs only the references. */
 rs_error *rs_dom_tree_build(struct rs_command_context *ctx, struct rs_dom_tree *t)
 {
 	memset(t, 0, sizeof(*t));
@@ -113,30 +154,37 @@ rs_error *rs_dom_tree_build(struct rs_command_context *ctx, struct rs_dom_tree *
 	err = rs_heap_roots(ctx->target, ctx->heap, &t->roots);
 	if (err)
 		return err;
-	size_t n = t->d->count, n_root = 0;
+	free(t->roots.counts);
+	t->roots.counts = NULL;
+	t->roots.counts_capacity = 0;
+	size_t n = t->d->count, n_root = 0, n_child = 0;
 	t->start = calloc(n + 2, sizeof(*t->start));
-	t->child = malloc((n + 1) * sizeof(*t->child));
-	uint32_t *root_children = malloc((n + 1) * sizeof(*root_children));
-	bool ok = t->start && t->child && root_children;
+	bool ok = t->start != NULL;
 	for (size_t i = 0; ok && i < n; i++) {
 		uint32_t up = t->d->idom[i];
-		if (up < n)
+		if (up < n) {
 			t->start[up + 2]++;
-		else if (up == RS_DOMINATOR_ROOT)
-			root_children[n_root++] = (uint32_t)i;
-		else if (up == RS_DOMINATOR_GARBAGE)
+			n_child++;
+		} else if (up == RS_DOMINATOR_ROOT) {
+			n_root++;
+		} else if (up == RS_DOMINATOR_GARBAGE) {
 			t->n_garbage++;
+		}
 	}
+	uint32_t *root_children = NULL;
+	ok = ok && (t->child = malloc((n_child + 1) * sizeof(*t->child))) &&
+	     (t->garbage = malloc((t->n_garbage + 1) * sizeof(*t->garbage))) &&
+	     (root_children = malloc((n_root + 1) * sizeof(*root_children)));
 	if (ok) {
 		for (size_t i = 0; i < n; i++)
 			t->start[i + 2] += t->start[i + 1];
-		t->garbage = malloc((t->n_garbage + 1) * sizeof(*t->garbage));
-		ok = t->garbage != NULL;
-		size_t g = 0;
-		for (uint32_t i = 0; ok && i < n; i++) {
+		size_t g = 0, r = 0;
+		for (uint32_t i = 0; i < n; i++) {
 			uint32_t up = t->d->idom[i];
 			if (up < n)
 				t->child[t->start[up + 1]++] = i;
+			else if (up == RS_DOMINATOR_ROOT)
+				root_children[r++] = i;
 			else if (up == RS_DOMINATOR_GARBAGE)
 				t->garbage[g++] = i;
 		}

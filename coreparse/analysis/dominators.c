@@ -28,21 +28,34 @@
 #define NODE_GARBAGE 1u
 #define FIRST_OBJECT 2u
 
-enum { SEED = 1, GARBAGE_OBJECT = 2 };
+/* HELD_BY_ROOT: tracked, not garbage, and no seed reaches it; the search
+ * makes it a child of the virtual root. */
+enum { SEED = 1, GARBAGE_OBJECT = 2, HELD_BY_ROOT = 4 };
 
 struct dom_build {
 	rs_target *target;
 	rs_heap *heap;
 	const struct rs_graph *g;
 	size_t n;                 /* objects */
+	size_t nodes;             /* objects and the two pseudo-roots */
 	/* Hidden references (code objects' fields, heap types' names) beside
 	 * the graph's: (from, to) pairs in the order of from. */
 	uint32_t *hidden_from, *hidden_to;
 	size_t n_hidden, hidden_capacity;
-	uint32_t *in_start, *in;  /* every reference reversed: by object, then by preorder number */
 	uint8_t *flags;           /* per object: SEED, GARBAGE_OBJECT */
-	uint32_t *pre, *vertex, *parent; /* preorder numbers; node by number; DFS parent by number */
+	uint32_t *pre;            /* per node: its preorder number, NONE when the search never reached it */
+	uint32_t *parent;         /* by number: the DFS parent's number, then the immediate dominator's */
 	uint32_t visited, garbage_pre;
+	bool renumbering;         /* the search again, for pre only: parent holds the dominators */
+	/* By number, in the memory of the result's arrays until they are
+	 * filled: the semidominator, eval's label and the forest's links. */
+	uint32_t *semi, *label, *ancestor;
+	/* By number w: the numbers of w's referrers numbered after w (the only
+	 * ones whose semidominator candidate needs eval), late[late_start[w] ..
+	 * late_start[w+1]). */
+	uint32_t *late_start, *late;
+	uint32_t *stack;          /* eval's path */
+	size_t stack_capacity;
 	bool nomem;
 };
 
@@ -78,15 +91,9 @@ static bool hidden_collect(struct dom_build *b)
 	return !b->nomem;
 }
 
-/* The references of object v: graph edges [*e0, *e1), then hidden ones
- * [*h0, *h1). Graph edges may name no object (left out) or one past n. */
-static void references_of(const struct dom_build *b, uint32_t v, uint64_t *e0, uint64_t *e1, size_t *h0, size_t *h1)
+/* The first of object v's hidden references (or where they would be). */
+static size_t hidden_first(const struct dom_build *b, uint32_t v)
 {
-	*e0 = *e1 = 0;
-	if (v < b->g->objects_reached) {
-		*e0 = b->g->edge_start[v];
-		*e1 = b->g->edge_start[v + 1];
-	}
 	size_t lo = 0, hi = b->n_hidden;
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
@@ -95,12 +102,16 @@ static void references_of(const struct dom_build *b, uint32_t v, uint64_t *e0, u
 		else
 			hi = mid;
 	}
-	*h0 = *h1 = lo;
-	while (*h1 < b->n_hidden && b->hidden_from[*h1] == v)
-		(*h1)++;
+	return lo;
 }
 
-/* Calls add(b, v, w) for every reference v -> w, v in object order. */
+static uint64_t edges_end(const struct dom_build *b, uint32_t v)
+{
+	return v < b->g->objects_reached ? b->g->edge_start[v + 1] : 0;
+}
+
+/* Calls add(b, v, w) for every reference v -> w, v in object order. Graph
+ * edges may name no object (left out) or one past n. */
 static void references_each(struct dom_build *b, void (*add)(struct dom_build *b, uint32_t v, uint32_t w))
 {
 	size_t h = 0;
@@ -117,74 +128,52 @@ static void references_each(struct dom_build *b, void (*add)(struct dom_build *b
 static void in_count(struct dom_build *b, uint32_t v, uint32_t w)
 {
 	(void)v;
-	b->in_start[w + 1]++;
-}
-
-static void in_place(struct dom_build *b, uint32_t v, uint32_t w)
-{
-	b->in[--b->in_start[w + 1]] = v;
-}
-
-/* The reversed references without a second index: counts, then each
- * bucket's end, each bucket filled from its end down to its start. */
-static bool references_reverse(struct dom_build *b)
-{
-	b->in_start = calloc(b->n + 2, sizeof(*b->in_start));
-	if (!b->in_start)
-		return false;
-	references_each(b, in_count);
-	for (size_t i = 0; i < b->n; i++)
-		b->in_start[i + 1] += b->in_start[i];
-	b->in = malloc((b->in_start[b->n] ? b->in_start[b->n] : 1) * sizeof(*b->in));
-	if (!b->in)
-		return false;
-	size_t total = b->in_start[b->n];
-	references_each(b, in_place);
-	/* Each bucket's end moved down to its start, one entry late. */
-	memmove(b->in_start, b->in_start + 1, b->n * sizeof(*b->in_start));
-	b->in_start[b->n] = (uint32_t)total;
-	return true;
+	b->late_start[w]++; /* the in-degree, before late_start serves its own end */
 }
 
 /* Seeds: what named roots hold, what C code holds (a count the heap and
  * the roots do not explain), the immortal; and the garbage. */
-static void flags_set(struct dom_build *b, const struct rs_roots *roots, const struct rs_garbage *garbage)
+static bool flags_set(struct dom_build *b, const struct rs_roots *roots, const struct rs_garbage *garbage)
 {
 	const struct rs_object *objects = b->heap->objects;
 	uint64_t tracked = b->heap->graph->objects_tracked;
+	b->late_start = calloc(b->n + 1, sizeof(*b->late_start));
+	if (!b->late_start)
+		return false;
+	references_each(b, in_count);
 	for (size_t r = 0; r < roots->n_refs; r++)
 		if (roots->refs[r].object < b->n)
 			b->flags[roots->refs[r].object] |= SEED;
 	for (uint32_t i = 0; i < b->n; i++) {
 		if (i < tracked && rs_garbage_contains(garbage, i)) {
-			b->flags[i] |= GARBAGE_OBJECT;
+			b->flags[i] = GARBAGE_OBJECT;
 			continue;
 		}
-		int64_t in = (int64_t)(b->in_start[i + 1] - b->in_start[i]);
+		int64_t in = b->late_start[i];
 		int64_t from_roots = i < roots->counts_capacity ? roots->counts[i] : 0;
 		if ((objects[i].flags & RS_IMMORTAL) || objects[i].refcnt - in - from_roots > 0)
 			b->flags[i] |= SEED;
 	}
-	for (uint32_t i = 0; i < b->n; i++)
-		if (b->flags[i] & GARBAGE_OBJECT)
-			b->flags[i] &= (uint8_t)~SEED;
+	free(b->late_start);
+	b->late_start = NULL;
+	return true;
 }
 
 static uint32_t node_visit(struct dom_build *b, uint32_t node, uint32_t parent_pre)
 {
 	uint32_t number = b->visited++;
 	b->pre[node] = number;
-	b->vertex[number] = node;
-	b->parent[number] = parent_pre;
+	if (!b->renumbering)
+		b->parent[number] = parent_pre;
 	return number;
 }
 
-/* One frame of the depth-first search: a node and where it is in its
+/* One frame of the depth-first search: an object and where it is in its
  * references (graph edges first, then hidden ones). */
 struct dfs_frame {
-	uint32_t node;
-	size_t h, h_end;
-	uint64_t e, e_end;
+	uint32_t object;
+	uint64_t e;
+	size_t h;
 };
 
 struct dfs_stack {
@@ -192,7 +181,7 @@ struct dfs_stack {
 	size_t n, capacity;
 };
 
-static bool dfs_push(struct dom_build *b, struct dfs_stack *s, uint32_t node, uint32_t parent_pre)
+static bool dfs_push(struct dom_build *b, struct dfs_stack *s, uint32_t object, uint32_t parent_pre)
 {
 	if (s->n == s->capacity) {
 		size_t cap = s->capacity ? 2 * s->capacity : 4096;
@@ -202,14 +191,13 @@ static bool dfs_push(struct dom_build *b, struct dfs_stack *s, uint32_t node, ui
 		s->frames = frames;
 		s->capacity = cap;
 	}
-	struct dfs_frame *f = &s->frames[s->n++];
-	node_visit(b, node, parent_pre);
-	f->node = node;
-	references_of(b, node - FIRST_OBJECT, &f->e, &f->e_end, &f->h, &f->h_end);
+	node_visit(b, object + FIRST_OBJECT, parent_pre);
+	s->frames[s->n++] = (struct dfs_frame){
+		object, object < b->g->objects_reached ? b->g->edge_start[object] : 0, hidden_first(b, object)};
 	return true;
 }
 
-/* Depth-first from node start (a child of the virtual root or of the
+/* Depth-first from object start (a child of the virtual root or of the
  * garbage pseudo-root). Live objects never step into garbage: gc would not
  * free what they hold. The garbage side is searched last, so its nodes are
  * exactly those numbered after the garbage pseudo-root. */
@@ -220,9 +208,9 @@ static bool dfs(struct dom_build *b, struct dfs_stack *s, uint32_t start, uint32
 	while (s->n) {
 		struct dfs_frame *f = &s->frames[s->n - 1];
 		uint32_t w;
-		if (f->e < f->e_end)
+		if (f->e < edges_end(b, f->object))
 			w = b->g->edges[f->e++];
-		else if (f->h < f->h_end)
+		else if (f->h < b->n_hidden && b->hidden_from[f->h] == f->object)
 			w = b->hidden_to[f->h++];
 		else {
 			s->n--;
@@ -232,7 +220,7 @@ static bool dfs(struct dom_build *b, struct dfs_stack *s, uint32_t start, uint32
 			continue;
 		if ((b->flags[w] & GARBAGE_OBJECT) && !garbage_side)
 			continue;
-		if (!dfs_push(b, s, w + FIRST_OBJECT, b->pre[f->node]))
+		if (!dfs_push(b, s, w, b->pre[f->object + FIRST_OBJECT]))
 			return false;
 	}
 	return true;
@@ -242,44 +230,116 @@ static bool depth_first(struct dom_build *b)
 {
 	struct dfs_stack s = {NULL, 0, 0};
 	bool ok = true;
+	b->visited = 0;
+	memset(b->pre, 0xff, b->nodes * sizeof(*b->pre));
 	node_visit(b, NODE_ROOT, NONE);
 	for (uint32_t i = 0; ok && i < b->n; i++)
 		if ((b->flags[i] & SEED) && b->pre[i + FIRST_OBJECT] == NONE)
-			ok = dfs(b, &s, i + FIRST_OBJECT, 0, false);
+			ok = dfs(b, &s, i, 0, false);
 	/* Tracked objects gc keeps that no seed reaches (held only through
 	 * references refscope counts nowhere): the virtual root holds them. */
 	for (uint32_t i = 0; ok && i < b->g->objects_tracked && i < b->n; i++)
 		if (!(b->flags[i] & GARBAGE_OBJECT) && b->pre[i + FIRST_OBJECT] == NONE) {
-			b->flags[i] |= SEED;
-			ok = dfs(b, &s, i + FIRST_OBJECT, 0, false);
+			b->flags[i] |= HELD_BY_ROOT;
+			ok = dfs(b, &s, i, 0, false);
 		}
 	b->garbage_pre = node_visit(b, NODE_GARBAGE, 0);
 	for (uint32_t i = 0; ok && i < b->n; i++)
 		if ((b->flags[i] & GARBAGE_OBJECT) && b->pre[i + FIRST_OBJECT] == NONE)
-			ok = dfs(b, &s, i + FIRST_OBJECT, b->garbage_pre, true);
+			ok = dfs(b, &s, i, b->garbage_pre, true);
 	free(s.frames);
 	return ok;
 }
 
-/* The reversed references by preorder number of the referrer (NONE for one
- * the search never reached), so that pre can go before the semidominators. */
-static void in_renumber(struct dom_build *b)
+/* The numbers of a reference's two ends, false when the search did not
+ * follow it: an end never reached, or one end on the garbage side and the
+ * other on the live side. */
+static bool reference_numbers(const struct dom_build *b, uint32_t v, uint32_t w, uint32_t *pv, uint32_t *pw)
 {
-	for (size_t e = 0; e < b->in_start[b->n]; e++)
-		b->in[e] = b->pre[b->in[e] + FIRST_OBJECT];
+	*pv = b->pre[v + FIRST_OBJECT];
+	*pw = b->pre[w + FIRST_OBJECT];
+	return *pv != NONE && *pw != NONE && (*pv > b->garbage_pre) == (*pw > b->garbage_pre);
+}
+
+/* A referrer numbered before w is still a root of the link-eval forest
+ * when w's turn comes, so its candidate is its own number: taken here.
+ * Referrers numbered after w are counted, to be listed next. */
+static void early_take_late_count(struct dom_build *b, uint32_t v, uint32_t w)
+{
+	uint32_t pv, pw;
+	if (!reference_numbers(b, v, w, &pv, &pw))
+		return;
+	if (pv < pw) {
+		if (pv < b->semi[pw])
+			b->semi[pw] = pv;
+	} else if (pv > pw) {
+		b->late_start[pw + 1]++;
+	}
+}
+
+static void late_place(struct dom_build *b, uint32_t v, uint32_t w)
+{
+	uint32_t pv, pw;
+	if (reference_numbers(b, v, w, &pv, &pw) && pv > pw)
+		b->late[b->late_start[pw]++] = pv;
+}
+
+/* Semidominators as far as the referrers numbered earlier and the seeds
+ * decide them, and the later referrers by number. */
+static bool semi_prepare(struct dom_build *b)
+{
+	uint32_t n = b->visited;
+	for (uint32_t w = 0; w < n; w++)
+		b->semi[w] = w;
+	b->semi[b->garbage_pre] = 0;
+	for (uint32_t i = 0; i < b->n; i++) {
+		uint32_t w = b->pre[i + FIRST_OBJECT];
+		if (w == NONE)
+			continue;
+		if (b->flags[i] & (SEED | HELD_BY_ROOT))
+			b->semi[w] = 0;
+		else if ((b->flags[i] & GARBAGE_OBJECT) && b->garbage_pre < b->semi[w])
+			b->semi[w] = b->garbage_pre;
+	}
+	b->late_start = calloc((size_t)n + 1, sizeof(*b->late_start));
+	if (!b->late_start)
+		return false;
+	references_each(b, early_take_late_count);
+	for (uint32_t w = 0; w < n; w++)
+		b->late_start[w + 1] += b->late_start[w];
+	b->late = malloc((b->late_start[n] ? b->late_start[n] : 1) * sizeof(*b->late));
+	if (!b->late)
+		return false;
+	references_each(b, late_place);
+	/* Each bucket's start moved up to its end, which is the next one's start. */
+	memmove(b->late_start + 1, b->late_start, n * sizeof(*b->late_start));
+	b->late_start[0] = 0;
+	return true;
 }
 
 /* Lengauer and Tarjan's eval with path compression, iterative: the node of
  * least semidominator on the forest path above v. */
-static uint32_t eval(uint32_t v, uint32_t *ancestor, uint32_t *label, const uint32_t *semi, uint32_t *stack)
+static uint32_t eval(struct dom_build *b, uint32_t v)
 {
+	uint32_t *ancestor = b->ancestor, *label = b->label, *semi = b->semi;
 	if (ancestor[v] == NONE)
 		return v;
 	size_t top = 0;
-	for (uint32_t x = v; ancestor[ancestor[x]] != NONE; x = ancestor[x])
-		stack[top++] = x;
+	for (uint32_t x = v; ancestor[ancestor[x]] != NONE; x = ancestor[x]) {
+		if (top == b->stack_capacity) {
+			size_t cap = b->stack_capacity ? 2 * b->stack_capacity : 4096;
+			uint32_t *stack = realloc(b->stack, cap * sizeof(*stack));
+			if (!stack) {
+				b->nomem = true;
+				break;
+			}
+			b->stack = stack;
+			b->stack_capacity = cap;
+		}
+		b->stack[top++] = x;
+	}
 	while (top) {
-		uint32_t y = stack[--top], a = ancestor[y];
+		uint32_t y = b->stack[--top], a = ancestor[y];
 		if (semi[label[a]] < semi[label[y]])
 			label[y] = label[a];
 		ancestor[y] = ancestor[a];
@@ -287,115 +347,95 @@ static uint32_t eval(uint32_t v, uint32_t *ancestor, uint32_t *label, const uint
 	return label[v];
 }
 
-/* The semidominator of the node numbered w from its predecessors; a
- * reference between the garbage side and the live side is none (the DFS
- * did not follow it either). */
-static void semi_update(const struct dom_build *b, uint32_t w, uint32_t *semi, uint32_t *ancestor, uint32_t *label,
-			uint32_t *stack)
-{
-	uint32_t node = b->vertex[w], best = semi[w];
-	if (node == NODE_GARBAGE) {
-		semi[w] = 0;
-		return;
-	}
-	uint32_t object = node - FIRST_OBJECT;
-	uint8_t f = b->flags[object];
-	bool garbage_side = w > b->garbage_pre;
-	if (f & SEED)
-		best = 0;
-	if (f & GARBAGE_OBJECT)
-		best = best < b->garbage_pre ? best : b->garbage_pre;
-	for (uint32_t e = b->in_start[object]; e < b->in_start[object + 1] && best; e++) {
-		uint32_t pv = b->in[e];
-		if (pv == NONE || (pv > b->garbage_pre) != garbage_side)
-			continue;
-		uint32_t u = eval(pv, ancestor, label, semi, stack);
-		if (semi[u] < best)
-			best = semi[u];
-	}
-	semi[w] = best;
-}
-
-/* Immediate dominators by preorder number, in parent (which becomes idom). */
-static bool semi_nca(struct dom_build *b, uint32_t *stack)
+/* Immediate dominators by number, in parent (which becomes idom). */
+static bool semi_nca(struct dom_build *b)
 {
 	uint32_t n = b->visited;
-	uint32_t *semi = malloc(n * sizeof(*semi)), *ancestor = malloc(n * sizeof(*ancestor));
-	uint32_t *label = malloc(n * sizeof(*label));
-	bool ok = semi && ancestor && label;
-	if (ok) {
-		for (uint32_t i = 0; i < n; i++) {
-			semi[i] = label[i] = i;
-			ancestor[i] = NONE;
-		}
-		for (uint32_t w = n - 1; w > 0; w--) {
-			semi_update(b, w, semi, ancestor, label, stack);
-			ancestor[w] = b->parent[w];
-		}
-		uint32_t *idom = b->parent;
-		for (uint32_t w = 1; w < n; w++) {
-			uint32_t x = idom[w];
-			while (x > semi[w])
-				x = idom[x];
-			idom[w] = x;
-		}
+	for (uint32_t i = 0; i < n; i++) {
+		b->label[i] = i;
+		b->ancestor[i] = NONE;
 	}
-	free(semi);
-	free(ancestor);
-	free(label);
-	return ok;
+	for (uint32_t w = n - 1; w > 0 && !b->nomem; w--) {
+		uint32_t best = b->semi[w];
+		for (uint32_t e = b->late_start[w]; e < b->late_start[w + 1] && best; e++) {
+			uint32_t u = eval(b, b->late[e]);
+			if (b->semi[u] < best)
+				best = b->semi[u];
+		}
+		b->semi[w] = best;
+		b->ancestor[w] = b->parent[w];
+	}
+	uint32_t *idom = b->parent;
+	for (uint32_t w = 1; w < n; w++) {
+		uint32_t x = idom[w];
+		while (x > b->semi[w])
+			x = idom[x];
+		idom[w] = x;
+	}
+	return !b->nomem;
 }
 
-/* idom and retained by object, accumulated bottom-up in reverse preorder
- * (every node is numbered after its dominator). */
-static bool result_fill(struct dom_build *b, struct rs_dominators *out)
+static uint32_t dominator_of(uint32_t up)
 {
-	uint32_t n = b->visited;
-	out->idom = malloc((b->n ? b->n : 1) * sizeof(*out->idom));
-	out->retained = calloc(b->n ? b->n : 1, sizeof(*out->retained));
-	if (!out->idom || !out->retained)
-		return false;
-	memset(out->idom, 0xff, (b->n ? b->n : 1) * sizeof(*out->idom)); /* RS_NO_OBJECT */
-	const uint32_t *idom = b->parent;
+	return up == NODE_ROOT ? RS_DOMINATOR_ROOT : up == NODE_GARBAGE ? RS_DOMINATOR_GARBAGE : up - FIRST_OBJECT;
+}
+
+/* idom and retained by object, in the arrays semi_nca worked in: nodes by
+ * number first (where semi was), idom by object from it, then the nodes by
+ * number moved to where idom by number was, and retained accumulated
+ * bottom-up in reverse preorder (every node is numbered after its
+ * dominator). */
+static void result_fill(struct dom_build *b, struct rs_dominators *out)
+{
+	uint32_t n = b->visited, *vertex = b->semi;
+	for (uint32_t node = 0; node < b->nodes; node++)
+		if (b->pre[node] != NONE)
+			vertex[b->pre[node]] = node;
+	for (uint32_t i = 0; i < b->n; i++) {
+		uint32_t w = b->pre[i + FIRST_OBJECT];
+		out->idom[i] = w == NONE ? RS_NO_OBJECT : dominator_of(vertex[b->parent[w]]);
+	}
+	memcpy(b->parent, vertex, n * sizeof(*vertex));
+	vertex = b->parent;
+	memset(out->retained, 0, b->nodes * sizeof(*out->retained));
 	uint64_t root = 0, garbage = 0;
 	for (uint32_t w = n - 1; w > 0; w--) {
-		uint32_t node = b->vertex[w], up = b->vertex[idom[w]];
+		uint32_t node = vertex[w];
 		uint64_t bytes = garbage;
+		uint32_t up = RS_DOMINATOR_ROOT;
 		if (node >= FIRST_OBJECT) {
 			uint32_t object = node - FIRST_OBJECT;
 			out->retained[object] += b->heap->objects[object].size;
 			bytes = out->retained[object];
-			out->idom[object] = up == NODE_ROOT ? RS_DOMINATOR_ROOT : up == NODE_GARBAGE ? RS_DOMINATOR_GARBAGE
-												: up - FIRST_OBJECT;
+			up = out->idom[object];
 		}
-		if (up == NODE_ROOT)
+		if (up == RS_DOMINATOR_ROOT)
 			root += bytes;
-		else if (up == NODE_GARBAGE)
+		else if (up == RS_DOMINATOR_GARBAGE)
 			garbage += bytes;
 		else
-			out->retained[up - FIRST_OBJECT] += bytes;
+			out->retained[up] += bytes;
 	}
 	out->count = b->n;
 	out->total = root;
 	out->garbage = garbage;
-	return true;
 }
 
 static void build_free(struct dom_build *b)
 {
 	free(b->hidden_from);
 	free(b->hidden_to);
-	free(b->in_start);
-	free(b->in);
 	free(b->flags);
 	free(b->pre);
-	free(b->vertex);
 	free(b->parent);
+	free(b->late_start);
+	free(b->late);
+	free(b->stack);
 }
 
-rs_error *rs_heap_dominators(rs_target *target, rs_heap *heap, struct rs_dominators *out)
+/* Seeds and garbage from the roots and the collector's answer. */
+static rs_error *seeds_find(rs_target *target, rs_heap *heap, struct dom_build *b)
 {
-	memset(out, 0, sizeof(*out));
 	struct rs_roots roots;
 	struct rs_garbage garbage;
 	rs_error *err = rs_heap_garbage(target, heap, &garbage);
@@ -406,31 +446,53 @@ rs_error *rs_heap_dominators(rs_target *target, rs_heap *heap, struct rs_dominat
 		rs_garbage_free(&garbage);
 		return err;
 	}
-	struct dom_build b = {.target = target, .heap = heap, .g = heap->graph, .n = heap->n_objects};
-	size_t nodes = b.n + FIRST_OBJECT;
-	bool ok = (b.flags = calloc(b.n + 1, 1)) && (b.pre = malloc(nodes * sizeof(*b.pre))) &&
-		  (b.vertex = malloc(nodes * sizeof(*b.vertex))) && (b.parent = malloc(nodes * sizeof(*b.parent))) &&
-		  hidden_collect(&b) && references_reverse(&b);
-	if (ok) {
-		memset(b.pre, 0xff, nodes * sizeof(*b.pre));
-		flags_set(&b, &roots, &garbage);
-	}
-	/* Each phase frees what the next does not need: the peak is the
-	 * reversed references and five numbers per object. */
+	/* The graph (rs_heap_garbage built it) and every object, with those
+	 * only roots hold (rs_heap_roots adopts them). */
+	b->g = heap->graph;
+	b->n = heap->n_objects;
+	b->nodes = b->n + FIRST_OBJECT;
+	bool ok = (b->flags = calloc(b->n + 1, 1)) && hidden_collect(b) && flags_set(b, &roots, &garbage);
 	rs_roots_free(&roots);
 	rs_garbage_free(&garbage);
-	ok = ok && depth_first(&b);
-	if (ok) {
-		in_renumber(&b);
-		ok = semi_nca(&b, b.pre); /* pre's memory serves as eval's stack */
+	return ok ? NULL : rs_error_nomem();
+}
+
+/* Memory per node, beyond the result's 12 bytes (which hold semi, label
+ * and ancestor until they are filled): parent and the seed flags
+ * throughout, and either pre or the later referrers by number. pre goes
+ * before the semidominators are computed and the search runs again for
+ * it: a second search costs less than four bytes per node more at the
+ * peak. The reversed graph is never built whole. */
+rs_error *rs_heap_dominators(rs_target *target, rs_heap *heap, struct rs_dominators *out)
+{
+	memset(out, 0, sizeof(*out));
+	struct dom_build b = {.target = target, .heap = heap};
+	rs_error *err = seeds_find(target, heap, &b);
+	if (err) {
+		build_free(&b);
+		return err;
 	}
-	free(b.in);
-	free(b.in_start);
+	bool ok = (b.pre = malloc(b.nodes * sizeof(*b.pre))) && (b.parent = malloc(b.nodes * sizeof(*b.parent))) &&
+		  depth_first(&b) && (out->retained = malloc(b.nodes * sizeof(*out->retained)));
+	if (ok) {
+		b.semi = (uint32_t *)out->retained;
+		b.label = b.semi + b.nodes;
+		ok = semi_prepare(&b);
+	}
 	free(b.pre);
-	free(b.flags);
-	b.in = b.in_start = b.pre = NULL;
-	b.flags = NULL;
-	ok = ok && result_fill(&b, out);
+	b.pre = NULL;
+	ok = ok && (out->idom = malloc(b.nodes * sizeof(*out->idom)));
+	if (ok) {
+		b.ancestor = out->idom;
+		ok = semi_nca(&b);
+	}
+	free(b.late_start);
+	free(b.late);
+	b.late_start = b.late = NULL;
+	b.renumbering = true;
+	ok = ok && (b.pre = malloc(b.nodes * sizeof(*b.pre))) && depth_first(&b);
+	if (ok)
+		result_fill(&b, out);
 	build_free(&b);
 	if (!ok) {
 		rs_dominators_free(out);
