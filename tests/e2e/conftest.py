@@ -94,6 +94,26 @@ def _sid_interpreters():
     return found
 
 
+def _debug_interpreters():
+    """The --with-pydebug builds: Debian's python3.11d (python3.11-dbg) and
+    sid's python3.13d to python3.15d (python3.X-dbg, through the sid
+    fixture's wrappers). Their DWARF is in the binaries."""
+    exe = "/usr/bin/python3.11d"
+    found = [Interp("debian-3.11d", [exe], "dwarf", required=True,
+                    missing="" if os.access(exe, os.X_OK) else "python3.11-dbg not installed")]
+    try:
+        out = subprocess.run([SID_FIXTURE, "--list"], capture_output=True, text=True,
+                             timeout=600).stdout.split()
+    except (OSError, subprocess.SubprocessError) as e:
+        out, why = [], str(e)
+    else:
+        why = "not provided by tests/fixtures/sid-python.sh (run it to see why)"
+    for v in ["3.13", "3.14", "3.15"]:
+        wrapper = next((w for w in out if w.endswith("python%sd" % v)), None)
+        found.append(Interp("sid-%sd" % v, [wrapper], "dwarf", True, "" if wrapper else why))
+    return found
+
+
 def _subset(interps):
     """REFSCOPE_INTERPRETERS="pyenv-3.8,sid-3.15-dwarf,...": only the
     interpreters whose names start with one of these run; the others are
@@ -113,6 +133,9 @@ def all_interpreters():
 
 
 INTERPRETERS = all_interpreters()
+# Not in every test's matrix (the suite's time): test_debug_builds.py runs
+# the heap, graph and leak-hunting tests on them.
+DEBUG_INTERPRETERS = _subset(_debug_interpreters())
 
 
 def require_present(interp):
