@@ -75,15 +75,19 @@ def _debian_interpreters():
     ]
 
 
-def _sid_interpreters():
-    wanted = ["3.13", "3.14", "3.15"]
+def _sid_wrappers():
+    """The sid fixture's working wrappers, and why one may be missing."""
     try:
         out = subprocess.run([SID_FIXTURE, "--list"], capture_output=True, text=True,
                              timeout=600).stdout.split()
     except (OSError, subprocess.SubprocessError) as e:
-        out, why = [], str(e)
-    else:
-        why = "not provided by tests/fixtures/sid-python.sh (run it to see why)"
+        return [], str(e)
+    return out, "not provided by tests/fixtures/sid-python.sh (run it to see why)"
+
+
+def _sid_interpreters():
+    wanted = ["3.13", "3.14", "3.15"]
+    out, why = _sid_wrappers()
     found = []
     for v in wanted:
         wrapper = next((w for w in out if w.endswith("python" + v)), None)
@@ -101,13 +105,7 @@ def _debug_interpreters():
     exe = "/usr/bin/python3.11d"
     found = [Interp("debian-3.11d", [exe], "dwarf", required=True,
                     missing="" if os.access(exe, os.X_OK) else "python3.11-dbg not installed")]
-    try:
-        out = subprocess.run([SID_FIXTURE, "--list"], capture_output=True, text=True,
-                             timeout=600).stdout.split()
-    except (OSError, subprocess.SubprocessError) as e:
-        out, why = [], str(e)
-    else:
-        why = "not provided by tests/fixtures/sid-python.sh (run it to see why)"
+    out, why = _sid_wrappers()
     for v in ["3.13", "3.14", "3.15"]:
         wrapper = next((w for w in out if w.endswith("python%sd" % v)), None)
         found.append(Interp("sid-%sd" % v, [wrapper], "dwarf", True, "" if wrapper else why))
