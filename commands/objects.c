@@ -68,7 +68,7 @@ static int row_cmp(const void *a, const void *b)
 struct filter {
 	const bool *types;   /* NULL: every type */
 	uint8_t generation;
-	const struct rs_garbage *garbage; /* NULL: garbage or not */
+	const struct rs_dominators *fate; /* NULL: garbage or not */
 	bool garbage_wanted;
 };
 
@@ -81,8 +81,10 @@ static bool row_wanted(const rs_heap *heap, const struct filter *f, int min_size
 		return false;
 	if (f->generation != NO_GENERATION && o->generation != f->generation)
 		return false;
-	if (f->garbage) {
-		bool garbage = o->generation != RS_GENERATION_UNTRACKED && rs_garbage_contains(f->garbage, i);
+	/* A tracked object is garbage exactly when the garbage pseudo-root is
+	 * its immediate dominator: the tree's own garbage, not a second run. */
+	if (f->fate) {
+		bool garbage = o->generation != RS_GENERATION_UNTRACKED && f->fate->idom[i] == RS_DOMINATOR_GARBAGE;
 		if (f->garbage_wanted != garbage)
 			return false;
 	}
@@ -105,14 +107,14 @@ static json_object *row_doc(struct rs_command_context *ctx, const struct rs_domi
 }
 
 static rs_error *objects_select(struct rs_command_context *ctx, const struct rs_dominators *d, bool *types,
-				const struct rs_garbage *garbage, json_object *doc)
+				json_object *doc)
 {
 	struct filter f = {ctx->opts.n_types ? types : NULL, NO_GENERATION, NULL, ctx->opts.garbage_only};
 	rs_error *err = generation_wanted(ctx, &f.generation);
 	if (err)
 		return err;
 	if (ctx->opts.garbage_only || ctx->opts.reachable_only)
-		f.garbage = garbage;
+		f.fate = d;
 	uint32_t *rows = malloc((d->count ? d->count : 1) * sizeof(*rows));
 	if (!rows)
 		return rs_error_nomem();
@@ -153,17 +155,13 @@ static rs_error *objects_build(struct rs_command_context *ctx, json_object **out
 	if (!types)
 		return rs_error_nomem();
 	const struct rs_dominators *d;
-	struct rs_garbage garbage;
 	err = rs_dominators_of_session(ctx, &d);
-	if (!err)
-		err = rs_heap_garbage(ctx->target, ctx->heap, &garbage);
 	if (err) {
 		free(types);
 		return err;
 	}
 	json_object *doc = json_object_new_object();
-	err = objects_select(ctx, d, types, &garbage, doc);
-	rs_garbage_free(&garbage);
+	err = objects_select(ctx, d, types, doc);
 	free(types);
 	if (err) {
 		json_object_put(doc);
