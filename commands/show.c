@@ -1,17 +1,15 @@
-/* show ADDR: one object: type, refcount, size, generation and a short repr. */
+/* show ADDR...: each object's type, refcount, size, generation, retained
+ * size, immediate dominator and a short repr. */
 #include <inttypes.h>
 #include <stdio.h>
 
 #include "render.h"
+#include "target.h"
 
 #define REPR_MAX 2048
 
-static rs_error *show_build(struct rs_command_context *ctx, json_object **out)
+static rs_error *object_doc(struct rs_command_context *ctx, uint32_t index, json_object **out)
 {
-	uint32_t index;
-	rs_error *err = rs_command_object(ctx, &index);
-	if (err)
-		return err;
 	char repr[REPR_MAX];
 	rs_heap_repr(ctx->target, ctx->heap, index, repr, sizeof(repr));
 	const struct rs_object *o = &rs_heap_objects(ctx->heap)[index];
@@ -23,7 +21,7 @@ static rs_error *show_build(struct rs_command_context *ctx, json_object **out)
 	json_object_object_add(doc, "generation", rs_doc_generation_name(ctx->heap, o));
 	json_object_object_add(doc, "repr", json_object_new_string(repr));
 	const struct rs_dominators *d;
-	err = rs_dominators_of_session(ctx, &d);
+	rs_error *err = rs_dominators_of_session(ctx, &d);
 	if (err) {
 		json_object_put(doc);
 		return err;
@@ -35,9 +33,51 @@ static rs_error *show_build(struct rs_command_context *ctx, json_object **out)
 	return NULL;
 }
 
-static void show_render(json_object *doc, const struct rs_command_options *opts, FILE *out)
+/* Several ADDRs: objects[] holds one document each, in the order given; an
+ * address that is no object gets a warning and a row of nulls. The heap and
+ * its dominator tree are read once for all of them. */
+static rs_error *show_build_many(struct rs_command_context *ctx, json_object **out)
 {
-	(void)opts;
+	rs_error *err = rs_heap_graph_build(ctx->target, ctx->heap);
+	if (err)
+		return err;
+	json_object *objects = json_object_new_array();
+	for (size_t i = 0; i < ctx->n_addresses && !err; i++) {
+		uint32_t index = rs_heap_find(ctx->target, ctx->heap, ctx->addresses[i]);
+		json_object *row = NULL;
+		if (index != RS_NO_OBJECT) {
+			err = object_doc(ctx, index, &row);
+		} else {
+			char addr[19];
+			rs_diag_add(&ctx->target->diag, "0x%" PRIx64 " is not the address of an object in this heap",
+				    ctx->addresses[i]);
+			row = json_object_new_object();
+			json_object_object_add(row, "address", json_object_new_string(rs_format_address(ctx->addresses[i], addr)));
+			json_object_object_add(row, "type", NULL);
+		}
+		if (row)
+			json_object_array_add(objects, row);
+	}
+	if (err) {
+		json_object_put(objects);
+		return err;
+	}
+	*out = json_object_new_object();
+	json_object_object_add(*out, "objects", objects);
+	return NULL;
+}
+
+static rs_error *show_build(struct rs_command_context *ctx, json_object **out)
+{
+	if (ctx->n_addresses > 1)
+		return show_build_many(ctx, out);
+	uint32_t index;
+	rs_error *err = rs_command_object(ctx, &index);
+	return err ? err : object_doc(ctx, index, out);
+}
+
+static void object_render(json_object *doc, FILE *out)
+{
 	json_object *gen;
 	json_object_object_get_ex(doc, "generation", &gen);
 	fprintf(out, "%s at %s\n", rs_json_str(doc, "type"), rs_json_str(doc, "address"));
@@ -58,14 +98,32 @@ static void show_render(json_object *doc, const struct rs_command_options *opts,
 			fprintf(out, "  dominator   %s: %s\n", rs_json_str(dom, "kind"), rs_json_str(dom, "name"));
 	}
 	fprintf(out, "  repr        %s\n", rs_json_str(doc, "repr"));
+}
+
+static void show_render(json_object *doc, const struct rs_command_options *opts, FILE *out)
+{
+	(void)opts;
+	json_object *objects;
+	if (!json_object_object_get_ex(doc, "objects", &objects)) {
+		object_render(doc, out);
+	} else {
+		for (size_t i = 0; i < json_object_array_length(objects); i++) {
+			json_object *object = json_object_array_get_idx(objects, i);
+			if (rs_json_str(object, "type"))
+				object_render(object, out);
+			else
+				fprintf(out, "%s: no object\n", rs_json_str(object, "address"));
+		}
+	}
 	rs_render_warnings(doc, out);
 }
 
 const struct rs_command rs_command_show = {
 	.name = "show",
-	.summary = "one object: type, refcount, size, generation and a short repr",
+	.summary = "each object at ADDR...: type, refcount, size, generation, retained size, dominator, repr",
 	.needs_heap = true,
 	.needs_address = true,
+	.many_addresses = true,
 	.build = show_build,
 	.render = show_render,
 };

@@ -1,4 +1,4 @@
-"""show ADDR: type, size, generation and repr of objects of many kinds,
+"""show ADDR...: type, size, generation and repr of objects of many kinds,
 against type(), sys.getsizeof(), gc.is_tracked() and repr() in the process;
 an address that is no object exits 2, one that does not parse exits 1."""
 
@@ -13,8 +13,11 @@ show_target = program_fixture("show_target.py")
 @pytest.mark.parametrize("mode", ["live", "core"])
 def test_show_matches_the_process(show_target, mode):
     args = ["--pid", str(show_target.pid)] if mode == "live" else [show_target.core()]
-    for name, truth in show_target.truth["objects"].items():
-        doc = refscope_json(show_target.interp, "show", args + ["0x%x" % truth["address"]])
+    objects = show_target.truth["objects"]
+    # Every object in one run (show ADDR...), then the first alone: the same document.
+    docs = refscope_json(show_target.interp, "show", args + ["0x%x" % t["address"] for t in objects.values()])["objects"]
+    assert len(docs) == len(objects)
+    for (name, truth), doc in zip(objects.items(), docs):
         assert doc["address"] == "0x%x" % truth["address"]
         assert doc["type"].rsplit(".", 1)[-1] == truth["type"], name
         assert doc["size"] == truth["size"], "%s: size %d, sys.getsizeof %d" % (name, doc["size"], truth["size"])
@@ -22,10 +25,11 @@ def test_show_matches_the_process(show_target, mode):
         if truth["repr"] is not None:
             want = truth["repr"].replace('"', "'") if name == "bytes" else truth["repr"]
             assert doc["repr"] == want, name
-    point = refscope_json(show_target.interp, "show", args + ["0x%x" % show_target.truth["objects"]["instance"]["address"]])
-    assert "x=1" in point["repr"] and "label='p'" in point["repr"]
-    module = refscope_json(show_target.interp, "show", args + ["0x%x" % show_target.truth["objects"]["module"]["address"]])
-    assert module["repr"].startswith("<module 'json' from ")
+    by_name = dict(zip(objects, docs))
+    assert "x=1" in by_name["instance"]["repr"] and "label='p'" in by_name["instance"]["repr"]
+    assert by_name["module"]["repr"].startswith("<module 'json' from ")
+    alone = refscope_json(show_target.interp, "show", args + ["0x%x" % objects["instance"]["address"]])
+    assert {k: alone[k] for k in by_name["instance"]} == by_name["instance"]
 
 
 def test_address_that_is_no_object(show_target):
@@ -33,6 +37,12 @@ def test_address_that_is_no_object(show_target):
     proc = run_refscope(["show"] + target + ["0x10"], env=show_target.interp.refscope_env)
     assert proc.returncode == 2 and proc.stdout == ""
     assert proc.stderr.strip() == "refscope: 0x10 is not the address of an object in this heap"
+    # Among several addresses, one that is no object gets its line and a warning; the others are shown.
+    proc = run_refscope(["show"] + target + ["0x%x" % show_target.truth["objects"]["list"]["address"], "0x10"],
+                        env=show_target.interp.refscope_env)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.startswith("list at 0x%x\n" % show_target.truth["objects"]["list"]["address"])
+    assert "0x10: no object" in proc.stdout and "0x10 is not the address of an object" in proc.stdout + proc.stderr
     inside = show_target.truth["objects"]["list"]["address"] + 8
     proc = run_refscope(["refs"] + target + ["0x%x" % inside], env=show_target.interp.refscope_env)
     assert proc.returncode == 2 and len(proc.stderr.splitlines()) == 1
