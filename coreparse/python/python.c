@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "layout_cache.h"
 #include "python.h"
 
 static const char *const symbol_names[RS_SYM_COUNT] = {
@@ -29,6 +30,44 @@ static bool module_symbols(const struct rs_module *mod, uint64_t *symbols)
 	for (size_t i = 0; i < RS_SYM_COUNT; i++)
 		symbols[i] = queries[i].found ? queries[i].address : 0;
 	return symbols[RS_SYM_PyRuntime] != 0;
+}
+
+/* "python3.10", "libpython3.9.so.1.0", "libpython3.8d.so": the minor version. */
+static unsigned minor_from_file_name(const char *path)
+{
+	const char *base = path ? strrchr(path, '/') : NULL;
+	base = base ? base + 1 : path;
+	const char *p = base ? strstr(base, "python3.") : NULL;
+	if (!p)
+		return 0;
+	char *end;
+	unsigned long minor = strtoul(p + strlen("python3."), &end, 10);
+	return end != p + strlen("python3.") && minor < 100 ? (unsigned)minor : 0;
+}
+
+/* A module named for a Python older than 3.8 (python3.6, libpython3.7m.so,
+ * python2.7): which, so the error can say so instead of "no interpreter". */
+static bool old_python_named(const struct rs_modules *mods, unsigned *major, unsigned *minor)
+{
+	for (size_t i = 0; i < mods->count; i++) {
+		const char *path = mods->list[i].name;
+		const char *base = path ? strrchr(path, '/') : NULL;
+		base = base ? base + 1 : path;
+		if (!base)
+			continue;
+		unsigned m = minor_from_file_name(base);
+		if ((strncmp(base, "python3.", 8) == 0 || strncmp(base, "libpython3.", 11) == 0) && m > 0 && m < 8) {
+			*major = 3;
+			*minor = m;
+			return true;
+		}
+		if (strncmp(base, "python2.", 8) == 0 || strncmp(base, "libpython2.", 11) == 0) {
+			*major = 2;
+			*minor = (unsigned)strtoul(strstr(base, "python2.") + 8, NULL, 10);
+			return true;
+		}
+	}
+	return false;
 }
 
 static rs_error *python_locate(struct rs_modules *mods, struct rs_python *py)
@@ -51,22 +90,13 @@ static rs_error *python_locate(struct rs_modules *mods, struct rs_python *py)
 			return NULL;
 		}
 	}
+	unsigned major, minor;
+	if (old_python_named(mods, &major, &minor))
+		return rs_error_new(RS_ERR_UNSUPPORTED, "Python %u.%u is not supported (refscope reads 3.8 to 3.15)",
+				    major, minor);
 	return rs_error_new(RS_ERR_NOT_FOUND,
 			    "no Python interpreter found: none of the %zu modules defines _PyRuntime "
 			    "or has a .PyRuntime section", mods->count);
-}
-
-/* "python3.10", "libpython3.9.so.1.0", "libpython3.8d.so": the minor version. */
-static unsigned minor_from_file_name(const char *path)
-{
-	const char *base = path ? strrchr(path, '/') : NULL;
-	base = base ? base + 1 : path;
-	const char *p = base ? strstr(base, "python3.") : NULL;
-	if (!p)
-		return 0;
-	char *end;
-	unsigned long minor = strtoul(p + strlen("python3."), &end, 10);
-	return end != p + strlen("python3.") && minor < 100 ? (unsigned)minor : 0;
 }
 
 static rs_error *version_before_311(struct rs_memory *mem, struct rs_python *py)
@@ -130,20 +160,42 @@ static rs_error *python_version(struct rs_memory *mem, struct rs_python *py)
 }
 
 /* Takes every offset the DWARF has; the built-in table fills the rest. */
-static void layout_merge_dwarf(struct rs_layout *layout, Dwarf *dwarf)
+static void layout_merge_dwarf(struct rs_layout *layout, const int64_t from_dwarf[RS_LF_COUNT])
 {
-	struct rs_layout from_dwarf = *layout;
-	rs_layout_from_dwarf(dwarf, &from_dwarf);
 	for (size_t i = 0; i < RS_LF_COUNT; i++) {
-		if (from_dwarf.field[i] >= 0 || layout->field[i] < 0) {
-			layout->field[i] = from_dwarf.field[i];
+		if (from_dwarf[i] >= 0 || layout->field[i] < 0) {
+			layout->field[i] = from_dwarf[i];
 			layout->field_source[i] = RS_LAYOUT_DWARF;
 		}
 	}
-	if (RS_OFF(&from_dwarf, gc_old) >= 0)
+	if (from_dwarf[RS_LF_gc_old] >= 0)
 		layout->gc_kind = RS_GC_INCREMENTAL;
 	layout->gc_generations_alt = -1; /* DWARF knows where the heads are */
 	layout->source = RS_LAYOUT_DWARF;
+}
+
+/* The offsets the module's DWARF gives, from the layout cache when a debug
+ * file of the module's build is there (so a cached answer never stands in
+ * for debug info that is gone); false when there is no DWARF. with_values:
+ * false when only whether there is DWARF matters. */
+static bool layout_dwarf_fields(const struct rs_python *py, bool with_values, int64_t field[RS_LF_COUNT])
+{
+	const unsigned char *id;
+	size_t len = rs_module_build_id(py->module, &id);
+	bool cacheable = len && rs_module_debug_file_present(py->module);
+	if (cacheable && rs_layout_cache_load(id, len, field))
+		return true;
+	Dwarf *dwarf = rs_module_dwarf(py->module);
+	if (!dwarf)
+		return false;
+	if (!with_values)
+		return true;
+	struct rs_layout from_dwarf = py->layout;
+	rs_layout_from_dwarf(dwarf, &from_dwarf);
+	memcpy(field, from_dwarf.field, sizeof(from_dwarf.field));
+	if (cacheable)
+		rs_layout_cache_store(id, len, field);
+	return true;
 }
 
 static rs_error *python_layout(struct rs_memory *mem, struct rs_python *py, enum rs_layout_source forced)
@@ -153,12 +205,13 @@ static rs_error *python_layout(struct rs_memory *mem, struct rs_python *py, enum
 		return rs_error_new(RS_ERR_UNSUPPORTED,
 				    "Python %u.%u is not supported (refscope reads 3.8 to 3.15)", major,
 				    minor);
-	Dwarf *dwarf = rs_module_dwarf(py->module);
-	py->has_dwarf = dwarf != NULL;
+	int64_t from_dwarf[RS_LF_COUNT];
+	bool want_dwarf = forced == RS_LAYOUT_ANY || forced == RS_LAYOUT_DWARF;
+	py->has_dwarf = layout_dwarf_fields(py, want_dwarf, from_dwarf);
 	if (forced == RS_LAYOUT_BUILTIN)
 		return NULL;
-	if (dwarf && (forced == RS_LAYOUT_ANY || forced == RS_LAYOUT_DWARF)) {
-		layout_merge_dwarf(&py->layout, dwarf);
+	if (py->has_dwarf && want_dwarf) {
+		layout_merge_dwarf(&py->layout, from_dwarf);
 		return NULL;
 	}
 	if (forced == RS_LAYOUT_DWARF)

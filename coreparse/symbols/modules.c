@@ -1,10 +1,12 @@
 #include "modules.h"
 
+#include <elfutils/libdwelf.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static char *debuginfo_path_build(const char *const *dirs, size_t n, const char *system_dir)
 {
@@ -184,6 +186,31 @@ const char *rs_module_file_path(const struct rs_module *mod)
 	dwfl_module_getelf(mod->dwfl_module, &bias);
 	dwfl_module_info(mod->dwfl_module, NULL, NULL, NULL, NULL, NULL, &mainfile, NULL);
 	return mainfile;
+}
+
+size_t rs_module_build_id(const struct rs_module *mod, const unsigned char **id)
+{
+	GElf_Addr vaddr;
+	int len = dwfl_module_build_id(mod->dwfl_module, id, &vaddr);
+	return len > 0 ? (size_t)len : 0;
+}
+
+bool rs_module_debug_file_present(const struct rs_module *mod)
+{
+	GElf_Addr bias;
+	Elf *elf = dwfl_module_getelf(mod->dwfl_module, &bias);
+	void **userdata;
+	const char *mainfile = NULL;
+	Dwarf_Addr start;
+	const char *name = dwfl_module_info(mod->dwfl_module, &userdata, &start, NULL, NULL, NULL, &mainfile, NULL);
+	GElf_Word crc = 0;
+	const char *link = elf ? dwelf_elf_gnu_debuglink(elf, &crc) : NULL;
+	char *found = NULL;
+	int fd = dwfl_standard_find_debuginfo(mod->dwfl_module, userdata, name, start, mainfile, link, crc, &found);
+	if (fd >= 0)
+		close(fd);
+	free(found);
+	return fd >= 0;
 }
 
 Dwarf *rs_module_dwarf(const struct rs_module *mod)

@@ -64,4 +64,11 @@ const char *rs_module_file_path(const struct rs_module *mod);
 /* The module's DWARF, or NULL when no debug info was found. */
 Dwarf *rs_module_dwarf(const struct rs_module *mod);
 
+/* The module's build-id (0: none known). */
+size_t rs_module_build_id(const struct rs_module *mod, const unsigned char **id);
+
+/* Whether a separate debug file of the module's build is where libdwfl will
+ * look, found without reading its DWARF. */
+bool rs_module_debug_file_present(const struct rs_module *mod);
+
 #endif

@@ -8,6 +8,7 @@ target that is missing is skipped with its reason, except the Debian and sid
 ones, which `make check` installs itself: those fail when missing, unless
 REFSCOPE_ALLOW_MISSING=1.
 """
+import atexit
 import json
 import os
 import shutil
@@ -20,6 +21,13 @@ import pytest
 
 REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 REFSCOPE = os.environ.get("REFSCOPE_BIN") or os.path.join(REPO, "build", "refscope")
+
+# Each test session (each xdist worker) starts with an empty layout cache of
+# its own: its first run of each interpreter reads the DWARF, the later ones
+# take the cached offsets, and nothing depends on the user's ~/.cache.
+_LAYOUT_CACHE = tempfile.mkdtemp(prefix="refscope-cache-")
+os.environ["REFSCOPE_CACHE_DIR"] = _LAYOUT_CACHE
+atexit.register(shutil.rmtree, _LAYOUT_CACHE, True)
 PROGRAMS = os.path.join(REPO, "tests", "programs")
 SID_FIXTURE = os.path.join(REPO, "tests", "fixtures", "sid-python.sh")
 SID_DEBUG = os.path.join(REPO, ".cache", "sid", "root", "usr", "lib", "debug")

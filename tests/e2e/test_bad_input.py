@@ -1,6 +1,7 @@
 """Bad input: each case exits 2 with one clear line on stderr and nothing on
 stdout; usage errors exit 1. A live target that cannot be read is never left
 stopped or traced."""
+import glob
 import os
 import shutil
 import struct
@@ -198,3 +199,27 @@ def test_export_to_an_unwritable_place_leaves_no_file(python_core, workdir, wher
     directory = os.path.dirname(path)
     if os.path.isdir(directory):
         assert not [f for f in os.listdir(directory) if f.startswith(os.path.basename(path))]
+
+
+@pytest.mark.parametrize("version", ["2.7", "3.6", "3.7"])
+def test_python_older_than_38_is_named(version, workdir):
+    """A 2.7 or 3.6 (no _PyRuntime) or 3.7 process, and a core of it: refused in one
+    line that names the version, not "no Python interpreter found"."""
+    from conftest import _pyenv_root
+
+    root = _pyenv_root()
+    found = sorted(glob.glob(os.path.join(root, "versions", version + ".*", "bin", "python" + version))) if root else []
+    if not found:
+        pytest.skip("no pyenv build of Python %s on this machine" % version)
+    proc = subprocess.Popen([found[-1], "-c", "import sys; sys.stdout.write('1\\n'); sys.stdout.flush(); sys.stdin.read()"],
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+    try:
+        proc.stdout.readline()
+        want = "Python %s is not supported (refscope reads 3.8 to 3.15)" % version
+        assert_fails_cleanly(["info", "--pid", str(proc.pid)], want)
+        prefix = os.path.join(workdir, "old")
+        subprocess.run(["gcore", "-o", prefix, str(proc.pid)], capture_output=True, check=True, timeout=120)
+        assert_fails_cleanly(["summary", "%s.%d" % (prefix, proc.pid)], want)
+    finally:
+        proc.kill()
+        proc.wait()

@@ -1,9 +1,13 @@
 """Every built-in layout table and every _Py_DebugOffsets reading, compared
 field by field with the DWARF of each interpreter that has debug info, so a
 wrong offset in a table cannot hide behind a build that happens to work."""
+import glob
+import json
+import os
+
 import pytest
 
-from conftest import INTERPRETERS, program_fixture, refscope_json
+from conftest import INTERPRETERS, program_fixture, refscope_json, run_refscope
 
 WITH_DWARF = [i for i in INTERPRETERS if i.layout == "dwarf"]
 
@@ -52,3 +56,38 @@ def test_forcing_a_missing_source_is_a_clear_error(dwarf_target):
     assert proc.returncode == 2 and proc.stdout == ""
     assert proc.stderr.startswith("refscope: no valid _Py_DebugOffsets")
     assert proc.stderr.count("\n") == 1
+
+
+def test_layout_cache_gives_what_the_dwarf_gives(dwarf_target, tmp_path):
+    """The offsets read from a separate debug file are kept by the module's
+    build-id: the same layout without the cache, on a miss and on a hit; an
+    entry cut short, or written by another refscope build, is read again
+    from the DWARF and rewritten; no debug file there, no cached answer."""
+    def layout_with(cache, hide_debug_files=False):
+        env = dict(dwarf_target.interp.refscope_env, REFSCOPE_CACHE_DIR=cache)
+        args = dwarf_target.interp.refscope_args
+        if hide_debug_files:
+            env["REFSCOPE_SYSTEM_DEBUG_DIR"], args = str(tmp_path / "none"), []
+        proc = run_refscope(["--json"] + args + ["layout", "--pid", str(dwarf_target.pid)], env=env)
+        assert proc.returncode == 0, proc.stderr
+        doc = json.loads(proc.stdout)
+        return doc["layout"], doc["fields"], doc["sources"]
+
+    uncached = layout_with("")
+    assert uncached[0] == "dwarf"
+    cache = str(tmp_path / "cache")
+    assert layout_with(cache) == uncached
+    entries = glob.glob(os.path.join(cache, "layouts", "*"))
+    if not entries:  # DWARF in the binary itself (pyenv): cheap to read, never cached
+        assert not glob.glob(os.path.join(cache, "*"))
+        return
+    [entry] = entries
+    assert layout_with(cache) == uncached
+    whole = open(entry, "rb").read()
+    for broken in (whole[:100], whole[:16] + bytes([whole[16] ^ 0xff]) + whole[17:]):
+        with open(entry, "wb") as f:
+            f.write(broken)
+        assert layout_with(cache) == uncached
+        assert open(entry, "rb").read() == whole
+    # The debug files hidden: no DWARF, whatever the cache holds.
+    assert layout_with(cache, hide_debug_files=True)[0] != "dwarf"
