@@ -159,7 +159,9 @@ static rs_error *list_walk(struct list_walk *w, uint64_t head)
 			w->heap->progress(w->heap->n_objects, w->heap->progress_arg);
 		prev = node;
 		node = words[0] & LINK_MASK;
-		if (node == tortoise) {
+		/* Back at the head is the list's end, not a loop (the tortoise
+		 * starts there: a list of one object). */
+		if (node != head && node == tortoise) {
 			list_broken(w, "the list loops back to the object at 0x%" PRIx64, node + gc_head);
 			return NULL;
 		}

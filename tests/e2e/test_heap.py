@@ -68,6 +68,7 @@ def test_gc_generations_match_the_collector(target, mode):
     assert abs(gens[0]["count"] - truth["count"][0]) <= COUNT_SLACK
     assert main["permanent"]["objects"] == truth["freeze_count"]
     assert all(g["bytes"] > 0 for g in gens if g["objects"])
+    assert not [g for g in gens + [main["permanent"]] if g.get("broken")], doc.get("warnings")
 
 
 def test_summary_counts_and_sizes_of_own_classes(target, mode):

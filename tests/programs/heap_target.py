@@ -142,6 +142,10 @@ def main():
     gc.freeze()
     heap = build_heap()
     gc.collect()  # everything so far goes to the oldest generation
+    # A generation of exactly one object (the middle one, up to 3.13): its
+    # only object links back to the head, the end of the list.
+    lone = [None]
+    gc.collect(0)
     young = [RefscopeDictInstance(-i) for i in range(10)]
     ballast = [[i] for i in range(int(sys.argv[sys.argv.index("--ballast") + 1]))] \
         if "--ballast" in sys.argv else []
@@ -162,7 +166,7 @@ def main():
         elif command == "quit":
             break
     stop.set()
-    del frozen, young, ballast
+    del frozen, young, ballast, lone
 
 
 if __name__ == "__main__":
