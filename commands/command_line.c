@@ -40,7 +40,7 @@ struct cli {
 void rs_command_line_usage(FILE *out)
 {
 	fprintf(out,
-		"usage: refscope [--json] [--exe PATH] [--debug-dir DIR]... COMMAND [OPTIONS] TARGET [ADDR]\n"
+		"usage: refscope [--json] [--exe PATH] [--sysroot DIR] [--debug-dir DIR]... COMMAND [OPTIONS] TARGET [ADDR]\n"
 		"       TARGET = CORE (an ELF core file) | --pid PID (a live process)\n"
 		"       ADDR   = an object's address (id() in the process), for show, refs, referrers, path\n"
 		"                and dominators; refs and dominators take several; or @ID, the node id\n"
@@ -54,6 +54,8 @@ void rs_command_line_usage(FILE *out)
 		"options:\n"
 		"  --json             one JSON document on stdout instead of text\n"
 		"  --exe PATH         the executable, when the path recorded in the core is wrong\n"
+		"  --sysroot DIR      a core of a container or another machine: the files it names\n"
+		"                     (and their debug files) are looked for under DIR first\n"
 		"  --debug-dir DIR    also look for .build-id/xx/yyyy.debug under DIR (repeatable;\n"
 		"                     /usr/lib/debug is always searched)\n"
 		"  --layout SOURCE    take offsets only from dwarf, debug_offsets or builtin\n"
@@ -127,6 +129,8 @@ static int parse_valued_option(struct cli *cli, const char *opt, const char *val
 	long n;
 	if (strcmp(opt, "--exe") == 0)
 		cli->open.exe_path = value;
+	else if (strcmp(opt, "--sysroot") == 0)
+		cli->open.sysroot = value;
 	else if (strcmp(opt, "--debug-dir") == 0) {
 		if (cli->open.n_debug_dirs == MAX_DEBUG_DIRS)
 			return usage_error("more than 64 --debug-dir%s", "");
@@ -409,8 +413,9 @@ static char *session_key(const struct cli *cli)
 	FILE *f = open_memstream(&key, &len);
 	if (!f)
 		return NULL;
-	fprintf(f, "%d|%s|%s|%s|%d|%d", (int)cli->inferior, cli->core ? cli->core : "", cli->pid ? cli->pid : "",
-		cli->open.exe_path ? cli->open.exe_path : "", (int)cli->open.layout, (int)cli->open.no_freeze);
+	fprintf(f, "%d|%s|%s|%s|%s|%d|%d", (int)cli->inferior, cli->core ? cli->core : "", cli->pid ? cli->pid : "",
+		cli->open.exe_path ? cli->open.exe_path : "", cli->open.sysroot ? cli->open.sysroot : "",
+		(int)cli->open.layout, (int)cli->open.no_freeze);
 	for (size_t i = 0; i < cli->open.n_debug_dirs; i++)
 		fprintf(f, "|%s", cli->debug_dirs[i]);
 	fclose(f);

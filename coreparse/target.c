@@ -28,6 +28,22 @@ static void debug_dirs_free(char **abs, size_t n)
 	free(abs);
 }
 
+static rs_error *target_memory_open(rs_target *t, const struct rs_open_options *opts)
+{
+	if (opts->sysroot && !opts->core_path)
+		return rs_error_new(RS_ERR_UNSUPPORTED, "--sysroot is for cores: a live process's files are read "
+				    "through /proc/PID/root, the root it runs in");
+	if (opts->sysroot && !(t->sysroot = realpath(opts->sysroot, NULL)))
+		return rs_error_os(errno, "--sysroot %s", opts->sysroot);
+	if (opts->core_path)
+		return rs_core_memory_open(opts->core_path, opts->exe_path, t->sysroot, &t->diag, &t->mem);
+	if (opts->read_memory)
+		return rs_callback_memory_open(opts->read_memory, opts->read_memory_arg, opts->files, opts->n_files,
+					       &t->diag, &t->mem);
+	t->live = true;
+	return rs_live_memory_open(opts->pid, !opts->no_freeze, &t->diag, &t->mem);
+}
+
 rs_error *rs_target_open(const struct rs_open_options *opts, rs_target **out)
 {
 	char **abs = calloc(opts->n_debug_dirs + 1, sizeof(*abs));
@@ -44,15 +60,7 @@ rs_error *rs_target_open(const struct rs_open_options *opts, rs_target **out)
 		return rs_error_nomem();
 	}
 	t->kind = opts->core_path ? "core" : opts->read_memory ? "debugger" : "live";
-	if (opts->core_path) {
-		err = rs_core_memory_open(opts->core_path, opts->exe_path, &t->diag, &t->mem);
-	} else if (opts->read_memory) {
-		err = rs_callback_memory_open(opts->read_memory, opts->read_memory_arg, opts->files, opts->n_files,
-					      &t->diag, &t->mem);
-	} else {
-		t->live = true;
-		err = rs_live_memory_open(opts->pid, !opts->no_freeze, &t->diag, &t->mem);
-	}
+	err = target_memory_open(t, opts);
 	if (!err)
 		err = rs_modules_report(t->mem, (const char *const *)abs, opts->n_debug_dirs, system_debug_dir(),
 					&t->mods);
@@ -80,6 +88,7 @@ void rs_target_close(rs_target *t)
 	rs_modules_free(t->mods);
 	rs_memory_destroy(t->mem);
 	rs_diag_free(&t->diag);
+	free(t->sysroot);
 	free(t);
 }
 

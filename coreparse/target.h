@@ -11,6 +11,7 @@ struct rs_target {
 	struct rs_python py;
 	bool live;
 	const char *kind;   /* "core", "live", or "debugger" (read through the caller) */
+	char *sysroot;      /* --sysroot, resolved; mem and mods point to it */
 };
 
 #endif

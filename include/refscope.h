@@ -64,6 +64,7 @@ struct rs_open_options {
 	const char *core_path;          /* an ELF core file, or NULL */
 	pid_t pid;                      /* a live process when core_path is NULL */
 	const char *exe_path;           /* --exe: the executable, when the recorded one is wrong */
+	const char *sysroot;            /* --sysroot: a core's files (and debug files) are searched under it first */
 	const char *const *debug_dirs;  /* --debug-dir roots holding .build-id/xx/yyyy.debug */
 	size_t n_debug_dirs;
 	enum rs_layout_source layout;   /* force one layout source (tests, experts) */

@@ -1,14 +1,20 @@
 #include "modules.h"
 
-#include <elfutils/libdwelf.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
-static char *debuginfo_path_build(const char *const *dirs, size_t n, const char *system_dir)
+#include "../target/elf_build_id.h"
+#include "../util/diag.h"
+
+/* root: the target's own root, whose system debug directory comes before
+ * this machine's, or NULL. */
+static char *debuginfo_path_build(const char *const *dirs, size_t n, const char *root, const char *system_dir)
 {
 	/* "-" skips CRC checks of .gnu_debuglink files (build-ids are checked);
 	 * ".debug" and "" find debuglink files beside the binary; absolute entries
@@ -16,6 +22,8 @@ static char *debuginfo_path_build(const char *const *dirs, size_t n, const char 
 	size_t len = strlen("-:.debug::") + strlen(system_dir) + 1;
 	for (size_t i = 0; i < n; i++)
 		len += strlen(dirs[i]) + 1;
+	if (root)
+		len += strlen(root) + strlen("/usr/lib/debug:");
 	char *path = malloc(len);
 	if (!path)
 		return NULL;
@@ -24,8 +32,102 @@ static char *debuginfo_path_build(const char *const *dirs, size_t n, const char 
 		strcat(path, dirs[i]);
 		strcat(path, ":");
 	}
+	if (root) {
+		strcat(path, root);
+		strcat(path, "/usr/lib/debug:");
+	}
 	strcat(path, system_dir);
 	return path;
+}
+
+/* The module's file under the target's root, when it is there and is not
+ * the very file of the same path here (a container's, another machine's);
+ * NULL otherwise. */
+static char *path_in_root(const struct rs_modules *mods, const char *modname)
+{
+	if (!mods || !mods->root || !modname || modname[0] != '/')
+		return NULL;
+	char *path = NULL;
+	struct stat in_root, here;
+	if (asprintf(&path, "%s%s", mods->root, modname) < 0)
+		return NULL;
+	if (stat(path, &in_root) != 0 ||
+	    (stat(modname, &here) == 0 && here.st_dev == in_root.st_dev && here.st_ino == in_root.st_ino)) {
+		free(path);
+		return NULL;
+	}
+	return path;
+}
+
+typedef int find_elf_fn(Dwfl_Module *, void **, const char *, Dwarf_Addr, char **, Elf **);
+
+/* find_elf: a module's file under the target's root first, else where
+ * libdwfl looks (which checks build-ids against the core's). userdata is
+ * the rs_modules, set when the modules are listed. */
+static int find_elf_rooted(Dwfl_Module *mod, void **userdata, const char *modname, Dwarf_Addr base,
+			   char **file_name, Elf **elfp, find_elf_fn *fallback)
+{
+	char *path = path_in_root(*userdata, modname);
+	int fd = path ? open(path, O_RDONLY | O_CLOEXEC) : -1;
+	if (fd >= 0) {
+		*file_name = path;
+		return fd;
+	}
+	free(path);
+	return fallback(mod, userdata, modname, base, file_name, elfp);
+}
+
+static int find_elf_core(Dwfl_Module *mod, void **userdata, const char *modname, Dwarf_Addr base,
+			 char **file_name, Elf **elfp)
+{
+	return find_elf_rooted(mod, userdata, modname, base, file_name, elfp, dwfl_build_id_find_elf);
+}
+
+static int find_elf_live(Dwfl_Module *mod, void **userdata, const char *modname, Dwarf_Addr base,
+			 char **file_name, Elf **elfp)
+{
+	return find_elf_rooted(mod, userdata, modname, base, file_name, elfp, dwfl_linux_proc_find_elf);
+}
+
+static void hex_format(const unsigned char *id, size_t len, char *out, size_t size)
+{
+	out[0] = '\0';
+	for (size_t i = 0; i < len && 2 * i + 2 < size; i++)
+		snprintf(out + 2 * i, 3, "%02x", id[i]);
+}
+
+/* A core's module whose file, where it would be read, is another build:
+ * libdwfl leaves it out, and the user is told which file and why. A module
+ * libdwfl has a file for already (checked by build-id: --exe's, or the
+ * file of the core's path when it is the right build) is left alone. */
+static void module_build_check(const struct rs_modules *mods, const struct rs_module *m, struct rs_diag *diag)
+{
+	const unsigned char *want;
+	GElf_Addr vaddr;
+	const char *mainfile = NULL;
+	int want_len = dwfl_module_build_id(m->dwfl_module, &want, &vaddr);
+	dwfl_module_info(m->dwfl_module, NULL, NULL, NULL, NULL, NULL, &mainfile, NULL);
+	if (want_len <= 0 || mainfile || !m->name || m->name[0] != '/')
+		return;
+	char *in_root = path_in_root(mods, m->name);
+	const char *path = in_root ? in_root : m->name;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	Elf *elf = fd >= 0 ? elf_begin(fd, ELF_C_READ_MMAP, NULL) : NULL;
+	const unsigned char *have = NULL;
+	size_t have_len = elf ? elf_build_id(elf, &have) : 0;
+	if (elf && (have_len != (size_t)want_len || memcmp(have, want, have_len) != 0)) {
+		char have_hex[129], want_hex[129];
+		hex_format(have, have_len, have_hex, sizeof(have_hex));
+		hex_format(want, (size_t)want_len, want_hex, sizeof(want_hex));
+		rs_diag_add(diag, "%s: another build than the one the core names (build-id %s, the core's %s): "
+			    "not used%s", path, have_len ? have_hex : "none", want_hex,
+			    mods->root ? "" : "; give the root the process ran in with --sysroot");
+	}
+	if (elf)
+		elf_end(elf);
+	if (fd >= 0)
+		close(fd);
+	free(in_root);
 }
 
 static int module_collect(Dwfl_Module *mod, void **userdata, const char *name, Dwarf_Addr start,
@@ -40,6 +142,7 @@ static int module_collect(Dwfl_Module *mod, void **userdata, const char *name, D
 	Dwarf_Addr end;
 	dwfl_module_info(mod, NULL, NULL, &end, NULL, NULL, NULL, NULL);
 	mods->list[mods->count++] = (struct rs_module){.dwfl_module = mod, .name = name, .start = start, .end = end};
+	*userdata = mods; /* find_elf's */
 	return DWARF_CB_OK;
 }
 
@@ -82,10 +185,11 @@ rs_error *rs_modules_report(struct rs_memory *mem, const char *const *debug_dirs
 	struct rs_modules *mods = calloc(1, sizeof(*mods));
 	if (!mods)
 		return rs_error_nomem();
-	mods->debuginfo_path = debuginfo_path_build(debug_dirs, n_debug_dirs, system_debug_dir);
+	mods->root = mem->root;
+	mods->debuginfo_path = debuginfo_path_build(debug_dirs, n_debug_dirs, mem->root, system_debug_dir);
 	/* Each session's own: dwfl keeps the pointer, and the debuginfo path is
 	 * this session's (two targets may be open at once, diff's). */
-	mods->callbacks.find_elf = mem->core_elf || mem->files ? dwfl_build_id_find_elf : dwfl_linux_proc_find_elf;
+	mods->callbacks.find_elf = mem->core_elf || mem->files ? find_elf_core : find_elf_live;
 	mods->callbacks.find_debuginfo = dwfl_standard_find_debuginfo;
 	mods->callbacks.debuginfo_path = &mods->debuginfo_path;
 	mods->dwfl = mods->debuginfo_path ? dwfl_begin(&mods->callbacks) : NULL;
@@ -101,6 +205,8 @@ rs_error *rs_modules_report(struct rs_memory *mem, const char *const *debug_dirs
 		err = rs_error_new(RS_ERR_FORMAT, "cannot list modules: %s", dwfl_errmsg(-1));
 	if (!err && dwfl_getmodules(mods->dwfl, module_collect, mods, 0) != 0)
 		err = rs_error_nomem();
+	for (size_t i = 0; !err && mem->core_elf && i < mods->count; i++)
+		module_build_check(mods, &mods->list[i], mem->diag);
 	if (err) {
 		rs_modules_free(mods);
 		return err;
@@ -197,20 +303,11 @@ size_t rs_module_build_id(const struct rs_module *mod, const unsigned char **id)
 
 bool rs_module_debug_file_present(const struct rs_module *mod)
 {
-	GElf_Addr bias;
-	Elf *elf = dwfl_module_getelf(mod->dwfl_module, &bias);
-	void **userdata;
-	const char *mainfile = NULL;
-	Dwarf_Addr start;
-	const char *name = dwfl_module_info(mod->dwfl_module, &userdata, &start, NULL, NULL, NULL, &mainfile, NULL);
-	GElf_Word crc = 0;
-	const char *link = elf ? dwelf_elf_gnu_debuglink(elf, &crc) : NULL;
-	char *found = NULL;
-	int fd = dwfl_standard_find_debuginfo(mod->dwfl_module, userdata, name, start, mainfile, link, crc, &found);
-	if (fd >= 0)
-		close(fd);
-	free(found);
-	return fd >= 0;
+	/* libdwfl looked for it with the symbol table, and keeps what it found:
+	 * asking it again would replace (and leak) the handle it holds. */
+	const char *mainfile = NULL, *debugfile = NULL;
+	dwfl_module_info(mod->dwfl_module, NULL, NULL, NULL, NULL, NULL, &mainfile, &debugfile);
+	return debugfile && (!mainfile || strcmp(debugfile, mainfile) != 0);
 }
 
 Dwarf *rs_module_dwarf(const struct rs_module *mod)

@@ -24,6 +24,7 @@ struct rs_module {
 };
 
 struct rs_modules {
+	const char *root; /* the target's root (rs_memory's), or NULL */
 	Dwfl *dwfl;
 	Dwfl_Callbacks callbacks; /* dwfl's, with debuginfo_path */
 	char *debuginfo_path;
@@ -67,8 +68,8 @@ Dwarf *rs_module_dwarf(const struct rs_module *mod);
 /* The module's build-id (0: none known). */
 size_t rs_module_build_id(const struct rs_module *mod, const unsigned char **id);
 
-/* Whether a separate debug file of the module's build is where libdwfl will
- * look, found without reading its DWARF. */
+/* Whether libdwfl found a separate debug file of the module's build (with
+ * the symbol table: call after rs_module_symbols_find), its DWARF unread. */
 bool rs_module_debug_file_present(const struct rs_module *mod);
 
 #endif

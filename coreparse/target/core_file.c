@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -66,6 +67,7 @@ struct core_memory {
 	struct file_backing *files;
 	size_t n_files;
 	char *exe_path;
+	const char *sysroot; /* --sysroot: where the files the core names are looked for first */
 	uint64_t at_phdr;
 };
 
@@ -193,8 +195,8 @@ static void backing_check(struct core_memory *core, struct file_backing *file)
 	if (core_len && (disk_len != core_len || memcmp(disk_id, core_id, core_len) != 0)) {
 		rs_diag_add(core->base.diag,
 			    "%s: its build-id differs from the one in the core; memory the core "
-			    "left out of it is unreadable (pass the right file with --exe or "
-			    "put it back)", file->path);
+			    "left out of it is unreadable (pass the right file with --exe, or the "
+			    "root the process ran in with --sysroot, or put it back)", file->path);
 	} else {
 		if (!core_len && elf)
 			rs_diag_add(core->base.diag,
@@ -351,7 +353,15 @@ static struct file_backing *backing_for_path(struct core_memory *core, const cha
 		if (strcmp(core->files[i].path, path) == 0)
 			return &core->files[i];
 	struct file_backing *file = &core->files[core->n_files++];
-	file->path = strdup(path);
+	file->path = NULL;
+	/* The file as the process saw it, under the root it ran in when given. */
+	if (core->sysroot && path[0] == '/' && asprintf(&file->path, "%s%s", core->sysroot, path) >= 0 &&
+	    access(file->path, F_OK) != 0) {
+		free(file->path);
+		file->path = NULL;
+	}
+	if (!file->path)
+		file->path = strdup(path);
 	file->state = BACKING_UNCHECKED;
 	return file->path ? file : NULL;
 }
@@ -503,8 +513,8 @@ static rs_error *core_image_map(struct core_memory *core, const char *path)
 	return NULL;
 }
 
-rs_error *rs_core_memory_open(const char *path, const char *exe_override, struct rs_diag *diag,
-			      struct rs_memory **out)
+rs_error *rs_core_memory_open(const char *path, const char *exe_override, const char *sysroot,
+			      struct rs_diag *diag, struct rs_memory **out)
 {
 	elf_version(EV_CURRENT);
 	struct core_memory *core = calloc(1, sizeof(*core));
@@ -513,6 +523,8 @@ rs_error *rs_core_memory_open(const char *path, const char *exe_override, struct
 	core->fd = -1;
 	core->base.ops = &core_ops;
 	core->base.diag = diag;
+	core->sysroot = sysroot;
+	core->base.root = sysroot;
 	size_t phnum = 0;
 	rs_error *err = core_image_map(core, path);
 	if (!err)

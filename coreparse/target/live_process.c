@@ -34,6 +34,7 @@ struct live_memory {
 	bool vm_readv_works;
 	struct rs_read_cache cache;
 	char exe[4096];
+	char root[32]; /* /proc/PID/root */
 };
 
 /* The stopped threads, visible to the signal handler (one live target at a time). */
@@ -328,6 +329,13 @@ rs_error *rs_live_memory_open(pid_t pid, bool freeze, struct rs_diag *diag, stru
 	live->base.ops = &live_ops;
 	live->base.diag = diag;
 	live->base.pid = pid;
+	snprintf(live->root, sizeof(live->root), "/proc/%d/root", (int)pid);
+	/* A root of its own (a container's, a chroot's): its files are read
+	 * through it. The same root as ours needs nothing. */
+	struct stat theirs, ours;
+	if (stat(live->root, &theirs) == 0 && stat("/", &ours) == 0 &&
+	    (theirs.st_dev != ours.st_dev || theirs.st_ino != ours.st_ino))
+		live->base.root = live->root;
 	live->vm_readv_works = true;
 	live->mem_fd = -1;
 	if (rs_read_cache_init(&live->cache, live_fill, live) != 0) {

@@ -37,6 +37,10 @@ struct rs_memory {
 	Elf *core_elf;           /* cores: the core's ELF handle; NULL when live */
 	pid_t pid;               /* live: the process; 0 for cores */
 	const char *exe_path;    /* the main executable as the target recorded it, or NULL */
+	/* Where the target's files are found first: a core's --sysroot, a live
+	 * process's /proc/PID/root (its own mount namespace, a container's);
+	 * NULL: this machine's paths alone. */
+	const char *root;
 	bool gone;               /* live: the process died while being read; what was read is void */
 	const struct rs_loaded_file *files; /* callback targets: the modules, as the caller gave them */
 	size_t n_files;
@@ -64,8 +68,9 @@ rs_error *rs_mem_read_cstr(struct rs_memory *mem, uint64_t address, char *buf, s
 void rs_memory_destroy(struct rs_memory *mem);
 
 /* core_file.c */
-rs_error *rs_core_memory_open(const char *path, const char *exe_override, struct rs_diag *diag,
-			      struct rs_memory **out);
+/* sysroot: the root the process ran in (--sysroot), or NULL. */
+rs_error *rs_core_memory_open(const char *path, const char *exe_override, const char *sysroot,
+			      struct rs_diag *diag, struct rs_memory **out);
 
 /* callback_memory.c: memory read through the caller (a debugger), cached by lines. */
 rs_error *rs_callback_memory_open(long (*read)(void *arg, uint64_t address, void *buf, size_t len), void *arg,

@@ -338,7 +338,7 @@ static struct core_layout write_std_core(const char *path, const char *mapped_pa
 static struct rs_memory *open_ok(const char *path, const char *exe, struct rs_diag *diag)
 {
 	struct rs_memory *mem = NULL;
-	rs_error *err = rs_core_memory_open(path, exe, diag, &mem);
+	rs_error *err = rs_core_memory_open(path, exe, NULL, diag, &mem);
 	if (err)
 		fail_msg("opening %s: %s", path, rs_error_message(err));
 	assert_non_null(mem);
@@ -388,7 +388,7 @@ static rs_error *assert_open_fails(const char *path, enum rs_error_kind kind)
 {
 	struct rs_diag diag = {0};
 	struct rs_memory *mem = NULL;
-	rs_error *err = rs_core_memory_open(path, NULL, &diag, &mem);
+	rs_error *err = rs_core_memory_open(path, NULL, NULL, &diag, &mem);
 	if (!err)
 		fail_msg("%s opened", path);
 	assert_null(mem);
@@ -614,7 +614,7 @@ static void test_missing_file_and_exe_override(void **state)
 
 	/* An --exe that does not exist is refused. */
 	mem = NULL;
-	rs_error *err = rs_core_memory_open(core, "/nonexistent/refscope-exe", &diag, &mem);
+	rs_error *err = rs_core_memory_open(core, "/nonexistent/refscope-exe", NULL, &diag, &mem);
 	assert_non_null(err);
 	assert_null(mem);
 	assert_int_equal(rs_error_kind(err), RS_ERR_OS);
