@@ -1,5 +1,6 @@
 #include "modules.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -59,6 +60,36 @@ static char *path_in_root(const struct rs_modules *mods, const char *modname)
 	return path;
 }
 
+/* A live process's file deleted since it was mapped (a package upgraded
+ * under a running service: "/usr/bin/python3.11 (deleted)" in its maps):
+ * the kernel still holds it, and /proc/PID/map_files has a link to it. */
+static char *path_in_map_files(const struct rs_modules *mods, const char *modname)
+{
+	static const char deleted[] = " (deleted)";
+	size_t len = modname ? strlen(modname) : 0;
+	if (!mods || mods->pid <= 0 || len <= sizeof(deleted) - 1 ||
+	    strcmp(modname + len - (sizeof(deleted) - 1), deleted) != 0)
+		return NULL;
+	char dir[64], target[4096];
+	snprintf(dir, sizeof(dir), "/proc/%d/map_files", (int)mods->pid);
+	DIR *d = opendir(dir);
+	if (!d)
+		return NULL;
+	char *found = NULL;
+	for (struct dirent *e; !found && (e = readdir(d));) {
+		char *link = NULL;
+		if (e->d_name[0] == '.' || asprintf(&link, "%s/%s", dir, e->d_name) < 0)
+			continue;
+		ssize_t n = readlink(link, target, sizeof(target) - 1);
+		if (n > 0 && (size_t)n == len && memcmp(target, modname, len) == 0)
+			found = link;
+		else
+			free(link);
+	}
+	closedir(d);
+	return found;
+}
+
 typedef int find_elf_fn(Dwfl_Module *, void **, const char *, Dwarf_Addr, char **, Elf **);
 
 /* find_elf: a module's file under the target's root first, else where
@@ -86,6 +117,13 @@ static int find_elf_core(Dwfl_Module *mod, void **userdata, const char *modname,
 static int find_elf_live(Dwfl_Module *mod, void **userdata, const char *modname, Dwarf_Addr base,
 			 char **file_name, Elf **elfp)
 {
+	char *path = path_in_map_files(*userdata, modname);
+	int fd = path ? open(path, O_RDONLY | O_CLOEXEC) : -1;
+	if (fd >= 0) {
+		*file_name = path;
+		return fd;
+	}
+	free(path);
 	return find_elf_rooted(mod, userdata, modname, base, file_name, elfp, dwfl_linux_proc_find_elf);
 }
 
@@ -186,6 +224,7 @@ rs_error *rs_modules_report(struct rs_memory *mem, const char *const *debug_dirs
 	if (!mods)
 		return rs_error_nomem();
 	mods->root = mem->root;
+	mods->pid = mem->core_elf ? 0 : mem->pid;
 	mods->debuginfo_path = debuginfo_path_build(debug_dirs, n_debug_dirs, mem->root, system_debug_dir);
 	/* Each session's own: dwfl keeps the pointer, and the debuginfo path is
 	 * this session's (two targets may be open at once, diff's). */

@@ -25,6 +25,7 @@ struct rs_module {
 
 struct rs_modules {
 	const char *root; /* the target's root (rs_memory's), or NULL */
+	pid_t pid;        /* a live target's, else 0 */
 	Dwfl *dwfl;
 	Dwfl_Callbacks callbacks; /* dwfl's, with debuginfo_path */
 	char *debuginfo_path;

@@ -4,7 +4,9 @@ and /usr/lib/x86_64-linux-gnu/libc.so.6, paths that on this machine are
 missing or hold other builds. Live, refscope reads the files through
 /proc/PID/root; from a core, --sysroot DIR gives them, and without it a file
 of another build is refused with a warning naming both build-ids, never used.
-The truth is taken in the process: gc.get_objects()."""
+And a process whose interpreter was deleted since it started (an upgrade) is
+read through /proc/PID/map_files. The truth is taken in the process:
+gc.get_objects()."""
 import json
 import os
 import shutil
@@ -145,3 +147,29 @@ def test_sysroot_is_for_cores(container):
     assert "--sysroot is for cores" in out.stderr
     out = run_refscope(["info", "--sysroot", "/nonexistent-root", container[2]])
     assert out.returncode == 2 and out.stderr.startswith("refscope: --sysroot /nonexistent-root")
+
+
+def test_interpreter_deleted_since_it_started(tmp_path):
+    """A package upgraded under a running service: the process maps
+    "/.../python3.11 (deleted)". The kernel still holds the file, and
+    refscope reads it through /proc/PID/map_files (symbols, build-id, and so
+    the debug file), not from memory alone."""
+    if os.geteuid() != 0:
+        pytest.skip("/proc/PID/map_files needs root")
+    if not os.path.exists("/usr/bin/python3.11"):
+        pytest.skip("Debian's python3.11 is not installed")
+    exe = str(tmp_path / "python3.11")
+    shutil.copy("/usr/bin/python3.11", exe)
+    proc = subprocess.Popen([exe, "-c", PROGRAM], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        truth = json.loads(proc.stdout.readline())
+        os.unlink(exe)
+        with open("/proc/%d/maps" % proc.pid) as f:
+            assert "%s (deleted)\n" % exe in f.read()
+        doc = info(["--pid", str(proc.pid)])
+        assert doc["python"]["module"].startswith("/proc/%d/map_files/" % proc.pid)
+        doc, leaves = summary(["--pid", str(proc.pid)])
+        assert leaves == truth["leaves"] == 5000
+    finally:
+        proc.stdin.close()
+        proc.wait(timeout=30)
