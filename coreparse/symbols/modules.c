@@ -246,6 +246,8 @@ rs_error *rs_modules_report(struct rs_memory *mem, const char *const *debug_dirs
 		err = rs_error_nomem();
 	for (size_t i = 0; !err && mem->core_elf && i < mods->count; i++)
 		module_build_check(mods, &mods->list[i], mem->diag);
+	if (!err && mods->pid > 0 && mods->count == 0 && !rs_live_memory_kernel_thread(mem))
+		err = rs_error_new(RS_ERR_NOT_FOUND, "process %d exited while being read", (int)mem->pid);
 	if (err) {
 		rs_modules_free(mods);
 		return err;

@@ -360,3 +360,25 @@ rs_error *rs_live_memory_open(pid_t pid, bool freeze, struct rs_diag *diag, stru
 	*out = &live->base;
 	return NULL;
 }
+
+#define PF_KTHREAD 0x00200000u
+
+bool rs_live_memory_kernel_thread(const struct rs_memory *mem)
+{
+	char path[64], stat[512];
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)mem->pid);
+	FILE *f = fopen(path, "re");
+	if (!f)
+		return false;
+	size_t n = fread(stat, 1, sizeof(stat) - 1, f);
+	fclose(f);
+	stat[n] = '\0';
+	/* Past the name (which may hold anything, ')' too): state, ppid, pgrp,
+	 * session, tty_nr, tpgid, flags. */
+	const char *p = strrchr(stat, ')');
+	char state;
+	long ppid, pgrp, session, tty, tpgid;
+	unsigned long flags;
+	return p && sscanf(p + 1, " %c %ld %ld %ld %ld %ld %lu", &state, &ppid, &pgrp, &session, &tty, &tpgid,
+			   &flags) == 7 && (flags & PF_KTHREAD);
+}

@@ -83,4 +83,8 @@ rs_error *rs_callback_memory_open(long (*read)(void *arg, uint64_t address, void
 rs_error *rs_live_memory_open(pid_t pid, bool freeze, struct rs_diag *diag, struct rs_memory **out);
 void rs_live_memory_release(struct rs_memory *mem);
 
+/* Whether a live target is a kernel thread, which maps nothing: any other
+ * process whose maps read empty is exiting (killed while read). */
+bool rs_live_memory_kernel_thread(const struct rs_memory *mem);
+
 #endif
