@@ -168,6 +168,8 @@ def test_interpreter_deleted_since_it_started(tmp_path):
             assert "%s (deleted)\n" % exe in f.read()
         doc = info(["--pid", str(proc.pid)])
         assert doc["python"]["module"].startswith("/proc/%d/map_files/" % proc.pid)
+        # The whole file, so its build-id: Debian's debug file (python3.11-dbg, which make check installs).
+        assert doc["layout"] == "dwarf" and doc["python"]["debuginfo"] is True
         doc, leaves = summary(["--pid", str(proc.pid)])
         assert leaves == truth["leaves"] == 5000
     finally:
