@@ -115,6 +115,12 @@ void rs_table_free(struct rs_table *table);
 
 /* The object at ctx->address, or an error saying it is none (exit 2). */
 rs_error *rs_command_object(struct rs_command_context *ctx, uint32_t *index);
+/* Several ADDRs (show, refs): *out = {objects[]}, doc's document of each, in
+ * the order given; an address that is no object gets a warning and a row
+ * {address, type: null} (and null_key: null when given). */
+rs_error *rs_command_objects_each(struct rs_command_context *ctx,
+				  rs_error *(*doc)(struct rs_command_context *ctx, uint32_t index, json_object **out),
+				  const char *null_key, json_object **out);
 json_object *rs_doc_object_ref(const rs_heap *heap, uint32_t index);
 /* root {kind, name} and path[] {address, type, via} of a shortest chain
  * from a named root to object index, added to doc (path.c). */

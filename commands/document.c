@@ -5,6 +5,7 @@
 #include "util/error.h"
 
 #include "render.h"
+#include "target.h"
 
 const char *rs_layout_source_name(enum rs_layout_source source)
 {
@@ -138,6 +139,43 @@ rs_error *rs_command_object(struct rs_command_context *ctx, uint32_t *index)
 	if (*index == RS_NO_OBJECT)
 		return rs_error_new(RS_ERR_NOT_FOUND, "0x%" PRIx64 " is not the address of an object in this heap",
 				    ctx->address);
+	return NULL;
+}
+
+/* Several ADDRs: see command.h. The heap (and whatever doc reads, such as
+ * the dominator tree) is read once for all of them. */
+rs_error *rs_command_objects_each(struct rs_command_context *ctx,
+				  rs_error *(*doc)(struct rs_command_context *ctx, uint32_t index, json_object **out),
+				  const char *null_key, json_object **out)
+{
+	rs_error *err = rs_heap_graph_build(ctx->target, ctx->heap);
+	if (err)
+		return err;
+	json_object *objects = json_object_new_array();
+	for (size_t i = 0; i < ctx->n_addresses && !err; i++) {
+		uint32_t index = rs_heap_find(ctx->target, ctx->heap, ctx->addresses[i]);
+		json_object *row = NULL;
+		if (index != RS_NO_OBJECT) {
+			err = doc(ctx, index, &row);
+		} else {
+			char addr[19];
+			rs_diag_add(&ctx->target->diag, "0x%" PRIx64 " is not the address of an object in this heap",
+				    ctx->addresses[i]);
+			row = json_object_new_object();
+			json_object_object_add(row, "address", json_object_new_string(rs_format_address(ctx->addresses[i], addr)));
+			json_object_object_add(row, "type", NULL);
+			if (null_key)
+				json_object_object_add(row, null_key, NULL);
+		}
+		if (row)
+			json_object_array_add(objects, row);
+	}
+	if (err) {
+		json_object_put(objects);
+		return err;
+	}
+	*out = json_object_new_object();
+	json_object_object_add(*out, "objects", objects);
 	return NULL;
 }
 

@@ -4,7 +4,6 @@
 #include <stdio.h>
 
 #include "render.h"
-#include "target.h"
 
 #define REPR_MAX 2048
 
@@ -33,44 +32,10 @@ static rs_error *object_doc(struct rs_command_context *ctx, uint32_t index, json
 	return NULL;
 }
 
-/* Several ADDRs: objects[] holds one document each, in the order given; an
- * address that is no object gets a warning and a row of nulls. The heap and
- * its dominator tree are read once for all of them. */
-static rs_error *show_build_many(struct rs_command_context *ctx, json_object **out)
-{
-	rs_error *err = rs_heap_graph_build(ctx->target, ctx->heap);
-	if (err)
-		return err;
-	json_object *objects = json_object_new_array();
-	for (size_t i = 0; i < ctx->n_addresses && !err; i++) {
-		uint32_t index = rs_heap_find(ctx->target, ctx->heap, ctx->addresses[i]);
-		json_object *row = NULL;
-		if (index != RS_NO_OBJECT) {
-			err = object_doc(ctx, index, &row);
-		} else {
-			char addr[19];
-			rs_diag_add(&ctx->target->diag, "0x%" PRIx64 " is not the address of an object in this heap",
-				    ctx->addresses[i]);
-			row = json_object_new_object();
-			json_object_object_add(row, "address", json_object_new_string(rs_format_address(ctx->addresses[i], addr)));
-			json_object_object_add(row, "type", NULL);
-		}
-		if (row)
-			json_object_array_add(objects, row);
-	}
-	if (err) {
-		json_object_put(objects);
-		return err;
-	}
-	*out = json_object_new_object();
-	json_object_object_add(*out, "objects", objects);
-	return NULL;
-}
-
 static rs_error *show_build(struct rs_command_context *ctx, json_object **out)
 {
 	if (ctx->n_addresses > 1)
-		return show_build_many(ctx, out);
+		return rs_command_objects_each(ctx, object_doc, NULL, out);
 	uint32_t index;
 	rs_error *err = rs_command_object(ctx, &index);
 	return err ? err : object_doc(ctx, index, out);
