@@ -148,15 +148,18 @@ const char *rs_dom_tree_group_name(rs_target *target, const struct rs_dom_tree *
 rs_error *rs_dom_tree_build(struct rs_command_context *ctx, struct rs_dom_tree *t)
 {
 	memset(t, 0, sizeof(*t));
-	rs_error *err = rs_dominators_of_session(ctx, &t->d);
-	if (err)
-		return err;
-	err = rs_heap_roots(ctx->target, ctx->heap, &t->roots);
+	/* The roots first: the tree releases the address index they need. */
+	rs_error *err = rs_heap_roots(ctx->target, ctx->heap, &t->roots);
 	if (err)
 		return err;
 	free(t->roots.counts);
 	t->roots.counts = NULL;
 	t->roots.counts_capacity = 0;
+	err = rs_dominators_of_session(ctx, &t->d);
+	if (err) {
+		rs_roots_free(&t->roots);
+		return err;
+	}
 	size_t n = t->d->count, n_root = 0, n_child = 0;
 	t->start = calloc(n + 2, sizeof(*t->start));
 	bool ok = t->start != NULL;

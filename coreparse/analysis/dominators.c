@@ -472,6 +472,7 @@ rs_error *rs_heap_dominators(rs_target *target, rs_heap *heap, struct rs_dominat
 		build_free(&b);
 		return err;
 	}
+	rs_graph_index_release(heap->graph);
 	bool ok = (b.pre = malloc(b.nodes * sizeof(*b.pre))) && (b.parent = malloc(b.nodes * sizeof(*b.parent))) &&
 		  depth_first(&b) && (out->retained = malloc(b.nodes * sizeof(*out->retained)));
 	if (ok) {

@@ -310,6 +310,8 @@ rs_error *rs_heap_garbage(rs_target *target, rs_heap *heap, struct rs_garbage *o
 	rs_error *err = rs_heap_graph_build(target, heap);
 	if (err)
 		return err;
+	if (!rs_graph_index_restore(heap->graph, heap))
+		return rs_error_nomem();
 	struct collect c = {target, heap, heap->graph, heap->graph->objects_tracked, NULL, NULL, NULL, NULL};
 	size_t words = heap->n_objects / 64 + 1;
 	uint64_t conservative = 0;

@@ -226,26 +226,50 @@ static bool is_known(void *arg, uint64_t address)
 	return untracked_builtin_type(g->model.py, header[1]);
 }
 
+/* Every object into a fresh index, each window's table sized for per_object
+ * entries per object of it. */
+static bool index_objects(struct rs_address_index *ix, const struct rs_heap *heap, uint64_t per_object)
+{
+	rs_address_index_init(ix);
+	for (size_t i = 0; i < heap->n_objects; i++)
+		if (!rs_address_index_expect(ix, heap->objects[i].address, per_object))
+			return false;
+	if (!rs_address_index_size(ix))
+		return false;
+	for (size_t i = 0; i < heap->n_objects; i++) {
+		if (i + PREFETCH_AHEAD < heap->n_objects)
+			rs_address_index_prefetch(ix, heap->objects[i + PREFETCH_AHEAD].address);
+		/* A list node masked to 4 bytes (a corrupt link) is walked, never pointed to. */
+		if (!(heap->objects[i].address & 7) && !rs_address_index_put(ix, heap->objects[i].address, (uint32_t)i))
+			return false;
+	}
+	return true;
+}
+
 /* Untracked objects (strings, numbers, untracked containers) are about as
  * many as tracked ones in the heaps we measured: the index is sized for
  * both at once, so that it rarely has to grow. */
 static rs_error *index_tracked(struct rs_graph *g, const struct rs_heap *heap)
 {
-	rs_address_index_init(&g->index);
-	for (size_t i = 0; i < heap->n_objects; i++)
-		if (!rs_address_index_expect(&g->index, heap->objects[i].address, 2))
-			return rs_error_nomem();
-	if (!rs_address_index_size(&g->index))
-		return rs_error_nomem();
-	for (size_t i = 0; i < heap->n_objects; i++) {
-		if (i + PREFETCH_AHEAD < heap->n_objects)
-			rs_address_index_prefetch(&g->index, heap->objects[i + PREFETCH_AHEAD].address);
-		/* A list node masked to 4 bytes (a corrupt link) is walked, never pointed to. */
-		if (!(heap->objects[i].address & 7) &&
-		    !rs_address_index_put(&g->index, heap->objects[i].address, (uint32_t)i))
-			return rs_error_nomem();
+	return index_objects(&g->index, heap, 2) ? NULL : rs_error_nomem();
+}
+
+void rs_graph_index_release(struct rs_graph *g)
+{
+	rs_address_index_free(&g->index);
+	g->index_released = true;
+}
+
+bool rs_graph_index_restore(struct rs_graph *g, const struct rs_heap *heap)
+{
+	if (!g->index_released)
+		return true;
+	if (!index_objects(&g->index, heap, 1)) {
+		rs_address_index_free(&g->index);
+		return false;
 	}
-	return NULL;
+	g->index_released = false;
+	return true;
 }
 
 static rs_error *build_failure(const struct build *b)
@@ -380,7 +404,7 @@ void rs_graph_free(struct rs_graph *g)
 uint32_t rs_graph_adopt(struct rs_graph *g, struct rs_memory *mem, const struct rs_python *py,
 			struct rs_heap *heap, uint64_t address)
 {
-	if (heap->n_objects == 0 || (address & 7))
+	if (heap->n_objects == 0 || (address & 7) || !rs_graph_index_restore(g, heap))
 		return RS_NO_INDEX;
 	struct build b = {.mem = mem, .py = py, .heap = heap, .g = g};
 	uint32_t index = object_adopt(&b, address);

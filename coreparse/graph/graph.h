@@ -24,6 +24,7 @@ struct rs_graph {
 	uint64_t objects_tracked;  /* objects [0, objects_tracked) came from the gc lists */
 	uint64_t objects_reached;  /* objects [0, objects_reached) have their references in the graph;
 				    * later ones were adopted on request (rs_graph_adopt) */
+	bool index_released;       /* index is empty until rs_graph_index_restore */
 	struct rs_objmodel model;
 };
 
@@ -35,6 +36,14 @@ void rs_graph_free(struct rs_graph *graph);
  * own in the graph (an object nothing tracked reaches); RS_NO_INDEX if not. */
 uint32_t rs_graph_adopt(struct rs_graph *graph, struct rs_memory *mem, const struct rs_python *py,
 			struct rs_heap *heap, uint64_t address);
+
+/* The address index is most of the memory the dominator tree would add
+ * and the tree never looks an address up: it is released while the tree is
+ * computed, and whatever looks up an address next restores it first
+ * (rs_heap_find, the roots, the garbage, adoption). Restoring is false only
+ * when out of memory. */
+void rs_graph_index_release(struct rs_graph *g);
+bool rs_graph_index_restore(struct rs_graph *g, const struct rs_heap *heap);
 
 static inline bool rs_graph_edge_conservative(const struct rs_graph *g, uint64_t edge)
 {

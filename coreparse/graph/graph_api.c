@@ -15,7 +15,7 @@ rs_error *rs_heap_graph_build(rs_target *target, rs_heap *heap)
 
 uint32_t rs_heap_find(rs_target *target, rs_heap *heap, uint64_t address)
 {
-	if (!heap->graph)
+	if (!heap->graph || !rs_graph_index_restore(heap->graph, heap))
 		return RS_NO_OBJECT;
 	uint32_t index = rs_address_index_get(&heap->graph->index, address);
 	if (index == RS_NO_INDEX)
@@ -100,6 +100,8 @@ static void hidden_reference(void *arg, uint64_t referent, enum rs_via_kind kind
 void rs_heap_hidden_references(rs_target *target, rs_heap *heap, uint32_t i, rs_index_fn fn, void *arg)
 {
 	(void)target;
+	if (!rs_graph_index_restore(heap->graph, heap))
+		return;
 	struct hidden h = {heap->graph, fn, arg};
 	rs_error_free(rs_object_hidden_references(&heap->graph->model, heap->objects[i].address, heap->objects[i].type,
 						  hidden_reference, &h));
