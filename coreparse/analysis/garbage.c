@@ -29,7 +29,8 @@
 #include "../target.h"
 #include "../util/huge_pages.h"
 
-#define FINALIZED_BIT 1 /* _gc_prev bit 0, 3.8+ */
+#define FINALIZED_BIT 1 /* _gc_prev bit 0 (3.8+), gc_refs bit 0 (3.7) */
+#define HAVE_FINALIZE (1ul << 0) /* Py_TPFLAGS_HAVE_FINALIZE, which only 3.7 reads */
 #define WEAKREF_LIST_MAX 100000
 
 struct collect {
@@ -258,11 +259,15 @@ static enum rs_finalizer finalizer_of(struct collect *c, uint32_t i)
 	if (read_word(mem, t + (uint64_t)RS_OFF(l, type_del)))
 		return RS_FINALIZER_TP_DEL;
 	uint64_t finalize = read_word(mem, t + (uint64_t)RS_OFF(l, type_finalize));
+	if (l->minor == 7 && !(type->public.flags & HAVE_FINALIZE))
+		finalize = 0; /* 3.7 calls tp_finalize only for types that say they have one */
 	if (finalize) {
-		uint64_t prev = read_word(mem, o->address - (uint64_t)RS_OFF(l, gc_head_size) + 8);
+		/* The bit is in _gc_prev, or in 3.7 in gc_refs. */
+		int64_t bits = RS_OFF(l, gc_head_refs) >= 0 ? RS_OFF(l, gc_head_refs) : 8;
+		uint64_t flags = read_word(mem, o->address - (uint64_t)RS_OFF(l, gc_head_size) + (uint64_t)bits);
 		/* A Python class inherits its C base's tp_finalize (socket.socket) unless it defines __del__. */
 		bool c_finalizer = finalize == read_word(mem, type->c_base + (uint64_t)RS_OFF(l, type_finalize));
-		if (!(prev & FINALIZED_BIT))
+		if (!(flags & FINALIZED_BIT))
 			return type->subtype && !c_finalizer ? RS_FINALIZER_DEL : RS_FINALIZER_TP_FINALIZE;
 	}
 	int64_t weaklistoffset = (int64_t)read_word(mem, t + (uint64_t)RS_OFF(l, type_weaklistoffset));

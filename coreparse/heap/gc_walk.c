@@ -23,6 +23,7 @@
 #define LINK_MASK (~(uint64_t)3)
 #define PROGRESS_EVERY (1u << 20)
 #define INTERRUPT_EVERY (1u << 16)
+#define WORDS_MAX 8
 
 struct list_walk {
 	struct rs_memory *mem;
@@ -54,9 +55,10 @@ static bool object_record(struct list_walk *w, uint64_t node, const uint64_t *wo
 {
 	const struct rs_layout *l = &w->py->layout;
 	uint64_t obj = node + (uint64_t)RS_OFF(l, gc_head_size);
-	uint64_t refcnt_word = words[2];
-	int64_t ob_size = (int64_t)words[4];
-	uint64_t type_addr = words[3];
+	size_t header = (size_t)RS_OFF(l, gc_head_size) / 8;
+	uint64_t refcnt_word = words[header];
+	uint64_t type_addr = words[header + 1];
+	int64_t ob_size = (int64_t)words[header + 2];
 	uint32_t type = rs_type_table_lookup(&w->heap->types, w->mem, w->py, type_addr);
 	if (type == UINT32_MAX)
 		return false;
@@ -125,7 +127,12 @@ static bool prev_link_alone_bad(struct list_walk *w, uint64_t head, uint64_t pre
 
 static rs_error *list_walk(struct list_walk *w, uint64_t head)
 {
-	uint64_t prev = head, node, words[5];
+	/* the gc head (next, prev; 3.7: gc_refs and padding), then ob_refcnt, ob_type, ob_size */
+	uint64_t prev = head, node, words[WORDS_MAX];
+	const uint64_t gc_head = (uint64_t)RS_OFF(&w->py->layout, gc_head_size);
+	const size_t n_words = (size_t)gc_head / 8 + 3;
+	if (n_words > WORDS_MAX)
+		return rs_error_new(RS_ERR_UNSUPPORTED, "a PyGC_Head of %" PRIu64 " bytes", gc_head);
 	rs_error *err = rs_mem_read_u64(w->mem, head, &node);
 	if (err) {
 		rs_error_free(err);
@@ -134,14 +141,12 @@ static rs_error *list_walk(struct list_walk *w, uint64_t head)
 	}
 	node &= LINK_MASK;
 	uint64_t tortoise = head, power = 1, steps = 0;
-	const uint64_t gc_head = (uint64_t)RS_OFF(&w->py->layout, gc_head_size);
 	while (node != head) {
-		/* gc head (next, prev), then ob_refcnt, ob_type, ob_size */
-		err = rs_mem_read(w->mem, node, words, sizeof(words));
-		if (err) {
-			words[4] = 0;
+		err = rs_mem_read(w->mem, node, words, n_words * sizeof(uint64_t));
+		if (err) { /* an object that ends before ob_size would */
+			words[n_words - 1] = 0;
 			rs_error_free(err);
-			err = rs_mem_read(w->mem, node, words, 4 * sizeof(uint64_t));
+			err = rs_mem_read(w->mem, node, words, (n_words - 1) * sizeof(uint64_t));
 		}
 		if (err) {
 			rs_error_free(err);

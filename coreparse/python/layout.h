@@ -40,6 +40,7 @@
 	X(gc_generation_threshold, "gc_generation", "threshold")                         \
 	X(gc_generation_count, "gc_generation", "count")                                 \
 	X(gc_head_size, "PyGC_Head", "sizeof")                                           \
+	X(gc_head_refs, "PyGC_Head", "gc.gc_refs")                                       \
 	X(object_type, "_object", "ob_type")                                             \
 	X(varobject_size, "PyVarObject", "ob_size")                                      \
 	X(type_name, "_typeobject", "tp_name")                                           \
@@ -201,7 +202,7 @@ struct rs_layout {
 
 extern const char *const rs_layout_field_names[RS_LF_COUNT];
 
-/* layout_builtin.c: the tables for 3.8 to 3.15; false for other versions. */
+/* layout_builtin.c: the tables for 3.7 to 3.15; false for other versions. */
 bool rs_layout_builtin(uint32_t hexversion, struct rs_layout *out);
 
 /* layout_states.c: the built-in offsets of RS_LAYOUT_STATE_FIELDS. */

@@ -9,7 +9,7 @@
 
 #define V(minor, micro) (0x03000000u | ((unsigned)(minor) << 16) | ((unsigned)(micro) << 8))
 
-/* What no version from 3.8 to 3.15 changed. */
+/* What no version from 3.8 to 3.15 changed (3.7 changes some of it). */
 static void layout_common(struct rs_layout *l)
 {
 	for (size_t i = 0; i < RS_LF_COUNT; i++)
@@ -153,6 +153,38 @@ static void layout_frames_before_311(struct rs_layout *l, unsigned minor)
 	RS_OFF(l, code_linetable) = 120;
 }
 
+/* 3.7: a 32-byte PyGC_Head whose third word, gc_refs, says whether the
+ * object is tracked and finalized; gc generations of 48 bytes in the
+ * runtime's gc state; code objects without co_posonlyargcount. */
+static void layout_37(struct rs_layout *l)
+{
+	layout_frames_before_311(l, 7);
+	layout_dict_before_311(l);
+	layout_unicode_before_312(l);
+	layout_threads(l, 176, -1);
+	layout_sizes(l, 2568, 280);
+	layout_interp(l, 24, 16, 8, -1, 40, 56);
+	layout_types(l, 400, 856, 864);
+	RS_OFF(l, runtime_gc) = 320;
+	RS_OFF(l, gc_generations) = 32;
+	RS_OFF(l, gc_generation_size) = 48;
+	RS_OFF(l, gc_generation_threshold) = 32;
+	RS_OFF(l, gc_generation_count) = 36;
+	RS_OFF(l, gc_permanent) = 192;
+	RS_OFF(l, gc_collecting) = 312;
+	RS_OFF(l, gc_garbage) = 320;
+	RS_OFF(l, gc_head_size) = 32;
+	RS_OFF(l, gc_head_refs) = 16;
+	RS_OFF(l, code_firstlineno) = 36;
+	RS_OFF(l, code_nlocals) = 24;
+	RS_OFF(l, code_stacksize) = 28;
+	RS_OFF(l, code_freevars) = 72;
+	RS_OFF(l, code_cellvars) = 80;
+	RS_OFF(l, code_filename) = 96;
+	RS_OFF(l, code_name) = 104;
+	RS_OFF(l, code_linetable) = 112;
+}
+
 static void layout_38_to_310(struct rs_layout *l, unsigned minor)
 {
 	layout_frames_before_311(l, minor);
@@ -265,7 +297,7 @@ static void layout_314_315(struct rs_layout *l, uint32_t hexversion)
 bool rs_layout_builtin(uint32_t hexversion, struct rs_layout *l)
 {
 	unsigned major = hexversion >> 24, minor = (hexversion >> 16) & 0xff;
-	if (major != 3 || minor < 8 || minor > 15)
+	if (major != 3 || minor < 7 || minor > 15)
 		return false;
 	memset(l, 0, sizeof(*l));
 	layout_common(l);
@@ -279,7 +311,9 @@ bool rs_layout_builtin(uint32_t hexversion, struct rs_layout *l)
 	l->dict_embedded_values = minor >= 13;
 	for (size_t i = 0; i < RS_LF_COUNT; i++)
 		l->field_source[i] = RS_LAYOUT_BUILTIN;
-	if (minor <= 10)
+	if (minor == 7)
+		layout_37(l);
+	else if (minor <= 10)
 		layout_38_to_310(l, minor);
 	else if (minor <= 13)
 		layout_311_to_313(l, minor);

@@ -45,7 +45,7 @@ static unsigned minor_from_file_name(const char *path)
 	return end != p + strlen("python3.") && minor < 100 ? (unsigned)minor : 0;
 }
 
-/* A module named for a Python older than 3.8 (python3.6, libpython3.7m.so,
+/* A module named for a Python older than 3.7 (python3.6, libpython3.6m.so,
  * python2.7): which, so the error can say so instead of "no interpreter". */
 static bool old_python_named(const struct rs_modules *mods, unsigned *major, unsigned *minor)
 {
@@ -56,7 +56,7 @@ static bool old_python_named(const struct rs_modules *mods, unsigned *major, uns
 		if (!base)
 			continue;
 		unsigned m = minor_from_file_name(base);
-		if ((strncmp(base, "python3.", 8) == 0 || strncmp(base, "libpython3.", 11) == 0) && m > 0 && m < 8) {
+		if ((strncmp(base, "python3.", 8) == 0 || strncmp(base, "libpython3.", 11) == 0) && m > 0 && m < 7) {
 			*major = 3;
 			*minor = m;
 			return true;
@@ -92,7 +92,7 @@ static rs_error *python_locate(struct rs_modules *mods, struct rs_python *py)
 	}
 	unsigned major, minor;
 	if (old_python_named(mods, &major, &minor))
-		return rs_error_new(RS_ERR_UNSUPPORTED, "Python %u.%u is not supported (refscope reads 3.8 to 3.15)",
+		return rs_error_new(RS_ERR_UNSUPPORTED, "Python %u.%u is not supported (refscope reads 3.7 to 3.15)",
 				    major, minor);
 	return rs_error_new(RS_ERR_NOT_FOUND,
 			    "no Python interpreter found: none of the %zu modules defines _PyRuntime "
@@ -114,7 +114,7 @@ static rs_error *version_before_311(struct rs_memory *mem, struct rs_python *py)
 	struct rs_layout probe;
 	if (!rs_layout_builtin(0x03000000u | (minor << 16), &probe))
 		return rs_error_new(RS_ERR_UNSUPPORTED,
-				    "Python 3.%u is not supported (refscope reads 3.8 to 3.15)", minor);
+				    "Python 3.%u is not supported (refscope reads 3.7 to 3.15)", minor);
 	uint32_t hex;
 	rs_error *err = rs_sys_hexversion(mem, &probe, py->runtime, &hex);
 	if (err)
@@ -203,7 +203,7 @@ static rs_error *python_layout(struct rs_memory *mem, struct rs_python *py, enum
 	unsigned major = py->hexversion >> 24, minor = (py->hexversion >> 16) & 0xff;
 	if (!rs_layout_builtin(py->hexversion, &py->layout))
 		return rs_error_new(RS_ERR_UNSUPPORTED,
-				    "Python %u.%u is not supported (refscope reads 3.8 to 3.15)", major,
+				    "Python %u.%u is not supported (refscope reads 3.7 to 3.15)", major,
 				    minor);
 	int64_t from_dwarf[RS_LF_COUNT];
 	bool want_dwarf = forced == RS_LAYOUT_ANY || forced == RS_LAYOUT_DWARF;

@@ -35,6 +35,19 @@ def test_builtin_table_equals_dwarf(dwarf_target):
     assert unknown == []
 
 
+def test_builtin_tables_read_the_heap_as_the_dwarf_does(dwarf_target):
+    """Not only each offset: a whole reading of a core (objects and sizes,
+    references, garbage, roots and refcounts) with the built-in tables
+    equals the one with the DWARF. Interpreters that have DWARF run their
+    tables end to end only here (3.7 and the pyenv builds)."""
+    core = dwarf_target.core()
+    for command in ("summary", "garbage", "refcheck"):
+        with_dwarf = refscope_json(dwarf_target.interp, command, [core])
+        builtin = refscope_json(dwarf_target.interp, command, [core], ["--layout", "builtin"])
+        assert with_dwarf.pop("layout") == "dwarf" and builtin.pop("layout") == "builtin"
+        assert builtin == with_dwarf, command
+
+
 def test_debug_offsets_equal_dwarf(dwarf_target):
     if dwarf_target.truth["hexversion"] < 0x030D0000:
         pytest.skip("_Py_DebugOffsets exists from 3.13 on")

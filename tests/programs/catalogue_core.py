@@ -38,12 +38,12 @@ def _by_version(*names):
     return next(name for minor, name in reversed(names) if sys.version_info[1] >= minor)
 
 
-CONTEXT = _by_version((8, "Context"), (10, "_contextvars.Context"))
-CONTEXT_VAR = _by_version((8, "ContextVar"), (10, "_contextvars.ContextVar"))
-TOKEN = _by_version((8, "Token"), (10, "_contextvars.Token"))
-UNION = _by_version((8, "types.UnionType"), (14, "typing.Union"))
-AST = _by_version((8, "_ast.AST"), (9, "ast.AST"))
-EXCEPT_HOOK_ARGS = _by_version((8, "_thread.ExceptHookArgs"), (10, "_thread._ExceptHookArgs"))
+CONTEXT = _by_version((7, "Context"), (10, "_contextvars.Context"))
+CONTEXT_VAR = _by_version((7, "ContextVar"), (10, "_contextvars.ContextVar"))
+TOKEN = _by_version((7, "Token"), (10, "_contextvars.Token"))
+UNION = _by_version((7, "types.UnionType"), (14, "typing.Union"))
+AST = _by_version((7, "_ast.AST"), (9, "ast.AST"))
+EXCEPT_HOOK_ARGS = _by_version((7, "_thread.ExceptHookArgs"), (10, "_thread._ExceptHookArgs"))
 
 
 def _minor(least, most=99):
@@ -871,7 +871,7 @@ def make_profiler_subentry():
 
 
 def make_struct_spwd():
-    _minor(8, 12)
+    _minor(7, 12)
     import spwd
     return spwd.struct_spwd(tuple([i] for i in range(9)))
 
@@ -1590,9 +1590,9 @@ CONSTRUCTORS += [
     ("classmethod", make_classmethod),
     ("staticmethod", make_staticmethod),
     ("property", make_property),
-    (_by_version((8, "weakref"), (10, "weakref.ReferenceType")), make_weakref),
-    (_by_version((8, "weakproxy"), (10, "weakref.ProxyType")), make_weakproxy),
-    (_by_version((8, "weakcallableproxy"), (10, "weakref.CallableProxyType")), make_weakcallableproxy),
+    (_by_version((7, "weakref"), (10, "weakref.ReferenceType")), make_weakref),
+    (_by_version((7, "weakproxy"), (10, "weakref.ProxyType")), make_weakproxy),
+    (_by_version((7, "weakcallableproxy"), (10, "weakref.CallableProxyType")), make_weakcallableproxy),
     ("function", make_function),
     ("module", make_module),
     ("frame", make_frame),

@@ -1126,7 +1126,7 @@ CONSTRUCTORS = [
     ("arrayiterator" if MINOR < 10 else "array.arrayiterator", make_array_iterator),
     ("mmap.mmap", make_mmap),
     ("_struct.Struct", make_struct),
-    ("unpack_iterator" if MINOR == 8 else "_struct.unpack_iterator", make_struct_unpack_iterator),
+    ("unpack_iterator" if MINOR <= 8 else "_struct.unpack_iterator", make_struct_unpack_iterator),
     ("_queue.SimpleQueue", make_simple_queue),
     ("_queue.SimpleQueue", make_simple_queue_wrapped),
     ("_lsprof.Profiler", make_lsprof_profiler),

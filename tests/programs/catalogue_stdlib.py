@@ -453,6 +453,8 @@ def make_deque_reverse_iterator():
 
 
 def make_tuplegetter():
+    if sys.version_info < (3, 8):
+        raise NotImplementedError("namedtuple fields are properties before 3.8")
     Point = collections.namedtuple("Point", "x y")
     KEEP.append(Point)
     return Point.__dict__["x"]

@@ -105,9 +105,35 @@ def ground_truth(native_ids, frozen):
     }
     # Measured last, so that the measuring allocates as little as possible
     # after it; the lists gc.get_objects builds are freed at once.
-    truth["generations"] = [len(gc.get_objects(generation=g)) for g in range(3)]
+    truth["generations"] = generation_sizes()
     truth["count"] = list(gc.get_count())
     return truth
+
+
+def generation_sizes():
+    if sys.version_info >= (3, 8):
+        return [len(gc.get_objects(generation=g)) for g in range(3)]
+    # 3.7 has no get_objects(generation=): its gc.get_objects() lists generation
+    # 0, then 1, then 2 (gc_get_objects_impl). Where each one starts is the
+    # first object of its list, read from the list's head in _PyRuntime.gc
+    # (+320; heads from +32, 48 bytes apart; a PyGC_Head of 32 bytes: the
+    # 3.7 DWARF's offsets).
+    import ctypes
+    runtime = ctypes.addressof(ctypes.c_char.in_dll(ctypes.pythonapi, "_PyRuntime"))
+    objects = gc.get_objects()
+    where = {id(o): i for i, o in enumerate(objects)}
+    starts = []
+    for g in range(3):
+        head = runtime + 320 + 32 + 48 * g
+        first = ctypes.c_void_p.from_address(head).value
+        starts.append(None if first == head else where[first + 32])
+    sizes, end = [0, 0, 0], len(objects)
+    for g in reversed(range(3)):
+        if starts[g] is not None:
+            sizes[g], end = end - starts[g], starts[g]
+    assert end == 0, "the generations do not start gc.get_objects()"
+    del objects, where
+    return sizes
 
 
 N_SUB_OBJECTS = 77

@@ -21,6 +21,7 @@
 
 /* Versions to check: for every minor, its first alpha, .0 final and a late micro. */
 static const uint32_t VERSIONS[] = {
+	HEX(3, 7, 0, FINAL, 0),   HEX(3, 7, 17, FINAL, 0),
 	HEX(3, 8, 0, FINAL, 0),   HEX(3, 8, 20, FINAL, 0),  HEX(3, 9, 0, FINAL, 0),
 	HEX(3, 9, 25, FINAL, 0),  HEX(3, 10, 0, 0xa, 1),    HEX(3, 10, 0, FINAL, 0),
 	HEX(3, 10, 19, FINAL, 0), HEX(3, 11, 0, FINAL, 0),  HEX(3, 11, 14, FINAL, 0),
@@ -47,8 +48,8 @@ static void test_supported_versions(void **state)
 	struct rs_layout l;
 	memset(&l, 0x5a, sizeof(l));
 	assert_false(rs_layout_builtin(HEX(2, 7, 18, FINAL, 0), &l));
-	assert_false(rs_layout_builtin(HEX(3, 7, 17, FINAL, 0), &l));
-	assert_false(rs_layout_builtin(HEX(3, 7, 0, FINAL, 0), &l));
+	assert_false(rs_layout_builtin(HEX(3, 6, 15, FINAL, 0), &l));
+	assert_false(rs_layout_builtin(HEX(3, 6, 0, FINAL, 0), &l));
 	assert_false(rs_layout_builtin(HEX(3, 16, 0, 0xa, 1), &l));
 	assert_false(rs_layout_builtin(HEX(3, 16, 0, FINAL, 0), &l));
 	assert_false(rs_layout_builtin(HEX(4, 8, 0, FINAL, 0), &l));
@@ -56,7 +57,7 @@ static void test_supported_versions(void **state)
 	assert_false(rs_layout_builtin(0, &l));
 	assert_false(rs_layout_builtin(0xffffffffu, &l));
 
-	for (unsigned minor = 8; minor <= 15; minor++) {
+	for (unsigned minor = 7; minor <= 15; minor++) {
 		uint32_t hex = HEX(3, minor, 1, FINAL, 0);
 		memset(&l, 0x5a, sizeof(l));
 		assert_true(rs_layout_builtin(hex, &l));
@@ -85,12 +86,12 @@ static void test_gc_walk_fields_present(void **state)
 		for (size_t i = 0; i < sizeof(needed) / sizeof(needed[0]); i++)
 			if (needed[i] < 0)
 				fail_msg("0x%08x: needed field %zu is missing", VERSIONS[v], i);
-		/* The gc state lives in the runtime (3.8) or in each interpreter. */
+		/* The gc state lives in the runtime (3.7, 3.8) or in each interpreter. */
 		bool in_runtime = F(l, runtime_gc) >= 0, in_interp = F(l, interp_gc) >= 0;
 		if (in_runtime == in_interp)
 			fail_msg("0x%08x: runtime_gc %lld, interp_gc %lld: want exactly one", VERSIONS[v],
 				 (long long)F(l, runtime_gc), (long long)F(l, interp_gc));
-		assert_int_equal(in_runtime, l.minor == 8);
+		assert_int_equal(in_runtime, l.minor <= 8);
 	}
 }
 
@@ -246,13 +247,18 @@ static void test_state_fields(void **state)
 		const int64_t interp[] = {
 			F(l, interp_modules), F(l, interp_sysdict), F(l, interp_builtins),
 			F(l, interp_modules_by_index), F(l, interp_importlib), F(l, interp_import_func),
-			F(l, interp_codecs), F(l, interp_dict), F(l, interp_builtins_copy), F(l, interp_forkers),
-			F(l, interp_warnings), F(l, interp_audit_hooks),
+			F(l, interp_codecs), F(l, interp_builtins_copy), F(l, interp_forkers),
+			/* new in 3.8: the interpreter's dict, warnings, audit hooks */
+			F(l, interp_dict), F(l, interp_warnings), F(l, interp_audit_hooks),
 		};
+		size_t since_38 = sizeof(interp) / sizeof(interp[0]) - 3;
 		for (size_t i = 0; i < sizeof(interp) / sizeof(interp[0]); i++)
-			if (interp[i] < 0 || interp[i] % 8 != 0)
+			if (minor == 7 && i >= since_38)
+				assert_int_equal(interp[i], -1);
+			else if (interp[i] < 0 || interp[i] % 8 != 0)
 				fail_msg("0x%08x: interpreter member %zu at %lld", hex, i, (long long)interp[i]);
-		assert_distinct(hex, "interpreter members", interp, sizeof(interp) / sizeof(interp[0]));
+		assert_distinct(hex, "interpreter members", interp,
+				minor == 7 ? since_38 : sizeof(interp) / sizeof(interp[0]));
 		const int64_t thread[] = {
 			F(l, tstate_trace_objects), F(l, tstate_exc_state), F(l, tstate_dict),
 			F(l, tstate_async_exc), F(l, tstate_async_gen), F(l, tstate_next), F(l, tstate_interp),
