@@ -45,6 +45,8 @@ def test_builtin_tables_read_the_heap_as_the_dwarf_does(dwarf_target):
         with_dwarf = refscope_json(dwarf_target.interp, command, [core])
         builtin = refscope_json(dwarf_target.interp, command, [core], ["--layout", "builtin"])
         assert with_dwarf.pop("layout") == "dwarf" and builtin.pop("layout") == "builtin"
+        # Without DWARF, Debian's 3.13 gc heads are found by probing, and said so.
+        builtin["warnings"] = [w for w in builtin["warnings"] if "PyGC_Head alignment patch" not in w]
         assert builtin == with_dwarf, command
 
 
