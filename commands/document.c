@@ -16,6 +16,8 @@ const char *rs_layout_source_name(enum rs_layout_source source)
 		return "debug_offsets";
 	case RS_LAYOUT_BUILTIN:
 		return "builtin";
+	case RS_LAYOUT_SYMBOLS:
+		return "symbols";
 	default:
 		return "any";
 	}

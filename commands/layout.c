@@ -11,7 +11,8 @@ static rs_error *layout_build(struct rs_command_context *ctx, json_object **out)
 	for (size_t i = 0; i < rs_layout_field_count(); i++) {
 		int64_t value = rs_target_layout_field(ctx->target, i);
 		const char *name = rs_layout_field_name(i);
-		json_object_object_add(fields, name, value >= 0 ? json_object_new_int64(value) : NULL);
+		/* -1: absent; other negative offsets are 3.6's gc statics, which may lie before generations[] */
+		json_object_object_add(fields, name, value != -1 ? json_object_new_int64(value) : NULL);
 		json_object_object_add(sources, name, json_object_new_string(
 			rs_layout_source_name(rs_target_layout_field_source(ctx->target, i))));
 	}

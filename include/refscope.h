@@ -53,6 +53,7 @@ enum rs_layout_source {
 	RS_LAYOUT_DWARF,
 	RS_LAYOUT_DEBUG_OFFSETS,
 	RS_LAYOUT_BUILTIN,
+	RS_LAYOUT_SYMBOLS,       /* a field's source only: 3.6's gc statics, from the symbol table */
 };
 
 struct rs_loaded_file {

@@ -29,8 +29,8 @@
 #include "../target.h"
 #include "../util/huge_pages.h"
 
-#define FINALIZED_BIT 1 /* _gc_prev bit 0 (3.8+), gc_refs bit 0 (3.7) */
-#define HAVE_FINALIZE (1ul << 0) /* Py_TPFLAGS_HAVE_FINALIZE, which only 3.7 reads */
+#define FINALIZED_BIT 1 /* _gc_prev bit 0 (3.8+), gc_refs bit 0 (3.6, 3.7) */
+#define HAVE_FINALIZE (1ul << 0) /* Py_TPFLAGS_HAVE_FINALIZE, which only 3.6 and 3.7 read */
 #define WEAKREF_LIST_MAX 100000
 
 struct collect {
@@ -259,8 +259,8 @@ static enum rs_finalizer finalizer_of(struct collect *c, uint32_t i)
 	if (read_word(mem, t + (uint64_t)RS_OFF(l, type_del)))
 		return RS_FINALIZER_TP_DEL;
 	uint64_t finalize = read_word(mem, t + (uint64_t)RS_OFF(l, type_finalize));
-	if (l->minor == 7 && !(type->public.flags & HAVE_FINALIZE))
-		finalize = 0; /* 3.7 calls tp_finalize only for types that say they have one */
+	if (l->minor <= 7 && !(type->public.flags & HAVE_FINALIZE))
+		finalize = 0; /* 3.6 and 3.7 call tp_finalize only for types that say they have one */
 	if (finalize) {
 		/* The bit is in _gc_prev, or in 3.7 in gc_refs. */
 		int64_t bits = RS_OFF(l, gc_head_refs) >= 0 ? RS_OFF(l, gc_head_refs) : 8;

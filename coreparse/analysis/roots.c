@@ -222,6 +222,15 @@ static int64_t frame_offset(struct rs_roots_collect *c, uint64_t frame, uint64_t
 	return instr >= base ? (int64_t)(instr - base) : -1;
 }
 
+/* 3.6: a generator's frame (f_gen@112) is held by its generator, not by
+ * the call running it. */
+static bool frame_of_generator(struct rs_objmodel *m, uint64_t frame)
+{
+	uint64_t gen = 0;
+	rs_error_free(rs_mem_read_u64(m->mem, frame + 112, &gen));
+	return gen != 0;
+}
+
 static void thread_frames(struct rs_roots_collect *c, const struct rs_thread *t)
 {
 	struct rs_objmodel *m = &c->heap->graph->model;
@@ -240,6 +249,10 @@ static void thread_frames(struct rs_roots_collect *c, const struct rs_thread *t)
 			if (object != RS_NO_INDEX && !in_graph) {
 				struct frame_visit v = {c, frame_name(c, t, code, frame_offset(c, frame, code)), frame};
 				rs_error_free(rs_object_traverse(m, frame, c->heap->objects[object].type, frame_reference, &v));
+			} else if (object != RS_NO_INDEX && c->target->py.layout.minor == 6 && !frame_of_generator(m, frame)) {
+				/* 3.6 tracks a frame while it runs: the call running it holds it */
+				rs_roots_add(c, object, RS_ROOT_FRAME, frame_name(c, t, code, frame_offset(c, frame, code)),
+					     frame, true);
 			}
 			frame = back;
 			continue;

@@ -85,7 +85,8 @@ static const struct state_field fields[] = {
 	FIELD_IN(11, 0, "exc_state.exc_value", THREAD, tstate_exc_state, 1),
 	FIELD("dict", THREAD, tstate_dict, 1),
 	FIELD("async_exc", THREAD, tstate_async_exc, 1),
-	FIELD("async_gen_firstiter|async_gen_finalizer|context", THREAD, tstate_async_gen, 3),
+	FIELD_IN(0, 6, "async_gen_firstiter|async_gen_finalizer", THREAD, tstate_async_gen, 2),
+	FIELD_IN(7, 0, "async_gen_firstiter|async_gen_finalizer|context", THREAD, tstate_async_gen, 3),
 	FIELD("threading_local_key|threading_local_sentinel", THREAD, tstate_threading_local, 2),
 	FIELD_IN(0, 13, "asyncio_running_loop", THREAD, tstate_asyncio_loop, 1),
 	FIELD_IN(14, 0, "asyncio_running_loop|asyncio_running_task", THREAD, tstate_asyncio_loop, 2),
@@ -372,7 +373,9 @@ static void runtime_roots(struct rs_roots_collect *c)
 	owner_fields(&s, RUNTIME);
 	signal_handlers(&s);
 	faulthandler_files(&s);
-	if (RS_OFF(s.l, runtime_gc) >= 0) { /* 3.8: one gc state for the process */
+	/* 3.7 and 3.8: one gc state for the process (3.6's gc statics lie in
+	 * libpython's data, which the static scan reads) */
+	if (RS_OFF(s.l, runtime_gc) >= 0 && s.l->minor >= 7) {
 		s.base += (uint64_t)RS_OFF(s.l, runtime_gc);
 		owner_fields(&s, GC);
 	}

@@ -235,5 +235,9 @@ rs_error *rs_gc_state_walk(struct rs_memory *mem, const struct rs_python *py, ui
 	}
 	w.gen = &it->permanent;
 	w.generation = RS_GENERATION_PERMANENT;
+	if (RS_OFF(l, gc_permanent) < 0) { /* 3.6: no gc.freeze() */
+		it->permanent.name = "permanent";
+		return NULL;
+	}
 	return generation_walk(&w, gc_state + (uint64_t)RS_OFF(l, gc_permanent), "permanent");
 }

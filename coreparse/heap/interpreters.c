@@ -92,7 +92,9 @@ rs_error *rs_interpreters_read(struct rs_memory *mem, const struct rs_python *py
 	for (size_t i = 0; i < n; i++) {
 		struct rs_interpreter *it = &heap->interps[i];
 		it->address = seen[n - 1 - i];
-		err = rs_mem_read(mem, it->address + (uint64_t)RS_OFF(l, interp_id), &it->id, 8);
+		it->id = (int64_t)i; /* 3.6 numbers no interpreter: the main one is 0 */
+		err = RS_OFF(l, interp_id) < 0 ? NULL
+					       : rs_mem_read(mem, it->address + (uint64_t)RS_OFF(l, interp_id), &it->id, 8);
 		if (err)
 			return rs_error_prefix(err, "interpreter at 0x%" PRIx64, it->address);
 		heap->n_interps++;

@@ -412,7 +412,7 @@ rs_error *rs_object_hidden_references(struct rs_objmodel *m, uint64_t obj, uint3
 		visit(arg, info->public.address, RS_VIA_FIELD, (uint64_t)(uintptr_t) "__class__");
 	if (info->public.address == m->py->symbols[RS_SYM_PyCode_Type])
 		/* from co_argcount to the line table; 3.7 has no co_posonlyargcount */
-		return rs_scan_conservative(&t, obj + 16, (uint64_t)(l->minor >= 11 ? 128 : l->minor == 7 ? 104 : 112), 16);
+		return rs_scan_conservative(&t, obj + 16, (uint64_t)(l->minor >= 11 ? 128 : l->minor <= 7 ? 104 : 112), 16);
 	if (!rs_object_is_gc(m, type, obj) && info->named)
 		return rs_traverse_named(&t); /* a type that holds references without being a gc type */
 	if ((info->public.flags & (1ul << 31)) && !rs_object_is_gc(m, type, obj) && !in_a_module(m->py, obj))

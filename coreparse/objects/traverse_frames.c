@@ -42,12 +42,12 @@ static void field_visit(const struct rs_traversal *t, uint64_t value, const char
 	rs_visit_nonnull(t, value, RS_VIA_FIELD, (uint64_t)(uintptr_t)name);
 }
 
-/* ---- 3.8-3.10: frame objects ---- */
+/* ---- 3.6-3.10: frame objects ---- */
 
 static rs_error *frame_traverse_before_311(const struct rs_traversal *t)
 {
 	unsigned minor = t->m->py->layout.minor;
-	uint64_t f[12]; /* up to f_stackdepth@80 */
+	uint64_t f[14]; /* up to f_stackdepth@80, 3.6's f_exc_traceback@104 */
 	rs_error *err = rs_mem_read(t->m->mem, t->obj, f, sizeof(f));
 	if (err)
 		return err;
@@ -55,7 +55,10 @@ static rs_error *frame_traverse_before_311(const struct rs_traversal *t)
 	for (int i = 0; i < 5; i++)
 		field_visit(t, f[3 + i], names[i], false);
 	field_visit(t, minor >= 10 ? f[9] : f[10], "f_trace", false);
-	uint64_t localsplus = t->obj + (minor >= 10 ? 352 : 360), valuestack = f[8];
+	static const char *const exc[] = {"f_exc_type", "f_exc_value", "f_exc_traceback"};
+	for (int i = 0; minor == 6 && i < 3; i++) /* the exception being handled, in 3.6 the frame's */
+		field_visit(t, f[11 + i], exc[i], false);
+	uint64_t localsplus = t->obj + (minor >= 10 ? 352 : minor == 6 ? 376 : 360), valuestack = f[8];
 	if (valuestack < localsplus)
 		return rs_error_fault(t->obj, "frame at 0x%" PRIx64 " has its value stack before its locals", t->obj);
 	err = words_visit(t, localsplus, (valuestack - localsplus) / 8, false, 0);
@@ -148,14 +151,14 @@ static rs_error *generator_before_311(const struct rs_traversal *t, bool async)
 	rs_error *err = rs_mem_read(t->m->mem, t->obj, g, sizeof(g));
 	if (err)
 		return err;
-	if (async)
-		field_visit(t, g[v310 ? 11 : 12], "ag_finalizer", false);
+	if (async) /* after gi_exc_state, which 3.6 has not */
+		field_visit(t, g[v310 ? 11 : t->m->py->layout.minor == 6 ? 8 : 12], "ag_finalizer", false);
 	field_visit(t, g[2], "gi_frame", false);
 	field_visit(t, g[v310 ? 3 : 4], "gi_code", false);
 	field_visit(t, g[v310 ? 5 : 6], "__name__", false);
 	field_visit(t, g[v310 ? 6 : 7], "__qualname__", false);
 	static const char *const exc[] = {"exc_type", "exc_value", "exc_traceback"};
-	for (int i = 0; i < 3; i++)
+	for (int i = 0; t->m->py->layout.minor >= 7 && i < 3; i++) /* gi_exc_state, new in 3.7 */
 		field_visit(t, g[(v310 ? 7 : 8) + i], exc[i], false);
 	return NULL;
 }

@@ -134,6 +134,12 @@ static const struct rs_named_field json_scanner_39[] = {
 static const struct rs_named_field json_scanner_315[] = {
 	JSON_SCANNER_HOOKS, {40, "array_hook"}, {48, "parse_float"}, {56, "parse_int"}, {64, "parse_constant"},
 	RS_NAMED_END};
+/* 3.6 visits the strict flag, the sort_keys and skipkeys flags too */
+static const struct rs_named_field json_scanner_36[] = {
+	{16, "strict"}, JSON_SCANNER_HOOKS, {40, "parse_float"}, {48, "parse_int"}, {56, "parse_constant"}, RS_NAMED_END};
+static const struct rs_named_field json_encoder_36[] = {
+	{16, "markers"}, {24, "default"}, {32, "encoder"}, {40, "indent"}, {48, "key_separator"},
+	{56, "item_separator"}, {64, "sort_keys"}, {72, "skipkeys"}, RS_NAMED_END};
 static const struct rs_named_field json_encoder[] = {
 	{16, "markers"}, {24, "default"}, {32, "encoder"}, {40, "indent"}, {48, "key_separator"},
 	{56, "item_separator"}, RS_NAMED_END};
@@ -188,7 +194,7 @@ static rs_error *pickler_memo(const struct rs_traversal *t)
 static rs_error *pickler(const struct rs_traversal *t)
 {
 	const struct rs_named_field *fields = pickler_3131;
-	if (t->m->py->layout.minor == 7)
+	if (t->m->py->layout.minor <= 7)
 		fields = pickler_37;
 	else if (t->m->py->layout.minor < 13)
 		fields = pickler_38;
@@ -226,7 +232,7 @@ static rs_error *unpickler(const struct rs_traversal *t)
 {
 	const struct rs_named_field *fields = unpickler_315;
 	unsigned minor = t->m->py->layout.minor;
-	if (minor == 7)
+	if (minor <= 7)
 		fields = unpickler_37;
 	else if (minor < 13)
 		fields = unpickler_38;
@@ -473,7 +479,7 @@ static rs_error *ssl_context(const struct rs_traversal *t)
 {
 	uint32_t v = hexversion(t);
 	bool psk = v >= HEX(14, 3) || (v >= HEX(13, 12) && v < HEX(14, 0));
-	if (t->m->py->layout.minor == 7)
+	if (t->m->py->layout.minor <= 7)
 		return visit_fields(t, ssl_context_37); /* no _msg_callback */
 	return visit_fields(t, psk ? ssl_context_psk : ssl_context_38);
 }
@@ -509,7 +515,7 @@ static rs_error *curses_panel(const struct rs_traversal *t)
 static const struct rs_named_field x_attr[] = {{16, "x_attr"}, RS_NAMED_END};
 
 const struct rs_named_type rs_named_types_plain[] = {
-	{"_abc_data", 7, 8, RS_NAMED_TYPE_DEFAULT, abc_data, NULL}, /* tp_name without its module */
+	{"_abc_data", 6, 8, RS_NAMED_TYPE_DEFAULT, abc_data, NULL}, /* tp_name without its module */
 	{NULL, 0, 0, 0, NULL, NULL},
 };
 
@@ -518,52 +524,54 @@ const struct rs_named_type rs_named_types_modules[] = {
 	{"re.Match", 10, RS_MINOR_LAST, RS_NAMED_TYPE_DEFAULT, sre_match, NULL},
 	{"_sre.SRE_Scanner", 10, RS_MINOR_LAST, RS_NAMED_TYPE_DEFAULT, sre_scanner, NULL},
 	{"_sre.SRE_Template", 12, RS_MINOR_LAST, RS_NAMED_TYPE_DEFAULT, sre_template, sre_template_items},
-	{"xml.etree.ElementTree.Element", 7, RS_MINOR_LAST, RS_NAMED_TYPE_DEFAULT, NULL, et_element},
-	{"_elementtree._element_iterator", 7, RS_MINOR_LAST, RS_NAMED_TYPE_DEFAULT, et_iterator, et_iterator_stack},
-	{"xml.etree.ElementTree.TreeBuilder", 7, 7, RS_NAMED_TYPE_DEFAULT, et_treebuilder_37, NULL},
+	{"xml.etree.ElementTree.Element", 6, RS_MINOR_LAST, RS_NAMED_TYPE_DEFAULT, NULL, et_element},
+	{"_elementtree._element_iterator", 6, RS_MINOR_LAST, RS_NAMED_TYPE_DEFAULT, et_iterator, et_iterator_stack},
+	{"xml.etree.ElementTree.TreeBuilder", 6, 7, RS_NAMED_TYPE_DEFAULT, et_treebuilder_37, NULL},
 	{"xml.etree.ElementTree.TreeBuilder", 8, RS_MINOR_LAST, RS_NAMED_TYPE_DEFAULT, et_treebuilder, NULL},
-	{"xml.etree.ElementTree.XMLParser", 7, 7, RS_NAMED_TYPE_DEFAULT, et_xmlparser_37, NULL},
+	{"xml.etree.ElementTree.XMLParser", 6, 7, RS_NAMED_TYPE_DEFAULT, et_xmlparser_37, NULL},
 	{"xml.etree.ElementTree.XMLParser", 8, RS_MINOR_LAST, RS_NAMED_TYPE_DEFAULT, et_xmlparser, NULL},
+	{"_json.Scanner", 6, 6, RS_NAMED_TYPE_DEFAULT, json_scanner_36, NULL},
 	{"_json.Scanner", 7, 8, RS_NAMED_TYPE_DEFAULT, json_scanner_38, NULL},
 	{"_json.Scanner", 9, 12, RS_NAMED_TYPE_DEFAULT, json_scanner_39, NULL},
 	{"_json.Scanner", 13, 14, RS_NAMED_TYPE_DEFAULT, json_scanner_38, NULL},
 	{"_json.Scanner", 15, RS_MINOR_LAST, RS_NAMED_TYPE_DEFAULT, json_scanner_315, NULL},
+	{"_json.Encoder", 6, 6, RS_NAMED_TYPE_DEFAULT, json_encoder_36, NULL},
 	{"_json.Encoder", 7, RS_MINOR_LAST, RS_NAMED_TYPE_DEFAULT, json_encoder, NULL},
-	{"_pickle.Pickler", 7, RS_MINOR_LAST, RS_NAMED_TYPE_DEFAULT, NULL, pickler},
-	{"_pickle.Unpickler", 7, RS_MINOR_LAST, RS_NAMED_TYPE_DEFAULT, NULL, unpickler},
-	{"_pickle.PicklerMemoProxy", 7, RS_MINOR_LAST, RS_NAMED_TYPE_DEFAULT, pickler_memo_proxy, NULL},
-	{"_pickle.UnpicklerMemoProxy", 7, RS_MINOR_LAST, RS_NAMED_TYPE_DEFAULT, unpickler_memo_proxy, NULL},
+	{"_pickle.Pickler", 6, RS_MINOR_LAST, RS_NAMED_TYPE_DEFAULT, NULL, pickler},
+	{"_pickle.Unpickler", 6, RS_MINOR_LAST, RS_NAMED_TYPE_DEFAULT, NULL, unpickler},
+	{"_pickle.PicklerMemoProxy", 6, RS_MINOR_LAST, RS_NAMED_TYPE_DEFAULT, pickler_memo_proxy, NULL},
+	{"_pickle.UnpicklerMemoProxy", 6, RS_MINOR_LAST, RS_NAMED_TYPE_DEFAULT, unpickler_memo_proxy, NULL},
 	{"_pickle.Pdata", 12, RS_MINOR_LAST, RS_NAMED_TYPE_DEFAULT, NULL, NULL},
-	{"_csv.reader", 7, RS_MINOR_LAST, RS_NAMED_TYPE_DEFAULT, csv_reader, NULL},
-	{"_csv.writer", 7, 9, RS_NAMED_TYPE_DEFAULT, csv_writer_38, NULL},
+	{"_csv.reader", 6, RS_MINOR_LAST, RS_NAMED_TYPE_DEFAULT, csv_reader, NULL},
+	{"_csv.writer", 6, 9, RS_NAMED_TYPE_DEFAULT, csv_writer_38, NULL},
 	{"_csv.writer", 10, RS_MINOR_LAST, RS_NAMED_TYPE_DEFAULT, csv_writer, NULL},
 	{"_csv.Dialect", 10, RS_MINOR_LAST, RS_NAMED_TYPE_DEFAULT, csv_dialect, NULL},
 	{"_abc._abc_data", 9, RS_MINOR_LAST, RS_NAMED_TYPE_DEFAULT, abc_data, NULL},
-	{"_thread._local", 7, 12, RS_NAMED_TYPE_DEFAULT, thread_local_38, NULL},
+	{"_thread._local", 6, 12, RS_NAMED_TYPE_DEFAULT, thread_local_38, NULL},
 	{"_thread._local", 13, RS_MINOR_LAST, RS_NAMED_TYPE_DEFAULT, thread_local_313, NULL},
 	{"_thread.lock", 10, RS_MINOR_LAST, RS_NAMED_TYPE_DEFAULT, NULL, NULL},
 	{"_thread.RLock", 10, RS_MINOR_LAST, RS_NAMED_TYPE_DEFAULT, NULL, NULL},
 	{"_thread._ThreadHandle", 13, RS_MINOR_LAST, RS_NAMED_TYPE_DEFAULT, NULL, NULL},
-	{"_ctypes._SimpleCData", 7, RS_MINOR_LAST, RS_NAMED_TYPE_DEFAULT, ctypes_cdata, NULL},
-	{"_ctypes.Structure", 7, RS_MINOR_LAST, RS_NAMED_TYPE_DEFAULT, ctypes_cdata, NULL},
-	{"_ctypes.Union", 7, RS_MINOR_LAST, RS_NAMED_TYPE_DEFAULT, ctypes_cdata, NULL},
-	{"_ctypes.Array", 7, RS_MINOR_LAST, RS_NAMED_TYPE_DEFAULT, ctypes_cdata, NULL},
-	{"_ctypes._Pointer", 7, RS_MINOR_LAST, RS_NAMED_TYPE_DEFAULT, ctypes_cdata, NULL},
-	{"_ctypes._CData", 7, RS_MINOR_LAST, RS_NAMED_TYPE_DEFAULT, ctypes_cdata, NULL},
-	{"_ctypes.PyCFuncPtr", 7, 9, RS_NAMED_TYPE_DEFAULT, ctypes_funcptr, NULL},
+	{"_ctypes._SimpleCData", 6, RS_MINOR_LAST, RS_NAMED_TYPE_DEFAULT, ctypes_cdata, NULL},
+	{"_ctypes.Structure", 6, RS_MINOR_LAST, RS_NAMED_TYPE_DEFAULT, ctypes_cdata, NULL},
+	{"_ctypes.Union", 6, RS_MINOR_LAST, RS_NAMED_TYPE_DEFAULT, ctypes_cdata, NULL},
+	{"_ctypes.Array", 6, RS_MINOR_LAST, RS_NAMED_TYPE_DEFAULT, ctypes_cdata, NULL},
+	{"_ctypes._Pointer", 6, RS_MINOR_LAST, RS_NAMED_TYPE_DEFAULT, ctypes_cdata, NULL},
+	{"_ctypes._CData", 6, RS_MINOR_LAST, RS_NAMED_TYPE_DEFAULT, ctypes_cdata, NULL},
+	{"_ctypes.PyCFuncPtr", 6, 9, RS_NAMED_TYPE_DEFAULT, ctypes_funcptr, NULL},
 	{"_ctypes.CFuncPtr", 10, RS_MINOR_LAST, RS_NAMED_TYPE_DEFAULT, ctypes_funcptr, NULL},
-	{"_ctypes.CField", 7, 13, RS_NAMED_TYPE_DEFAULT, ctypes_field, NULL},
+	{"_ctypes.CField", 6, 13, RS_NAMED_TYPE_DEFAULT, ctypes_field, NULL},
 	{"ctypes.CField", 14, RS_MINOR_LAST, RS_NAMED_TYPE_DEFAULT, ctypes_field, NULL},
-	{"_ctypes.CThunkObject", 7, RS_MINOR_LAST, RS_NAMED_TYPE_DEFAULT, ctypes_thunk, NULL},
+	{"_ctypes.CThunkObject", 6, RS_MINOR_LAST, RS_NAMED_TYPE_DEFAULT, ctypes_thunk, NULL},
 	{"_ctypes.CArgObject", 12, 13, RS_NAMED_TYPE_DEFAULT, ctypes_carg_312, NULL},
 	{"_ctypes.CArgObject", 14, RS_MINOR_LAST, RS_NAMED_TYPE_DEFAULT, ctypes_carg_314, NULL},
 	{"_ctypes.DictRemover", 12, RS_MINOR_LAST, RS_NAMED_TYPE_DEFAULT, ctypes_dict_remover, NULL},
 	{"_ctypes.StructParam_Type", 12, 13, RS_NAMED_TYPE_DEFAULT, NULL, NULL},
 	{"_ctypes.StructParam_Type", 14, RS_MINOR_LAST, RS_NAMED_TYPE_DEFAULT, ctypes_struct_param_314, NULL},
-	{"_ctypes.PyCStructType", 7, 12, RS_NAMED_TYPE_DEFAULT, NULL, ctypes_stgdict_proto},
-	{"_ctypes.UnionType", 7, 12, RS_NAMED_TYPE_DEFAULT, NULL, ctypes_stgdict_proto},
-	{"_ctypes.PyCPointerType", 7, 12, RS_NAMED_TYPE_DEFAULT, NULL, ctypes_stgdict_proto},
-	{"_ctypes.PyCFuncPtrType", 7, 12, RS_NAMED_TYPE_DEFAULT, NULL, ctypes_stgdict_proto},
+	{"_ctypes.PyCStructType", 6, 12, RS_NAMED_TYPE_DEFAULT, NULL, ctypes_stgdict_proto},
+	{"_ctypes.UnionType", 6, 12, RS_NAMED_TYPE_DEFAULT, NULL, ctypes_stgdict_proto},
+	{"_ctypes.PyCPointerType", 6, 12, RS_NAMED_TYPE_DEFAULT, NULL, ctypes_stgdict_proto},
+	{"_ctypes.PyCFuncPtrType", 6, 12, RS_NAMED_TYPE_DEFAULT, NULL, ctypes_stgdict_proto},
 	{"_ctypes.CType_Type", 13, RS_MINOR_LAST, RS_NAMED_TYPE_DEFAULT, NULL, ctypes_stginfo},
 	{"_ctypes.PyCStructType", 13, RS_MINOR_LAST, RS_NAMED_TYPE_DEFAULT, NULL, ctypes_stginfo},
 	{"_ctypes.UnionType", 13, RS_MINOR_LAST, RS_NAMED_TYPE_DEFAULT, NULL, ctypes_stginfo},
@@ -576,26 +584,26 @@ const struct rs_named_type rs_named_types_modules[] = {
 	{"decimal.SignalDictMixin", 13, RS_MINOR_LAST, RS_NAMED_TYPE_DEFAULT, NULL, NULL},
 	{"decimal.Decimal", 13, RS_MINOR_LAST, RS_NAMED_TYPE_DEFAULT, NULL, NULL},
 	{"array.array", 10, RS_MINOR_LAST, RS_NAMED_TYPE_DEFAULT, NULL, NULL},
-	{"arrayiterator", 7, 9, RS_NAMED_TYPE_DEFAULT, array_iterator, NULL},
+	{"arrayiterator", 6, 9, RS_NAMED_TYPE_DEFAULT, array_iterator, NULL},
 	{"array.arrayiterator", 10, RS_MINOR_LAST, RS_NAMED_TYPE_DEFAULT, array_iterator, NULL},
 	{"mmap.mmap", 10, RS_MINOR_LAST, RS_NAMED_TYPE_DEFAULT, NULL, NULL},
 	{"_struct.Struct", 10, RS_MINOR_LAST, RS_NAMED_TYPE_DEFAULT, struct_struct, NULL},
-	{"unpack_iterator", 7, 8, RS_NAMED_TYPE_DEFAULT, struct_unpack_iterator, NULL},
+	{"unpack_iterator", 6, 8, RS_NAMED_TYPE_DEFAULT, struct_unpack_iterator, NULL},
 	{"_struct.unpack_iterator", 9, RS_MINOR_LAST, RS_NAMED_TYPE_DEFAULT, struct_unpack_iterator, NULL},
-	{"_queue.SimpleQueue", 7, 12, RS_NAMED_TYPE_DEFAULT, simple_queue_38, NULL},
+	{"_queue.SimpleQueue", 6, 12, RS_NAMED_TYPE_DEFAULT, simple_queue_38, NULL},
 	{"_queue.SimpleQueue", 13, RS_MINOR_LAST, RS_NAMED_TYPE_DEFAULT, NULL, simple_queue_ring},
 	{"_lsprof.Profiler", 10, 12, RS_NAMED_TYPE_DEFAULT, NULL, NULL},
 	{"_lsprof.Profiler", 13, 14, RS_NAMED_TYPE_DEFAULT, lsprof_profiler_313, NULL},
 	{"_lsprof.Profiler", 15, RS_MINOR_LAST, RS_NAMED_TYPE_DEFAULT, lsprof_profiler_315, NULL},
 	{"unicodedata.UCD", 10, RS_MINOR_LAST, RS_NAMED_TYPE_DEFAULT, NULL, NULL},
 	{"zoneinfo.ZoneInfo", 12, RS_MINOR_LAST, RS_NAMED_TYPE_DEFAULT, zoneinfo, NULL},
-	{"pyexpat.xmlparser", 7, RS_MINOR_LAST, RS_NAMED_TYPE_DEFAULT, NULL, expat_parser},
+	{"pyexpat.xmlparser", 6, RS_MINOR_LAST, RS_NAMED_TYPE_DEFAULT, NULL, expat_parser},
 	{"_multibytecodec.MultibyteCodec", 10, 11, RS_NAMED_TYPE_DEFAULT, NULL, NULL},
 	{"_multibytecodec.MultibyteCodec", 12, RS_MINOR_LAST, RS_NAMED_TYPE_DEFAULT, mbc_codec, NULL},
-	{"MultibyteIncrementalEncoder", 7, 9, RS_NAMED_TYPE_DEFAULT, NULL, mbc_errors},
-	{"MultibyteIncrementalDecoder", 7, 9, RS_NAMED_TYPE_DEFAULT, NULL, mbc_errors},
-	{"MultibyteStreamReader", 7, 9, RS_NAMED_TYPE_DEFAULT, mbc_stream_reader, mbc_errors},
-	{"MultibyteStreamWriter", 7, 9, RS_NAMED_TYPE_DEFAULT, mbc_stream_writer, mbc_errors},
+	{"MultibyteIncrementalEncoder", 6, 9, RS_NAMED_TYPE_DEFAULT, NULL, mbc_errors},
+	{"MultibyteIncrementalDecoder", 6, 9, RS_NAMED_TYPE_DEFAULT, NULL, mbc_errors},
+	{"MultibyteStreamReader", 6, 9, RS_NAMED_TYPE_DEFAULT, mbc_stream_reader, mbc_errors},
+	{"MultibyteStreamWriter", 6, 9, RS_NAMED_TYPE_DEFAULT, mbc_stream_writer, mbc_errors},
 	{"_multibytecodec.MultibyteIncrementalEncoder", 10, RS_MINOR_LAST, RS_NAMED_TYPE_NEVER, NULL, mbc_errors},
 	{"_multibytecodec.MultibyteIncrementalDecoder", 10, RS_MINOR_LAST, RS_NAMED_TYPE_NEVER, NULL, mbc_errors},
 	{"_multibytecodec.MultibyteStreamReader", 10, RS_MINOR_LAST, RS_NAMED_TYPE_NEVER, mbc_stream_reader,
@@ -615,12 +623,12 @@ const struct rs_named_type rs_named_types_modules[] = {
 	{"sqlite3.PrepareProtocol", 10, RS_MINOR_LAST, RS_NAMED_TYPE_DEFAULT, NULL, NULL},
 	{"sqlite3.Cache", 10, 10, RS_NAMED_TYPE_DEFAULT, NULL, sqlite_cache},
 	{"sqlite3.Node", 10, 10, RS_NAMED_TYPE_DEFAULT, sqlite_node, NULL},
-	{"_ssl._SSLContext", 7, RS_MINOR_LAST, RS_NAMED_TYPE_DEFAULT, NULL, ssl_context},
-	{"_ssl._SSLSocket", 7, 11, RS_NAMED_TYPE_DEFAULT, ssl_socket_310, NULL},
+	{"_ssl._SSLContext", 6, RS_MINOR_LAST, RS_NAMED_TYPE_DEFAULT, NULL, ssl_context},
+	{"_ssl._SSLSocket", 6, 11, RS_NAMED_TYPE_DEFAULT, ssl_socket_310, NULL},
 	{"_ssl._SSLSocket", 12, 14, RS_NAMED_TYPE_DEFAULT, ssl_socket_312, NULL},
 	{"_ssl._SSLSocket", 15, RS_MINOR_LAST, RS_NAMED_TYPE_DEFAULT, NULL, NULL},
 	{"_ssl.MemoryBIO", 10, RS_MINOR_LAST, RS_NAMED_TYPE_DEFAULT, NULL, NULL},
-	{"_ssl.Session", 7, 9, RS_NAMED_TYPE_DEFAULT, ssl_session, NULL},
+	{"_ssl.Session", 6, 9, RS_NAMED_TYPE_DEFAULT, ssl_session, NULL},
 	{"_ssl.SSLSession", 10, RS_MINOR_LAST, RS_NAMED_TYPE_DEFAULT, ssl_session, NULL},
 	{"_socket.socket", 12, RS_MINOR_LAST, RS_NAMED_TYPE_DEFAULT, NULL, NULL},
 	{"_multiprocessing.SemLock", 12, RS_MINOR_LAST, RS_NAMED_TYPE_DEFAULT, NULL, NULL},
@@ -660,10 +668,10 @@ const struct rs_named_type rs_named_types_modules[] = {
 	{"unicodedata.Segment", 15, RS_MINOR_LAST, RS_NAMED_TYPE_DEFAULT, unicodedata_string, NULL},
 	/* from 3.13 the type, then what tuple's traverse visits */
 	{"datetime.IsoCalendarDate", 13, RS_MINOR_LAST, RS_NAMED_TYPE_DEFAULT, NULL, rs_traverse_tuple},
-	{"xxlimited.Xxo", 7, RS_MINOR_LAST, RS_NAMED_TYPE_DEFAULT, x_attr, NULL},
+	{"xxlimited.Xxo", 6, RS_MINOR_LAST, RS_NAMED_TYPE_DEFAULT, x_attr, NULL},
 	{"xxlimited_35.Xxo", 10, RS_MINOR_LAST, RS_NAMED_TYPE_DEFAULT, x_attr, NULL},
 	{"xxlimited_3_13.Xxo", 15, RS_MINOR_LAST, RS_NAMED_TYPE_DEFAULT, x_attr, NULL},
-	{"_testimportexec.Example", 7, RS_MINOR_LAST, RS_NAMED_TYPE_NEVER, x_attr, NULL},
+	{"_testimportexec.Example", 6, RS_MINOR_LAST, RS_NAMED_TYPE_NEVER, x_attr, NULL},
 	{"_testcapi.HeapGcCType", 9, RS_MINOR_LAST, RS_NAMED_TYPE_DEFAULT, NULL, NULL},
 	{NULL, 0, 0, 0, NULL, NULL},
 };

@@ -28,6 +28,11 @@
 #define TASK(context, coro, name, waiter) \
 	F(context, "task_context"), F(coro, "_coro"), F(name, "task_name"), F(waiter, "_fut_waiter")
 
+/* 3.6: no callback0 and context0, no task context or name */
+#define FUTURE_36 F(16, "_loop"), F(24, "fut_callbacks"), F(40, "_result"), F(32, "_exception"), \
+	F(48, "_source_traceback"), F(72, "__dict__")
+static const struct rs_named_field future_36[] = {FUTURE_36, RS_NAMED_END};
+static const struct rs_named_field task_36[] = {F(88, "_fut_waiter"), F(96, "_coro"), FUTURE_36, RS_NAMED_END};
 static const struct rs_named_field future_38[] = {FUTURE_38, RS_NAMED_END};
 static const struct rs_named_field future_39[] = {FUTURE_39, RS_NAMED_END};
 static const struct rs_named_field future_310[] = {FUTURE_310, RS_NAMED_END};
@@ -87,6 +92,9 @@ static const struct rs_named_field newline_decoder[] = {F(16, "decoder"), F(24, 
 
 /* ---- _functools: the cache's links are a ring through root, the head of
  * the wrapper itself ({prev, next, hash, key, result} after the object head). */
+static const struct rs_named_field lru_cache_36[] = {F(64, "maxsize"), F(72, "func"), F(88, "cache"),
+						     F(96, "cache_info_type"), F(128, "__dict__"), RS_NAMED_END};
+static const struct rs_named_field lru_list_elem_36[] = {F(40, "key"), F(48, "result"), RS_NAMED_END};
 static const struct rs_named_field lru_cache_38[] = {F(88, "func"), F(72, "cache"), F(112, "cache_info_type"),
 						     F(120, "__dict__"), RS_NAMED_END};
 static const struct rs_named_field lru_cache_310[] = {
@@ -95,7 +103,7 @@ static const struct rs_named_field lru_cache_310[] = {
 };
 static const struct rs_named_field key_wrapper[] = {F(16, "cmp"), F(24, "obj"), RS_NAMED_END};
 
-#define LRU_CACHE_DICT 72 /* the cache dict: each link is one of its entries */
+#define LRU_CACHE_DICT 72 /* the cache dict (3.6: 88): each link is one of its entries */
 #define DICT_USED 16
 #define LRU_LINKS_SLACK 4 /* links a call in progress has taken out of the dict but not yet off the list */
 #define LRU_LINKS_MAX (1u << 26)
@@ -103,8 +111,10 @@ static const struct rs_named_field key_wrapper[] = {F(16, "cmp"), F(24, "obj"), 
 static rs_error *lru_links(const struct rs_traversal *t)
 {
 	bool link_types = t->m->py->layout.minor >= 10; /* the links are objects of a heap type */
+	bool link_objects = t->m->py->layout.minor == 6; /* 3.6 visits each link, a gc object of its own */
 	uint64_t cache, used = 0, link, words[7];       /* refcnt, type, prev, next, hash, key, result */
-	rs_error *err = rs_mem_read_u64(t->m->mem, t->obj + LRU_CACHE_DICT, &cache);
+	uint64_t cache_at = t->m->py->layout.minor == 6 ? 88 : LRU_CACHE_DICT;
+	rs_error *err = rs_mem_read_u64(t->m->mem, t->obj + cache_at, &cache);
 	if (!err && cache)
 		err = rs_mem_read_u64(t->m->mem, cache + DICT_USED, &used);
 	if (!err && used > LRU_LINKS_MAX)
@@ -118,8 +128,12 @@ static rs_error *lru_links(const struct rs_traversal *t)
 					    " cache entries", t->obj, used);
 		if ((err = rs_mem_read(t->m->mem, link, words, sizeof(words))))
 			break;
-		rs_visit_nonnull(t, words[5], RS_VIA_FIELD, (uint64_t)(uintptr_t) "key");
-		rs_visit_nonnull(t, words[6], RS_VIA_FIELD, (uint64_t)(uintptr_t) "result");
+		if (link_objects) {
+			rs_visit_nonnull(t, link, RS_VIA_FIELD, (uint64_t)(uintptr_t) "link");
+		} else {
+			rs_visit_nonnull(t, words[5], RS_VIA_FIELD, (uint64_t)(uintptr_t) "key");
+			rs_visit_nonnull(t, words[6], RS_VIA_FIELD, (uint64_t)(uintptr_t) "result");
+		}
 		if (link_types)
 			rs_visit_nonnull(t, words[1], RS_VIA_FIELD, (uint64_t)(uintptr_t) "__class__");
 		link = words[3];
@@ -185,85 +199,89 @@ static const struct rs_named_field methodcaller_314[] = {F(16, "name"), F(24, "a
 #define ENTRY(name, min, max, fields, more) {name, min, max, RS_NAMED_TYPE_DEFAULT, fields, more}
 
 const struct rs_named_type rs_named_types_stdlib[] = {
+	ENTRY("_asyncio.Future", 6, 6, future_36, NULL),
 	ENTRY("_asyncio.Future", 7, 8, future_38, NULL),
 	ENTRY("_asyncio.Future", 9, 9, future_39, NULL),
 	ENTRY("_asyncio.Future", 10, 10, future_310, NULL),
 	ENTRY("_asyncio.Future", 11, 12, future_311, NULL),
 	ENTRY("_asyncio.Future", 13, 13, future_313, future_dict),
 	ENTRY("_asyncio.Future", 14, LAST, future_314, future_dict),
+	ENTRY("_asyncio.Task", 6, 6, task_36, NULL),
 	ENTRY("_asyncio.Task", 7, 8, task_38, NULL),
 	ENTRY("_asyncio.Task", 9, 9, task_39, NULL),
 	ENTRY("_asyncio.Task", 10, 10, task_310, NULL),
 	ENTRY("_asyncio.Task", 11, 12, task_311, NULL),
 	ENTRY("_asyncio.Task", 13, 13, task_313, future_dict),
 	ENTRY("_asyncio.Task", 14, LAST, task_314, future_dict),
-	ENTRY("_asyncio.FutureIter", 7, LAST, future_iter, NULL),
-	ENTRY("TaskStepMethWrapper", 7, 11, task_step, NULL),
+	ENTRY("_asyncio.FutureIter", 6, LAST, future_iter, NULL),
+	ENTRY("TaskStepMethWrapper", 6, 11, task_step, NULL),
 	ENTRY("_asyncio.TaskStepMethWrapper", 12, LAST, task_step, NULL),
-	ENTRY("TaskWakeupMethWrapper", 7, 9, task_wakeup, NULL),
+	ENTRY("TaskWakeupMethWrapper", 6, 9, task_wakeup, NULL),
 
-	ENTRY("_io.FileIO", 7, LAST, fileio, NULL),
-	ENTRY("_io.BufferedReader", 7, LAST, buffered, NULL),
-	ENTRY("_io.BufferedWriter", 7, LAST, buffered, NULL),
-	ENTRY("_io.BufferedRandom", 7, LAST, buffered, NULL),
-	ENTRY("_io.BufferedRWPair", 7, 11, rwpair_38, NULL),
+	ENTRY("_io.FileIO", 6, LAST, fileio, NULL),
+	ENTRY("_io.BufferedReader", 6, LAST, buffered, NULL),
+	ENTRY("_io.BufferedWriter", 6, LAST, buffered, NULL),
+	ENTRY("_io.BufferedRandom", 6, LAST, buffered, NULL),
+	ENTRY("_io.BufferedRWPair", 6, 11, rwpair_38, NULL),
 	ENTRY("_io.BufferedRWPair", 12, LAST, rwpair_312, NULL),
-	ENTRY("_io.TextIOWrapper", 7, LAST, textio, NULL),
-	ENTRY("_io.BytesIO", 7, 11, bytesio_38, NULL),
+	ENTRY("_io.TextIOWrapper", 6, LAST, textio, NULL),
+	ENTRY("_io.BytesIO", 6, 11, bytesio_38, NULL),
 	ENTRY("_io.BytesIO", 12, LAST, bytesio_312, NULL),
-	ENTRY("_io._BytesIOBuffer", 7, LAST, bytesio_buffer, NULL),
-	ENTRY("_io.StringIO", 7, 11, stringio_38, NULL),
+	ENTRY("_io._BytesIOBuffer", 6, LAST, bytesio_buffer, NULL),
+	ENTRY("_io.StringIO", 6, 11, stringio_38, NULL),
 	ENTRY("_io.StringIO", 12, 13, stringio_312, NULL),
 	ENTRY("_io.StringIO", 14, LAST, stringio_314, NULL),
 	ENTRY("_io.IncrementalNewlineDecoder", 12, LAST, newline_decoder, NULL), /* a gc type from 3.12 */
-	ENTRY("_io._IOBase", 7, LAST, io_dict_16, NULL),
-	ENTRY("_io._RawIOBase", 7, LAST, io_dict_16, NULL),
-	ENTRY("_io._BufferedIOBase", 7, LAST, io_dict_16, NULL),
-	ENTRY("_io._TextIOBase", 7, LAST, io_dict_16, NULL),
+	ENTRY("_io._IOBase", 6, LAST, io_dict_16, NULL),
+	ENTRY("_io._RawIOBase", 6, LAST, io_dict_16, NULL),
+	ENTRY("_io._BufferedIOBase", 6, LAST, io_dict_16, NULL),
+	ENTRY("_io._TextIOBase", 6, LAST, io_dict_16, NULL),
 
+	ENTRY("functools._lru_cache_wrapper", 6, 6, lru_cache_36, lru_links),
+	ENTRY("functools._lru_list_elem", 6, 6, lru_list_elem_36, NULL),
 	ENTRY("functools._lru_cache_wrapper", 7, 9, lru_cache_38, lru_links),
 	ENTRY("functools._lru_cache_wrapper", 10, LAST, lru_cache_310, lru_links),
 	ENTRY("functools.KeyWrapper", 10, LAST, key_wrapper, NULL), /* a gc type from 3.10 */
 	ENTRY("functools._PlaceholderType", 14, LAST, NULL, NULL),  /* its type only */
 
-	ENTRY("_collections._deque_iterator", 7, 11, deque_iterator, NULL),
-	ENTRY("_collections._deque_reverse_iterator", 7, 11, deque_iterator, NULL),
+	ENTRY("_collections._deque_iterator", 6, 11, deque_iterator, NULL),
+	ENTRY("_collections._deque_reverse_iterator", 6, 11, deque_iterator, NULL),
 	ENTRY("collections._deque_iterator", 12, LAST, deque_iterator, NULL),
 	ENTRY("collections._deque_reverse_iterator", 12, LAST, deque_iterator, NULL),
 	ENTRY("_collections._tuplegetter", 8, 11, tuplegetter, NULL),
 	ENTRY("collections._tuplegetter", 12, LAST, tuplegetter, NULL),
-	ENTRY("odict_iterator", 7, LAST, odict_iterator, NULL),
-	ENTRY("odict_keys", 7, LAST, odict_view, NULL),
-	ENTRY("odict_values", 7, LAST, odict_view, NULL),
-	ENTRY("odict_items", 7, LAST, odict_view, NULL),
+	ENTRY("odict_iterator", 6, LAST, odict_iterator, NULL),
+	ENTRY("odict_keys", 6, LAST, odict_view, NULL),
+	ENTRY("odict_values", 6, LAST, odict_view, NULL),
+	ENTRY("odict_items", 6, LAST, odict_view, NULL),
 
-	ENTRY("itertools.chain", 7, LAST, chain, NULL),
-	ENTRY("itertools.count", 7, LAST, count, NULL),
-	ENTRY("itertools.cycle", 7, LAST, cycle, NULL),
-	ENTRY("itertools.dropwhile", 7, LAST, func_it, NULL),
-	ENTRY("itertools.takewhile", 7, LAST, func_it, NULL),
-	ENTRY("itertools.islice", 7, LAST, it_16, NULL),
-	ENTRY("itertools.starmap", 7, LAST, func_it, NULL),
-	ENTRY("itertools.accumulate", 7, LAST, accumulate, NULL),
-	ENTRY("itertools.compress", 7, LAST, compress, NULL),
-	ENTRY("itertools.filterfalse", 7, LAST, func_it, NULL),
-	ENTRY("itertools.groupby", 7, LAST, groupby, NULL),
-	ENTRY("itertools._grouper", 7, LAST, grouper, NULL),
-	ENTRY("itertools._tee", 7, LAST, tee, NULL),
-	ENTRY("itertools._tee_dataobject", 7, LAST, tee_data, tee_values),
-	ENTRY("itertools.product", 7, LAST, product, NULL),
-	ENTRY("itertools.permutations", 7, LAST, permutations, NULL),
-	ENTRY("itertools.combinations", 7, LAST, pool_result_32, NULL),
-	ENTRY("itertools.combinations_with_replacement", 7, LAST, pool_result_32, NULL),
-	ENTRY("itertools.zip_longest", 7, LAST, zip_longest, NULL),
-	ENTRY("itertools.repeat", 7, LAST, repeat, NULL),
+	ENTRY("itertools.chain", 6, LAST, chain, NULL),
+	ENTRY("itertools.count", 6, LAST, count, NULL),
+	ENTRY("itertools.cycle", 6, LAST, cycle, NULL),
+	ENTRY("itertools.dropwhile", 6, LAST, func_it, NULL),
+	ENTRY("itertools.takewhile", 6, LAST, func_it, NULL),
+	ENTRY("itertools.islice", 6, LAST, it_16, NULL),
+	ENTRY("itertools.starmap", 6, LAST, func_it, NULL),
+	ENTRY("itertools.accumulate", 6, LAST, accumulate, NULL),
+	ENTRY("itertools.compress", 6, LAST, compress, NULL),
+	ENTRY("itertools.filterfalse", 6, LAST, func_it, NULL),
+	ENTRY("itertools.groupby", 6, LAST, groupby, NULL),
+	ENTRY("itertools._grouper", 6, LAST, grouper, NULL),
+	ENTRY("itertools._tee", 6, LAST, tee, NULL),
+	ENTRY("itertools._tee_dataobject", 6, LAST, tee_data, tee_values),
+	ENTRY("itertools.product", 6, LAST, product, NULL),
+	ENTRY("itertools.permutations", 6, LAST, permutations, NULL),
+	ENTRY("itertools.combinations", 6, LAST, pool_result_32, NULL),
+	ENTRY("itertools.combinations_with_replacement", 6, LAST, pool_result_32, NULL),
+	ENTRY("itertools.zip_longest", 6, LAST, zip_longest, NULL),
+	ENTRY("itertools.repeat", 6, LAST, repeat, NULL),
 	ENTRY("itertools.pairwise", 10, 12, pairwise_310, NULL),
 	ENTRY("itertools.pairwise", 13, LAST, pairwise_313, NULL),
 	ENTRY("itertools.batched", 12, LAST, it_16, NULL),
 
-	ENTRY("operator.itemgetter", 7, LAST, itemgetter, NULL),
-	ENTRY("operator.attrgetter", 7, LAST, attrgetter, NULL),
-	ENTRY("operator.methodcaller", 7, 9, methodcaller_38, NULL),
+	ENTRY("operator.itemgetter", 6, LAST, itemgetter, NULL),
+	ENTRY("operator.attrgetter", 6, LAST, attrgetter, NULL),
+	ENTRY("operator.methodcaller", 6, 9, methodcaller_38, NULL),
 	ENTRY("operator.methodcaller", 10, 13, methodcaller_310, NULL),
 	ENTRY("operator.methodcaller", 14, LAST, methodcaller_314, NULL),
 	{NULL, 0, 0, 0, NULL, NULL},

@@ -167,7 +167,7 @@
 	X(tstate_trace_objects, "_ts", "c_profileobj")                                    \
 	X(tstate_curexc, "_ts", "curexc_type")                                            \
 	X(tstate_current_exception, "_ts", "current_exception")                           \
-	X(tstate_exc_state, "_ts", "exc_state")                                           \
+	X(tstate_exc_state, "_ts", "exc_state|exc_type")                                         \
 	X(tstate_dict, "_ts", "dict")                                                     \
 	X(tstate_async_exc, "_ts", "async_exc")                                           \
 	X(tstate_async_gen, "_ts", "async_gen_firstiter")                                 \
@@ -202,7 +202,7 @@ struct rs_layout {
 
 extern const char *const rs_layout_field_names[RS_LF_COUNT];
 
-/* layout_builtin.c: the tables for 3.7 to 3.15; false for other versions. */
+/* layout_builtin.c: the tables for 3.6 to 3.15; false for other versions. */
 bool rs_layout_builtin(uint32_t hexversion, struct rs_layout *out);
 
 /* layout_states.c: the built-in offsets of RS_LAYOUT_STATE_FIELDS. */

@@ -185,6 +185,26 @@ static void layout_37(struct rs_layout *l)
 	RS_OFF(l, code_linetable) = 112;
 }
 
+/* 3.6: as 3.7 but for where things are found: no _PyRuntime (the
+ * "runtime" is interp_head; the gc statics come from the symbol table,
+ * python.c), no interpreter ids, no permanent generation, the exception
+ * being handled in the thread state and the frame themselves. */
+static void layout_36(struct rs_layout *l)
+{
+	layout_37(l);
+	layout_sizes(l, 120, 2272);
+	layout_interp(l, 0, -1, 8, -1, 16, 32);
+	layout_threads(l, 152, -1);
+	layout_types(l, 400, 856, 864);
+	RS_OFF(l, runtime_gc) = -1;
+	RS_OFF(l, gc_generations) = -1;
+	RS_OFF(l, gc_permanent) = -1;
+	RS_OFF(l, gc_collecting) = -1;
+	RS_OFF(l, gc_garbage) = -1;
+	RS_OFF(l, gc_enabled) = -1;
+	RS_OFF(l, frame_lasti) = 120;
+}
+
 static void layout_38_to_310(struct rs_layout *l, unsigned minor)
 {
 	layout_frames_before_311(l, minor);
@@ -297,7 +317,7 @@ static void layout_314_315(struct rs_layout *l, uint32_t hexversion)
 bool rs_layout_builtin(uint32_t hexversion, struct rs_layout *l)
 {
 	unsigned major = hexversion >> 24, minor = (hexversion >> 16) & 0xff;
-	if (major != 3 || minor < 7 || minor > 15)
+	if (major != 3 || minor < 6 || minor > 15)
 		return false;
 	memset(l, 0, sizeof(*l));
 	layout_common(l);
@@ -311,7 +331,9 @@ bool rs_layout_builtin(uint32_t hexversion, struct rs_layout *l)
 	l->dict_embedded_values = minor >= 13;
 	for (size_t i = 0; i < RS_LF_COUNT; i++)
 		l->field_source[i] = RS_LAYOUT_BUILTIN;
-	if (minor == 7)
+	if (minor == 6)
+		layout_36(l);
+	else if (minor == 7)
 		layout_37(l);
 	else if (minor <= 10)
 		layout_38_to_310(l, minor);

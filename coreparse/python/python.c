@@ -45,7 +45,7 @@ static unsigned minor_from_file_name(const char *path)
 	return end != p + strlen("python3.") && minor < 100 ? (unsigned)minor : 0;
 }
 
-/* A module named for a Python older than 3.7 (python3.6, libpython3.6m.so,
+/* A module named for a Python older than 3.6 (python3.5, libpython3.5m.so,
  * python2.7): which, so the error can say so instead of "no interpreter". */
 static bool old_python_named(const struct rs_modules *mods, unsigned *major, unsigned *minor)
 {
@@ -56,7 +56,7 @@ static bool old_python_named(const struct rs_modules *mods, unsigned *major, uns
 		if (!base)
 			continue;
 		unsigned m = minor_from_file_name(base);
-		if ((strncmp(base, "python3.", 8) == 0 || strncmp(base, "libpython3.", 11) == 0) && m > 0 && m < 7) {
+		if ((strncmp(base, "python3.", 8) == 0 || strncmp(base, "libpython3.", 11) == 0) && m > 0 && m < 6) {
 			*major = 3;
 			*minor = m;
 			return true;
@@ -68,6 +68,30 @@ static bool old_python_named(const struct rs_modules *mods, unsigned *major, uns
 		}
 	}
 	return false;
+}
+
+/* 3.6 has no _PyRuntime: its interpreter list and its gc state are
+ * statics of pystate.c and gcmodule.c, found in the symbol table (so a
+ * build stripped of it cannot be read). */
+enum { STATIC_INTERP_HEAD, STATIC_GENERATIONS, STATIC_ENABLED, STATIC_COLLECTING, STATIC_GARBAGE,
+       STATIC_CALLBACKS, STATIC_COUNT };
+static const char *const statics_36[STATIC_COUNT] = {"interp_head", "generations", "enabled", "collecting",
+						     "garbage", "callbacks"};
+
+static bool python36_statics(const struct rs_module *mod, uint64_t *address)
+{
+	if (minor_from_file_name(mod->name) != 6 || strstr(mod->name, "python2."))
+		return false;
+	struct rs_symbol_query queries[STATIC_COUNT];
+	for (size_t i = 0; i < STATIC_COUNT; i++)
+		queries[i] = (struct rs_symbol_query){.name = statics_36[i]};
+	rs_module_symbols_find(mod, queries, STATIC_COUNT);
+	for (size_t i = 0; i < STATIC_COUNT; i++) {
+		if (!queries[i].found)
+			return false;
+		address[i] = queries[i].address;
+	}
+	return true;
 }
 
 static rs_error *python_locate(struct rs_modules *mods, struct rs_python *py)
@@ -90,9 +114,18 @@ static rs_error *python_locate(struct rs_modules *mods, struct rs_python *py)
 			return NULL;
 		}
 	}
+	for (size_t i = 0; i < mods->count; i++) {
+		if (python36_statics(&mods->list[i], py->statics_36)) {
+			module_symbols(&mods->list[i], py->symbols);
+			py->module = &mods->list[i];
+			py->runtime = py->statics_36[STATIC_INTERP_HEAD];
+			py->runtime_found_by = "symbol interp_head (3.6)";
+			return NULL;
+		}
+	}
 	unsigned major, minor;
 	if (old_python_named(mods, &major, &minor))
-		return rs_error_new(RS_ERR_UNSUPPORTED, "Python %u.%u is not supported (refscope reads 3.7 to 3.15)",
+		return rs_error_new(RS_ERR_UNSUPPORTED, "Python %u.%u is not supported (refscope reads 3.6 to 3.15)",
 				    major, minor);
 	return rs_error_new(RS_ERR_NOT_FOUND,
 			    "no Python interpreter found: none of the %zu modules defines _PyRuntime "
@@ -114,7 +147,7 @@ static rs_error *version_before_311(struct rs_memory *mem, struct rs_python *py)
 	struct rs_layout probe;
 	if (!rs_layout_builtin(0x03000000u | (minor << 16), &probe))
 		return rs_error_new(RS_ERR_UNSUPPORTED,
-				    "Python 3.%u is not supported (refscope reads 3.7 to 3.15)", minor);
+				    "Python 3.%u is not supported (refscope reads 3.6 to 3.15)", minor);
 	uint32_t hex;
 	rs_error *err = rs_sys_hexversion(mem, &probe, py->runtime, &hex);
 	if (err)
@@ -198,12 +231,30 @@ static bool layout_dwarf_fields(const struct rs_python *py, bool with_values, in
 	return true;
 }
 
+/* 3.6: the gc statics, as offsets from generations[] (the gc state's base)
+ * and from interp_head (the "runtime"). */
+static void layout_statics_36(struct rs_python *py)
+{
+	struct rs_layout *l = &py->layout;
+	const uint64_t *at = py->statics_36, gen = at[STATIC_GENERATIONS];
+	const enum rs_layout_field fields[] = {RS_LF_runtime_interpreters_head, RS_LF_runtime_gc,
+					       RS_LF_gc_generations, RS_LF_gc_enabled, RS_LF_gc_collecting,
+					       RS_LF_gc_garbage, RS_LF_gc_callbacks};
+	const int64_t values[] = {0, (int64_t)(gen - at[STATIC_INTERP_HEAD]), 0, (int64_t)(at[STATIC_ENABLED] - gen),
+				  (int64_t)(at[STATIC_COLLECTING] - gen), (int64_t)(at[STATIC_GARBAGE] - gen),
+				  (int64_t)(at[STATIC_CALLBACKS] - gen)};
+	for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
+		l->field[fields[i]] = values[i];
+		l->field_source[fields[i]] = RS_LAYOUT_SYMBOLS;
+	}
+}
+
 static rs_error *python_layout(struct rs_memory *mem, struct rs_python *py, enum rs_layout_source forced)
 {
 	unsigned major = py->hexversion >> 24, minor = (py->hexversion >> 16) & 0xff;
 	if (!rs_layout_builtin(py->hexversion, &py->layout))
 		return rs_error_new(RS_ERR_UNSUPPORTED,
-				    "Python %u.%u is not supported (refscope reads 3.7 to 3.15)", major,
+				    "Python %u.%u is not supported (refscope reads 3.6 to 3.15)", major,
 				    minor);
 	int64_t from_dwarf[RS_LF_COUNT];
 	bool want_dwarf = forced == RS_LAYOUT_ANY || forced == RS_LAYOUT_DWARF;
@@ -238,6 +289,8 @@ rs_error *rs_python_find(struct rs_memory *mem, struct rs_modules *mods, enum rs
 	err = python_version(mem, out);
 	if (!err)
 		err = python_layout(mem, out, forced);
+	if (!err && out->layout.minor == 6)
+		layout_statics_36(out);
 	if (!err)
 		rs_gc_heads_probe(mem, out->runtime, &out->layout, mem->diag);
 	return err;

@@ -59,9 +59,10 @@ struct rs_python {
 	const struct rs_module *module;
 	const struct rs_modules *mods;  /* every module of the target */
 	const char *module_path;
-	uint64_t runtime;              /* &_PyRuntime */
+	uint64_t runtime;              /* &_PyRuntime; 3.6: &interp_head */
 	const char *runtime_found_by;
 	uint64_t symbols[RS_SYM_COUNT]; /* 0 when absent */
+	uint64_t statics_36[6];         /* 3.6: interp_head and the gc statics (python.c) */
 	uint32_t hexversion;
 	const char *version_source;
 	bool has_dwarf;

@@ -1,6 +1,6 @@
 """End-to-end test harness: real interpreters, real processes, real cores.
 
-Every interpreter this machine has is a target: pyenv builds from 3.7 (shared
+Every interpreter this machine has is a target: pyenv builds from 3.6 (shared
 libpython with DWARF), Debian's /usr/bin/python3.11 (static, stripped) with
 its -dbg debug info and without it, and Debian unstable's 3.13, 3.14 and 3.15
 (from tests/fixtures/sid-python.sh) with and without their debug info. A
@@ -62,7 +62,7 @@ def _pyenv_interpreters():
         parts = version.split(".")
         if len(parts) < 2 or not parts[0].isdigit() or not parts[1].isdigit():
             continue
-        if (int(parts[0]), int(parts[1])) < (3, 7):
+        if (int(parts[0]), int(parts[1])) < (3, 6):
             continue
         exe = os.path.join(root, "versions", version, "bin", "python3")
         if os.access(exe, os.X_OK):

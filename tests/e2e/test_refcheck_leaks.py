@@ -74,8 +74,19 @@ def test_untouched_twins_are_not_suspects(leak_target, mode):
     assert flagged == []
 
 
+def skip_on_36(truth):
+    """3.6 keeps what a call is running with where neither its gc nor refscope
+    sees it: the callers' arguments on their value stacks (a running frame's
+    stack top is not stored), os.read's argument tuple on the C stack. Those
+    are suspects to refscope, and the in-process count, taken earlier, knows
+    other ones."""
+    if truth["hexversion"] < 0x03070000:
+        pytest.skip("3.6: references on running frames' value stacks are invisible to both counts")
+
+
 def test_other_suspects_are_what_cpython_cannot_see_either(leak_target, mode):
     truth = leak_target.truth
+    skip_on_36(truth)
     doc = refcheck(leak_target, mode)
     planted = {addr(leak["address"]) for leak in truth["leaked"]}
     others = [s for s in doc["suspects"] if s["address"] not in planted]
@@ -94,6 +105,7 @@ def test_planted_leaks_stand_in_groups_of_their_own(leak_target, mode):
     holder: the planted leaks, all kept in one list, are referenced objects
     first held by a list. Each kind's group holds exactly its planted
     objects (1 + 2 + 4 references), apart from what C code keeps."""
+    skip_on_36(leak_target.truth)
     doc = refcheck(leak_target, mode)
     groups = {(g["cause"], g["type"], g["held_by"]): g for g in doc["groups"]}
     assert sum(g["objects"] for g in doc["groups"]) == doc["suspects_total"]

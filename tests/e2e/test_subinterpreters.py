@@ -14,8 +14,9 @@ SUB_INTERPRETERS = [i for i in INTERPRETERS if i.name.startswith("pyenv-") or i.
 @pytest.fixture(scope="module", params=SUB_INTERPRETERS, ids=str)
 def sub_target(request, tmp_root):
     require_present(request.param)
-    if request.param.name.startswith("pyenv-3.7."):
-        pytest.skip("Python 3.7 cannot start a subinterpreter from Python code (_xxsubinterpreters is new in 3.8)")
+    if request.param.name.startswith(("pyenv-3.6.", "pyenv-3.7.")):
+        pytest.skip("Python 3.6 and 3.7 cannot start a subinterpreter from Python code "
+                    "(_xxsubinterpreters is new in 3.8)")
     t = Target(request.param, tmpdir=tempfile.mkdtemp(dir=tmp_root), args=["--subinterpreter"])
     yield t
     t.close()

@@ -1,6 +1,9 @@
 """Instances of the interpreter core's C types with Py_TPFLAGS_HAVE_GC (Objects/, Python/, and the built-in
 modules kept there: _contextvars, _thread, sys), for stdlib_types.py."""
-import contextvars
+try:
+    import contextvars  # 3.7+
+except ImportError:
+    contextvars = None
 import gc
 import os
 import signal
@@ -35,7 +38,8 @@ def _started(it, n=1):
 
 def _by_version(*names):
     """The tp_name a type has in this version, from (first minor, tp_name) pairs."""
-    return next(name for minor, name in reversed(names) if sys.version_info[1] >= minor)
+    # older than the first: the type does not exist, and its constructor fails
+    return next((name for minor, name in reversed(names) if sys.version_info[1] >= minor), names[0][1])
 
 
 CONTEXT = _by_version((7, "Context"), (10, "_contextvars.Context"))

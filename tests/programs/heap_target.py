@@ -78,7 +78,8 @@ def type_totals(names, frozen):
     objects are counted from the list that holds them)."""
     counts = dict.fromkeys(names, 0)
     sizes = dict.fromkeys(names, 0)
-    for obj in list(gc.get_objects()) + frozen:
+    listed = set() if hasattr(gc, "freeze") else {id(o) for o in frozen}  # 3.6: on the gc lists too
+    for obj in [o for o in gc.get_objects() if id(o) not in listed] + frozen:
         name = type(obj).__name__
         if name in counts:
             counts[name] += 1
@@ -96,7 +97,7 @@ def ground_truth(native_ids, frozen):
         "version": "%d.%d.%d" % sys.version_info[:3],
         "hexversion": sys.hexversion,
         "threshold": list(gc.get_threshold()),
-        "freeze_count": gc.get_freeze_count(),
+        "freeze_count": gc.get_freeze_count() if hasattr(gc, "get_freeze_count") else 0,
         "type_counts": counts,
         "type_bytes": sizes,
         "native_thread_ids": [threading.get_native_id()] + native_ids
@@ -113,18 +114,22 @@ def ground_truth(native_ids, frozen):
 def generation_sizes():
     if sys.version_info >= (3, 8):
         return [len(gc.get_objects(generation=g)) for g in range(3)]
-    # 3.7 has no get_objects(generation=): its gc.get_objects() lists generation
-    # 0, then 1, then 2 (gc_get_objects_impl). Where each one starts is the
-    # first object of its list, read from the list's head in _PyRuntime.gc
-    # (+320; heads from +32, 48 bytes apart; a PyGC_Head of 32 bytes: the
-    # 3.7 DWARF's offsets).
+    # 3.6 and 3.7 have no get_objects(generation=): their gc.get_objects()
+    # lists generation 0, then 1, then 2 (gc_get_objects_impl). Where each one
+    # starts is the first object of its list, read from the list's head:
+    # 3.7's are in _PyRuntime.gc (+320, from +32), 3.6's are gcmodule.c's
+    # generations[], which _PyGC_generation0 points at; 48 bytes apart, with
+    # a PyGC_Head of 32 bytes (the 3.6 and 3.7 DWARF's offsets).
     import ctypes
-    runtime = ctypes.addressof(ctypes.c_char.in_dll(ctypes.pythonapi, "_PyRuntime"))
+    if sys.version_info >= (3, 7):
+        heads = ctypes.addressof(ctypes.c_char.in_dll(ctypes.pythonapi, "_PyRuntime")) + 320 + 32
+    else:
+        heads = ctypes.c_void_p.in_dll(ctypes.pythonapi, "_PyGC_generation0").value
     objects = gc.get_objects()
     where = {id(o): i for i, o in enumerate(objects)}
     starts = []
     for g in range(3):
-        head = runtime + 320 + 32 + 48 * g
+        head = heads + 48 * g
         first = ctypes.c_void_p.from_address(head).value
         starts.append(None if first == head else where[first + 32])
     sizes, end = [0, 0, 0], len(objects)
@@ -165,7 +170,8 @@ def main():
     interpreter_ids = start_subinterpreter() if "--subinterpreter" in sys.argv else [0]
     frozen = [RefscopeFrozen() for _ in range(N_FROZEN)]
     gc.collect()
-    gc.freeze()
+    if hasattr(gc, "freeze"):  # 3.7+: the permanent generation
+        gc.freeze()
     heap = build_heap()
     gc.collect()  # everything so far goes to the oldest generation
     # A generation of exactly one object (the middle one, up to 3.13): its

@@ -10,7 +10,10 @@ runs gc.collect() under DEBUG_SAVEALL and reports what it found. One JSON
 line on stdout, then it waits for "quit" on stdin. CPython 3.8 and later.
 """
 import asyncio
-import contextvars
+try:
+    import contextvars  # 3.7+
+except ImportError:
+    contextvars = None
 import decimal
 import email
 import functools
@@ -152,6 +155,8 @@ def lru_caches():
 
 
 def context_variables():
+    if contextvars is None:
+        return
     var = contextvars.ContextVar("request")
     ctx = contextvars.copy_context()
     holder = [ctx, var]

@@ -48,8 +48,8 @@ static void test_supported_versions(void **state)
 	struct rs_layout l;
 	memset(&l, 0x5a, sizeof(l));
 	assert_false(rs_layout_builtin(HEX(2, 7, 18, FINAL, 0), &l));
-	assert_false(rs_layout_builtin(HEX(3, 6, 15, FINAL, 0), &l));
-	assert_false(rs_layout_builtin(HEX(3, 6, 0, FINAL, 0), &l));
+	assert_false(rs_layout_builtin(HEX(3, 5, 10, FINAL, 0), &l));
+	assert_false(rs_layout_builtin(HEX(3, 5, 0, FINAL, 0), &l));
 	assert_false(rs_layout_builtin(HEX(3, 16, 0, 0xa, 1), &l));
 	assert_false(rs_layout_builtin(HEX(3, 16, 0, FINAL, 0), &l));
 	assert_false(rs_layout_builtin(HEX(4, 8, 0, FINAL, 0), &l));
@@ -57,7 +57,7 @@ static void test_supported_versions(void **state)
 	assert_false(rs_layout_builtin(0, &l));
 	assert_false(rs_layout_builtin(0xffffffffu, &l));
 
-	for (unsigned minor = 7; minor <= 15; minor++) {
+	for (unsigned minor = 6; minor <= 15; minor++) {
 		uint32_t hex = HEX(3, minor, 1, FINAL, 0);
 		memset(&l, 0x5a, sizeof(l));
 		assert_true(rs_layout_builtin(hex, &l));
