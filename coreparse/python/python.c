@@ -123,6 +123,16 @@ static rs_error *python_locate(struct rs_modules *mods, struct rs_python *py)
 			return NULL;
 		}
 	}
+	const char *named_36 = NULL; /* the libpython if there is one, else the executable */
+	for (size_t i = 0; i < mods->count; i++)
+		if (minor_from_file_name(mods->list[i].name) == 6 && !strstr(mods->list[i].name, "python2.") &&
+		    (!named_36 || strstr(mods->list[i].name, "libpython")))
+			named_36 = mods->list[i].name;
+	if (named_36)
+		return rs_error_new(RS_ERR_NOT_FOUND,
+				    "%s is Python 3.6, which refscope reads through its symbol table "
+				    "(interp_head, generations): this build has none; give its debug file "
+				    "(--debug-dir)", named_36);
 	unsigned major, minor;
 	if (old_python_named(mods, &major, &minor))
 		return rs_error_new(RS_ERR_UNSUPPORTED, "Python %u.%u is not supported (refscope reads 3.6 to 3.15)",

@@ -201,6 +201,34 @@ def test_export_to_an_unwritable_place_leaves_no_file(python_core, workdir, wher
         assert not [f for f in os.listdir(directory) if f.startswith(os.path.basename(path))]
 
 
+def test_python36_without_its_symbol_table_says_so(workdir):
+    """3.6 is found by the symbols interp_head and generations: a libpython
+    stripped of its symbol table (a distribution's build without its debug
+    file) gets one line saying what is missing, not "no interpreter"."""
+    from conftest import _pyenv_root
+
+    root = _pyenv_root()
+    found = sorted(glob.glob(os.path.join(root, "versions", "3.6.*"))) if root else []
+    if not found:
+        pytest.skip("no pyenv build of Python 3.6 on this machine")
+    lib = os.path.join(workdir, "libpython3.6m.so.1.0")
+    shutil.copy(os.path.join(found[-1], "lib", "libpython3.6m.so.1.0"), lib)
+    subprocess.run(["strip", "--strip-all", lib], check=True)
+    proc = subprocess.Popen([os.path.join(found[-1], "bin", "python3.6"), "-c",
+                             "import sys; sys.stdout.write('1\\n'); sys.stdout.flush(); sys.stdin.read()"],
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                            env=dict(os.environ, LD_LIBRARY_PATH=workdir))
+    try:
+        proc.stdout.readline()
+        with open("/proc/%d/maps" % proc.pid) as f:
+            assert lib in f.read(), "the stripped copy is the one loaded"
+        assert_fails_cleanly(["info", "--pid", str(proc.pid)],
+                             "%s is Python 3.6, which refscope reads through its symbol table" % lib)
+    finally:
+        proc.kill()
+        proc.wait()
+
+
 @pytest.mark.parametrize("version", ["2.7"])
 def test_python_older_than_36_is_named(version, workdir):
     """A 2.7 process (no _PyRuntime), and a core of it: refused in one line
