@@ -74,6 +74,8 @@ def test_dot_pictures_render(graph_target, target_args, tmp_path):
         proc = run_refscope([command, "--dot", "--top", "3"] + target_args, env=graph_target.interp.refscope_env)
         assert proc.returncode == 0, proc.stderr
         assert proc.stdout.startswith("digraph ")
+        if "--pid" in target_args:
+            continue  # the same picture as the core's, but for addresses: Graphviz reads that one
         svg = subprocess.run(["dot", "-Tsvg"], input=proc.stdout, capture_output=True, text=True)
         assert svg.returncode == 0 and "<svg" in svg.stdout, svg.stderr
     picture = run_refscope(["garbage", "--dot"] + target_args, env=graph_target.interp.refscope_env).stdout
