@@ -21,14 +21,25 @@ static const char *const symbol_names[RS_SYM_COUNT] = {
 #undef RS_SYM_NAME
 };
 
-static bool module_symbols(const struct rs_module *mod, uint64_t *symbols)
+/* The addresses of n (at most RS_SYM_COUNT) names in mod's symbol table,
+ * 0 for those it lacks; how many it has. */
+static size_t symbols_lookup(const struct rs_module *mod, const char *const *names, size_t n, uint64_t *address)
 {
 	struct rs_symbol_query queries[RS_SYM_COUNT];
-	for (size_t i = 0; i < RS_SYM_COUNT; i++)
-		queries[i] = (struct rs_symbol_query){.name = symbol_names[i]};
-	rs_module_symbols_find(mod, queries, RS_SYM_COUNT);
-	for (size_t i = 0; i < RS_SYM_COUNT; i++)
-		symbols[i] = queries[i].found ? queries[i].address : 0;
+	size_t found = 0;
+	for (size_t i = 0; i < n; i++)
+		queries[i] = (struct rs_symbol_query){.name = names[i]};
+	rs_module_symbols_find(mod, queries, n);
+	for (size_t i = 0; i < n; i++) {
+		address[i] = queries[i].found ? queries[i].address : 0;
+		found += queries[i].found;
+	}
+	return found;
+}
+
+static bool module_symbols(const struct rs_module *mod, uint64_t *symbols)
+{
+	symbols_lookup(mod, symbol_names, RS_SYM_COUNT, symbols);
 	return symbols[RS_SYM_PyRuntime] != 0;
 }
 
@@ -78,20 +89,14 @@ enum { STATIC_INTERP_HEAD, STATIC_GENERATIONS, STATIC_ENABLED, STATIC_COLLECTING
 static const char *const statics_36[STATIC_COUNT] = {"interp_head", "generations", "enabled", "collecting",
 						     "garbage", "callbacks"};
 
+static bool named_for_36(const char *name)
+{
+	return minor_from_file_name(name) == 6 && !strstr(name, "python2.");
+}
+
 static bool python36_statics(const struct rs_module *mod, uint64_t *address)
 {
-	if (minor_from_file_name(mod->name) != 6 || strstr(mod->name, "python2."))
-		return false;
-	struct rs_symbol_query queries[STATIC_COUNT];
-	for (size_t i = 0; i < STATIC_COUNT; i++)
-		queries[i] = (struct rs_symbol_query){.name = statics_36[i]};
-	rs_module_symbols_find(mod, queries, STATIC_COUNT);
-	for (size_t i = 0; i < STATIC_COUNT; i++) {
-		if (!queries[i].found)
-			return false;
-		address[i] = queries[i].address;
-	}
-	return true;
+	return named_for_36(mod->name) && symbols_lookup(mod, statics_36, STATIC_COUNT, address) == STATIC_COUNT;
 }
 
 static rs_error *python_locate(struct rs_modules *mods, struct rs_python *py)
@@ -125,8 +130,7 @@ static rs_error *python_locate(struct rs_modules *mods, struct rs_python *py)
 	}
 	const char *named_36 = NULL; /* the libpython if there is one, else the executable */
 	for (size_t i = 0; i < mods->count; i++)
-		if (minor_from_file_name(mods->list[i].name) == 6 && !strstr(mods->list[i].name, "python2.") &&
-		    (!named_36 || strstr(mods->list[i].name, "libpython")))
+		if (named_for_36(mods->list[i].name) && (!named_36 || strstr(mods->list[i].name, "libpython")))
 			named_36 = mods->list[i].name;
 	if (named_36)
 		return rs_error_new(RS_ERR_NOT_FOUND,
