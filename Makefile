@@ -73,6 +73,9 @@ E2E_JOBS ?= $(shell n=$$(nproc 2>/dev/null || echo 1); [ "$$n" -gt 4 ] && n=4; e
 e2e: test-deps all
 	tests/fixtures/sid-python.sh
 	tests/fixtures/devtools-toolkit.sh
+	@# CPython with Py_TRACE_REFS builds for two minutes, in the background
+	@# while the tests run: test_trace_refs.py waits for it (the fixture's lock).
+	mkdir -p .cache && tests/fixtures/trace-refs-python.sh >.cache/trace-refs.log 2>&1 &
 	cd tests/e2e && $(E2E_ENV) /usr/bin/python3 -m pytest -ra -q -n $(E2E_JOBS) --dist loadfile
 
 check: unit e2e fuzz-replay

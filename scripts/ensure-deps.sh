@@ -5,7 +5,7 @@ set -eu
 
 build_packages="gcc make pkg-config libelf-dev libdw-dev libjson-c-dev libsqlite3-dev libzstd-dev liblz4-dev liblzma-dev"
 demo_packages="$build_packages python3 gdb"
-test_packages="$build_packages zstd lz4 xz-utils libcmocka-dev python3 python3-pytest python3-pytest-xdist gdb gdbserver python3.11 python3.11-dbg python3.11-dev graphviz"
+test_packages="$build_packages zstd lz4 xz-utils libcmocka-dev python3 python3-pytest python3-pytest-xdist gdb gdbserver python3.11 python3.11-dbg python3.11-dev graphviz libffi-dev"
 # make fuzz: clang and its runtimes (libFuzzer, ASan, UBSan); the heap
 # harness's seed core is of Debian's python3.11.
 fuzz_packages="$build_packages clang-14 libclang-rt-14-dev python3.11"

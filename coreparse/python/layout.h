@@ -41,6 +41,7 @@
 	X(gc_generation_count, "gc_generation", "count")                                 \
 	X(gc_head_size, "PyGC_Head", "sizeof")                                           \
 	X(gc_head_refs, "PyGC_Head", "gc.gc_refs")                                       \
+	X(object_refcnt, "_object", "ob_refcnt")                                         \
 	X(object_type, "_object", "ob_type")                                             \
 	X(varobject_size, "PyVarObject", "ob_size")                                      \
 	X(type_name, "_typeobject", "tp_name")                                           \

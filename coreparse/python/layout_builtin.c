@@ -26,6 +26,7 @@ static void layout_common(struct rs_layout *l)
 	RS_OFF(l, gc_generation_threshold) = 16;
 	RS_OFF(l, gc_generation_count) = 20;
 	RS_OFF(l, gc_head_size) = 16;
+	RS_OFF(l, object_refcnt) = 0;
 	RS_OFF(l, object_type) = 8;
 	RS_OFF(l, varobject_size) = 16;
 	RS_OFF(l, type_name) = 24;

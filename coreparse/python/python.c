@@ -289,6 +289,29 @@ static rs_error *python_layout(struct rs_memory *mem, struct rs_python *py, enum
 	return NULL;
 }
 
+/* Py_TRACE_REFS (--with-trace-refs; before 3.8, every --with-pydebug build)
+ * puts two words, _ob_next and _ob_prev, before ob_refcnt up to 3.12: every
+ * object field moves 16 bytes, and reading such a heap as any other gives
+ * wrong answers that look right. It shows in PyType_Type, whose type is
+ * itself: at offset 8 in every other build, at 24 in these. (3.13+ keeps its
+ * table of all objects aside and the header as it is.) */
+static rs_error *trace_refs_refuse(struct rs_memory *mem, const struct rs_python *py)
+{
+	uint64_t type = py->symbols[RS_SYM_PyType_Type], words[4];
+	bool trace_refs = RS_OFF(&py->layout, object_refcnt) > 0; /* the DWARF says so */
+	if (!trace_refs && type && py->layout.minor <= 12) {
+		rs_error *err = rs_mem_read(mem, type, words, sizeof(words));
+		trace_refs = !err && words[1] != type && words[3] == type;
+		rs_error_free(err);
+	}
+	if (!trace_refs)
+		return NULL;
+	return rs_error_new(RS_ERR_UNSUPPORTED,
+			    "%s is Python 3.%u built with Py_TRACE_REFS (--with-trace-refs): its objects start with "
+			    "_ob_next and _ob_prev, which refscope does not read yet", py->module_path,
+			    py->layout.minor);
+}
+
 rs_error *rs_python_find(struct rs_memory *mem, struct rs_modules *mods, enum rs_layout_source forced,
 			 struct rs_python *out)
 {
@@ -303,6 +326,8 @@ rs_error *rs_python_find(struct rs_memory *mem, struct rs_modules *mods, enum rs
 	err = python_version(mem, out);
 	if (!err)
 		err = python_layout(mem, out, forced);
+	if (!err)
+		err = trace_refs_refuse(mem, out);
 	if (!err && out->layout.minor == 6)
 		layout_statics_36(out);
 	if (!err)
