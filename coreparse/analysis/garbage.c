@@ -237,13 +237,14 @@ static bool weakref_callback_pending(struct collect *c, uint32_t i, int64_t weak
 {
 	struct rs_memory *mem = c->target->mem;
 	uint64_t ref = read_word(mem, c->heap->objects[i].address + (uint64_t)weaklistoffset);
+	uint64_t head = RS_HEAD(&c->target->py.layout);
 	for (int n = 0; ref && n < WEAKREF_LIST_MAX; n++) {
-		uint64_t callback = read_word(mem, ref + 24); /* wr_callback */
+		uint64_t callback = read_word(mem, ref + head + 24); /* wr_callback */
 		uint32_t ref_index = rs_address_index_get(&c->g->index, ref);
 		bool ref_dies = ref_index != RS_NO_INDEX && ref_index < c->n && !bit(c->alive, ref_index);
 		if (callback && !ref_dies)
 			return true;
-		ref = read_word(mem, ref + 48); /* wr_next */
+		ref = read_word(mem, ref + head + 48); /* wr_next */
 	}
 	return false;
 }

@@ -227,7 +227,7 @@ static int64_t frame_offset(struct rs_roots_collect *c, uint64_t frame, uint64_t
 static bool frame_of_generator(struct rs_objmodel *m, uint64_t frame)
 {
 	uint64_t gen = 0;
-	rs_error_free(rs_mem_read_u64(m->mem, frame + 112, &gen));
+	rs_error_free(rs_mem_read_u64(m->mem, frame + RS_HEAD(&m->py->layout) + 112, &gen));
 	return gen != 0;
 }
 
@@ -244,8 +244,8 @@ static void thread_frames(struct rs_roots_collect *c, const struct rs_thread *t)
 			bool in_graph = known_index != RS_NO_INDEX && known_index < c->heap->graph->objects_reached;
 			uint32_t object = rs_heap_find(c->target, c->heap, frame);
 			uint64_t code = 0, back = 0;
-			rs_error_free(rs_mem_read_u64(m->mem, frame + 32, &code));
-			rs_error_free(rs_mem_read_u64(m->mem, frame + 24, &back));
+			rs_error_free(rs_mem_read_u64(m->mem, frame + (uint64_t)RS_OFF(&m->py->layout, frame_code), &code));
+			rs_error_free(rs_mem_read_u64(m->mem, frame + RS_HEAD(&m->py->layout) + 24, &back)); /* f_back */
 			if (object != RS_NO_INDEX && !in_graph) {
 				struct frame_visit v = {c, frame_name(c, t, code, frame_offset(c, frame, code)), frame};
 				rs_error_free(rs_object_traverse(m, frame, c->heap->objects[object].type, frame_reference, &v));
@@ -264,7 +264,7 @@ static void thread_frames(struct rs_roots_collect *c, const struct rs_thread *t)
 			return;
 		}
 		uint64_t type = 0;
-		rs_error_free(rs_mem_read_u64(m->mem, info.code + 8, &type));
+		rs_error_free(rs_mem_read_u64(m->mem, info.code + (uint64_t)RS_OFF(&m->py->layout, object_type), &type));
 		if (info.owner == 0 && type == code_type) {
 			struct frame_visit v = {c, frame_name(c, t, info.code, frame_offset(c, frame, info.code)), frame};
 			rs_error_free(rs_interpreter_frame_traverse(m, frame, frame_reference, &v));

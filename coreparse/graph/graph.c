@@ -78,10 +78,11 @@ static uint32_t object_adopt(struct build *b, uint64_t address)
 {
 	struct rs_heap *heap = b->heap;
 	uint64_t header[3]; /* ob_refcnt, ob_type, ob_size */
-	rs_error *err = rs_mem_read(b->mem, address, header, sizeof(header));
+	uint64_t head = address + RS_HEAD(&b->py->layout);
+	rs_error *err = rs_mem_read(b->mem, head, header, sizeof(header));
 	if (err) {
 		rs_error_free(err);
-		err = rs_mem_read(b->mem, address, header, 16);
+		err = rs_mem_read(b->mem, head, header, 16);
 		header[2] = 0;
 	}
 	if (err) {
@@ -216,7 +217,7 @@ static bool is_known(void *arg, uint64_t address)
 	uint64_t header[2];
 	if (address & 15)
 		return false;
-	rs_error *err = rs_mem_read(g->model.mem, address, header, sizeof(header));
+	rs_error *err = rs_mem_read(g->model.mem, address + RS_HEAD(&g->model.py->layout), header, sizeof(header));
 	rs_error_free(err);
 	if (err || header[0] == 0 || header[0] >= REFCNT_PLAUSIBLE)
 		return false;

@@ -23,7 +23,7 @@
 #define LINK_MASK (~(uint64_t)3)
 #define PROGRESS_EVERY (1u << 20)
 #define INTERRUPT_EVERY (1u << 16)
-#define WORDS_MAX 8
+#define WORDS_MAX 10
 
 struct list_walk {
 	struct rs_memory *mem;
@@ -55,7 +55,7 @@ static bool object_record(struct list_walk *w, uint64_t node, const uint64_t *wo
 {
 	const struct rs_layout *l = &w->py->layout;
 	uint64_t obj = node + (uint64_t)RS_OFF(l, gc_head_size);
-	size_t header = (size_t)RS_OFF(l, gc_head_size) / 8;
+	size_t header = (size_t)(RS_OFF(l, gc_head_size) + RS_OFF(l, object_refcnt)) / 8;
 	uint64_t refcnt_word = words[header];
 	uint64_t type_addr = words[header + 1];
 	int64_t ob_size = (int64_t)words[header + 2];
@@ -127,10 +127,11 @@ static bool prev_link_alone_bad(struct list_walk *w, uint64_t head, uint64_t pre
 
 static rs_error *list_walk(struct list_walk *w, uint64_t head)
 {
-	/* the gc head (next, prev; 3.7: gc_refs and padding), then ob_refcnt, ob_type, ob_size */
+	/* the gc head (next, prev; 3.7: gc_refs and padding), then (Py_TRACE_REFS:
+	 * _ob_next, _ob_prev) ob_refcnt, ob_type, ob_size */
 	uint64_t prev = head, node, words[WORDS_MAX];
 	const uint64_t gc_head = (uint64_t)RS_OFF(&w->py->layout, gc_head_size);
-	const size_t n_words = (size_t)gc_head / 8 + 3;
+	const size_t n_words = (size_t)(gc_head + RS_HEAD(&w->py->layout)) / 8 + 3;
 	if (n_words > WORDS_MAX)
 		return rs_error_new(RS_ERR_UNSUPPORTED, "a PyGC_Head of %" PRIu64 " bytes", gc_head);
 	rs_error *err = rs_mem_read_u64(w->mem, head, &node);

@@ -85,7 +85,7 @@ static void int_put(struct rs_objmodel *m, struct out *o, uint64_t obj)
 {
 	const struct rs_layout *l = &m->py->layout;
 	uint64_t tag;
-	rs_error *err = rs_mem_read_u64(m->mem, obj + 16, &tag);
+	rs_error *err = rs_mem_read_u64(m->mem, obj + RS_HEAD(l) + 16, &tag);
 	uint64_t n;
 	bool negative;
 	if (RS_OFF(l, long_tag) >= 0) {
@@ -159,7 +159,7 @@ static void bytes_put(struct rs_objmodel *m, struct out *o, uint64_t obj, int64_
 {
 	unsigned char data[64];
 	size_t n = size > (int64_t)sizeof(data) ? sizeof(data) : (size_t)(size < 0 ? 0 : size);
-	rs_error *err = rs_mem_read(m->mem, obj + 32, data, n);
+	rs_error *err = rs_mem_read(m->mem, obj + (uint64_t)RS_OFF(&m->py->layout, bytes_data), data, n);
 	if (err) {
 		rs_error_free(err);
 		put(o, "<unreadable bytes>");
@@ -187,7 +187,7 @@ static void mention_put(struct rs_objmodel *m, struct out *o, uint64_t obj)
 		put(o, "None");
 	else if (address == sym[RS_SYM_PyBool_Type]) {
 		int64_t size = 0;
-		rs_error_free(rs_mem_read(m->mem, obj + 16, &size, 8));
+		rs_error_free(rs_mem_read(m->mem, obj + (uint64_t)RS_OFF(&m->py->layout, varobject_size), &size, 8));
 		uint32_t digit = 0;
 		rs_error_free(rs_mem_read(m->mem, obj + (uint64_t)RS_OFF(&m->py->layout, long_digits), &digit, 4));
 		put(o, "%s", digit ? "True" : "False");
@@ -344,7 +344,7 @@ void rs_object_repr(struct rs_objmodel *m, uint64_t obj, uint32_t type, char *bu
 	uint64_t flags = t->public.flags, address = t->public.address;
 	bool subtype = t->subtype;
 	int64_t ob_size = 0;
-	rs_error_free(rs_mem_read(m->mem, obj + 16, &ob_size, 8));
+	rs_error_free(rs_mem_read(m->mem, obj + (uint64_t)RS_OFF(&m->py->layout, varobject_size), &ob_size, 8));
 	if (address == sym[RS_SYM_PyCode_Type])
 		code_put(m, &o, obj);
 	else if (address == sym[RS_SYM_PyFunction_Type])
@@ -361,7 +361,7 @@ void rs_object_repr(struct rs_objmodel *m, uint64_t obj, uint32_t type, char *bu
 			put(&o, "<class '%s'>", m->types->names + m->types->types[self].name_offset);
 	} else if (address == sym[RS_SYM_PyModule_Type]) {
 		uint64_t dict = 0;
-		rs_error_free(rs_mem_read_u64(m->mem, obj + 16, &dict));
+		rs_error_free(rs_mem_read_u64(m->mem, obj + RS_HEAD(&m->py->layout) + 16, &dict));
 		uint64_t name = dict_get(m, dict, "'__name__'"), file = dict_get(m, dict, "'__file__'");
 		put(&o, "<module ");
 		if (name)
@@ -379,11 +379,11 @@ void rs_object_repr(struct rs_objmodel *m, uint64_t obj, uint32_t type, char *bu
 		container_put(m, &o, obj, type, "(", ")", ob_size);
 	else if (flags & TPFLAGS_DICT_SUBCLASS) {
 		int64_t used = 0;
-		rs_error_free(rs_mem_read(m->mem, obj + 16, &used, 8)); /* ma_used */
+		rs_error_free(rs_mem_read(m->mem, obj + RS_HEAD(&m->py->layout) + 16, &used, 8)); /* ma_used */
 		container_put(m, &o, obj, type, "{", "}", used);
 	} else if (address == sym[RS_SYM_PySet_Type] || address == sym[RS_SYM_PyFrozenSet_Type]) {
 		int64_t used = 0;
-		rs_error_free(rs_mem_read(m->mem, obj + 24, &used, 8)); /* used */
+		rs_error_free(rs_mem_read(m->mem, obj + RS_HEAD(&m->py->layout) + 24, &used, 8)); /* used */
 		container_put(m, &o, obj, type, "{", "}", used);
 	} else if (flags & TPFLAGS_BYTES_SUBCLASS)
 		bytes_put(m, &o, obj, ob_size);

@@ -171,7 +171,7 @@ static bool small_int_value(struct rs_memory *mem, const struct rs_layout *l, ui
 	uint32_t digits[3] = {0, 0, 0};
 	int64_t ndigits;
 	bool negative;
-	rs_error *err = rs_mem_read_u64(mem, obj + 16, &tag);
+	rs_error *err = rs_mem_read_u64(mem, obj + RS_HEAD(l) + 16, &tag); /* lv_tag or ob_size */
 	if (err) {
 		rs_error_free(err);
 		return false;

@@ -119,9 +119,11 @@ rs_error *rs_traverse_conservative(const struct rs_traversal *t)
 		if (n > 0 && (uint64_t)n < BODY_MAX / 8)
 			size += 8 * (uint64_t)n;
 	}
-	/* Past the header (ob_refcnt and ob_type are not references a traverse
-	 * visits), and past the body of a builtin base without references. */
-	uint64_t from = t->type->scan_from > 16 ? t->type->scan_from : 16;
+	/* Past the header (ob_refcnt and ob_type, and Py_TRACE_REFS's links, are
+	 * not references a traverse visits), and past the body of a builtin base
+	 * without references. */
+	uint64_t header = RS_HEAD(&t->m->py->layout) + 16;
+	uint64_t from = t->type->scan_from > header ? t->type->scan_from : header;
 	if (from >= size)
 		return NULL;
 	return scan(t, t->obj + from, size - from, from, true);

@@ -227,7 +227,7 @@ rs_error *rs_traverse_fields(const struct rs_traversal *t)
 	for (const struct field *f = fields; f->name; f++)
 		if (f->offset > last)
 			last = f->offset;
-	rs_error *err = rs_mem_read(t->m->mem, t->obj, words, last + 8);
+	rs_error *err = rs_mem_read(t->m->mem, rs_head(t), words, last + 8);
 	if (err)
 		return err;
 	for (const struct field *f = fields; f->name; f++)
@@ -241,7 +241,7 @@ rs_error *rs_traverse_fields(const struct rs_traversal *t)
 rs_error *rs_traverse_cfunction(const struct rs_traversal *t)
 {
 	uint64_t words[8]; /* m_ml@16, m_self@24, m_module@32, mm_class@56 */
-	rs_error *err = rs_mem_read(t->m->mem, t->obj, words, 7 * 8);
+	rs_error *err = rs_mem_read(t->m->mem, rs_head(t), words, 7 * 8);
 	if (err)
 		return err;
 	rs_visit_nonnull(t, words[3], RS_VIA_FIELD, (uint64_t)(uintptr_t) "__self__");
@@ -253,7 +253,7 @@ rs_error *rs_traverse_cfunction(const struct rs_traversal *t)
 	if (err)
 		return err;
 	if (flags & METH_METHOD) {
-		err = rs_mem_read_u64(t->m->mem, t->obj + 56, &words[7]);
+		err = rs_mem_read_u64(t->m->mem, rs_head(t) + 56, &words[7]);
 		if (!err)
 			rs_visit_nonnull(t, words[7], RS_VIA_FIELD, (uint64_t)(uintptr_t) "defining class");
 	}
@@ -292,8 +292,8 @@ rs_error *rs_traverse_heap_type(const struct rs_traversal *t)
  * md_state_traverse@64). */
 rs_error *rs_traverse_module(const struct rs_traversal *t)
 {
-	uint64_t w[9];
-	rs_error *err = rs_mem_read(t->m->mem, t->obj, w, sizeof(w));
+	uint64_t w[9], def_head = RS_HEAD(&t->m->py->layout); /* a PyModuleDef starts as an object does */
+	rs_error *err = rs_mem_read(t->m->mem, rs_head(t), w, sizeof(w));
 	if (err)
 		return err;
 	rs_visit_nonnull(t, w[2], RS_VIA_FIELD, (uint64_t)(uintptr_t) "__dict__");
@@ -307,9 +307,9 @@ rs_error *rs_traverse_module(const struct rs_traversal *t)
 		state = w[4];
 		if (!w[3] || !state)
 			return NULL;
-		err = rs_mem_read(t->m->mem, w[3] + 56, &size, 8);
+		err = rs_mem_read(t->m->mem, w[3] + def_head + 56, &size, 8);
 		if (!err)
-			err = rs_mem_read_u64(t->m->mem, w[3] + 80, &traverse);
+			err = rs_mem_read_u64(t->m->mem, w[3] + def_head + 80, &traverse);
 		if (err)
 			return err;
 	}
@@ -412,7 +412,8 @@ rs_error *rs_object_hidden_references(struct rs_objmodel *m, uint64_t obj, uint3
 		visit(arg, info->public.address, RS_VIA_FIELD, (uint64_t)(uintptr_t) "__class__");
 	if (info->public.address == m->py->symbols[RS_SYM_PyCode_Type])
 		/* from co_argcount to the line table; 3.7 has no co_posonlyargcount */
-		return rs_scan_conservative(&t, obj + 16, (uint64_t)(l->minor >= 11 ? 128 : l->minor <= 7 ? 104 : 112), 16);
+		return rs_scan_conservative(&t, rs_head(&t) + 16, (uint64_t)(l->minor >= 11 ? 128 : l->minor <= 7 ? 104 : 112),
+					    RS_HEAD(l) + 16);
 	if (!rs_object_is_gc(m, type, obj) && info->named)
 		return rs_traverse_named(&t); /* a type that holds references without being a gc type */
 	if ((info->public.flags & (1ul << 31)) && !rs_object_is_gc(m, type, obj) && !in_a_module(m->py, obj))
@@ -429,7 +430,7 @@ rs_error *rs_object_hidden_references(struct rs_objmodel *m, uint64_t obj, uint3
 		rs_visit_nonnull(&t, value, RS_VIA_FIELD, (uint64_t)(uintptr_t)names[i]);
 	}
 	uint64_t subclasses = 0;
-	rs_error *err = rs_mem_read_u64(m->mem, obj + 360, &subclasses); /* tp_subclasses */
+	rs_error *err = rs_mem_read_u64(m->mem, rs_head(&t) + 360, &subclasses); /* tp_subclasses */
 	if (!err)
 		rs_visit_nonnull(&t, subclasses, RS_VIA_FIELD, (uint64_t)(uintptr_t) "__subclasses__");
 	return err;

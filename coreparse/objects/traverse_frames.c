@@ -48,7 +48,7 @@ static rs_error *frame_traverse_before_311(const struct rs_traversal *t)
 {
 	unsigned minor = t->m->py->layout.minor;
 	uint64_t f[14]; /* up to f_stackdepth@80, 3.6's f_exc_traceback@104 */
-	rs_error *err = rs_mem_read(t->m->mem, t->obj, f, sizeof(f));
+	rs_error *err = rs_mem_read(t->m->mem, rs_head(t), f, sizeof(f));
 	if (err)
 		return err;
 	static const char *const names[] = {"f_back", "f_code", "f_builtins", "f_globals", "f_locals"};
@@ -58,7 +58,7 @@ static rs_error *frame_traverse_before_311(const struct rs_traversal *t)
 	static const char *const exc[] = {"f_exc_type", "f_exc_value", "f_exc_traceback"};
 	for (int i = 0; minor == 6 && i < 3; i++) /* the exception being handled, in 3.6 the frame's */
 		field_visit(t, f[11 + i], exc[i], false);
-	uint64_t localsplus = t->obj + (minor >= 10 ? 352 : minor == 6 ? 376 : 360), valuestack = f[8];
+	uint64_t localsplus = rs_head(t) + (minor >= 10 ? 352 : minor == 6 ? 376 : 360), valuestack = f[8];
 	if (valuestack < localsplus)
 		return rs_error_fault(t->obj, "frame at 0x%" PRIx64 " has its value stack before its locals", t->obj);
 	err = words_visit(t, localsplus, (valuestack - localsplus) / 8, false, 0);
@@ -116,7 +116,7 @@ static rs_error *frame_traverse_since_311(const struct rs_traversal *t)
 {
 	unsigned minor = t->m->py->layout.minor;
 	uint64_t f[9];
-	rs_error *err = rs_mem_read(t->m->mem, t->obj, f, sizeof(f));
+	rs_error *err = rs_mem_read(t->m->mem, rs_head(t), f, sizeof(f));
 	if (err)
 		return err;
 	field_visit(t, f[2], "f_back", false);
@@ -148,7 +148,7 @@ static rs_error *generator_before_311(const struct rs_traversal *t, bool async)
 {
 	bool v310 = t->m->py->layout.minor == 10;
 	uint64_t g[13];
-	rs_error *err = rs_mem_read(t->m->mem, t->obj, g, sizeof(g));
+	rs_error *err = rs_mem_read(t->m->mem, rs_head(t), g, sizeof(g));
 	if (err)
 		return err;
 	if (async) /* after gi_exc_state, which 3.6 has not */
@@ -168,7 +168,7 @@ static rs_error *generator_since_311(const struct rs_traversal *t, bool async)
 	unsigned minor = t->m->py->layout.minor;
 	bool v311 = minor == 11;
 	uint64_t g[10];
-	rs_error *err = rs_mem_read(t->m->mem, t->obj, g, sizeof(g));
+	rs_error *err = rs_mem_read(t->m->mem, rs_head(t), g, sizeof(g));
 	if (err)
 		return err;
 	if (async)
@@ -178,11 +178,11 @@ static rs_error *generator_since_311(const struct rs_traversal *t, bool async)
 	field_visit(t, g[v311 ? 4 : 3], "__name__", false);
 	field_visit(t, g[v311 ? 5 : 4], "__qualname__", false);
 	int8_t state;
-	err = rs_mem_read(t->m->mem, t->obj + (v311 ? 75 : 67), &state, 1);
+	err = rs_mem_read(t->m->mem, rs_head(t) + (v311 ? 75 : 67), &state, 1);
 	if (err)
 		return err;
 	int8_t cleared = minor >= 15 ? 5 : 4;
-	uint64_t iframe = t->obj + (v311 ? 80 : 72);
+	uint64_t iframe = rs_head(t) + (v311 ? 80 : 72);
 	if (state < cleared && (err = iframe_traverse(t, iframe)))
 		return err;
 	/* 3.14+ keeps a finished generator's code alive: its reference may be deferred. */

@@ -69,7 +69,7 @@ rs_error *rs_traverse_named(const struct rs_traversal *t)
 	if (n->fields && n->fields[0].name) {
 		if (last >= sizeof(words))
 			return rs_error_new(RS_ERR_UNSUPPORTED, "%s: a field past %zu bytes", n->tp_name, sizeof(words));
-		rs_error *err = rs_mem_read(t->m->mem, t->obj, words, last + 8);
+		rs_error *err = rs_mem_read(t->m->mem, rs_head(t), words, last + 8);
 		if (err)
 			return err;
 		for (const struct rs_named_field *f = n->fields; f->name; f++)

@@ -14,6 +14,13 @@ struct rs_traversal {
 	void *arg;
 };
 
+/* The object's ob_refcnt, where the offsets of refscope's own tables of
+ * object fields count from (RS_HEAD): t->obj but in Py_TRACE_REFS builds. */
+static inline uint64_t rs_head(const struct rs_traversal *t)
+{
+	return t->obj + RS_HEAD(&t->m->py->layout);
+}
+
 static inline void rs_visit_nonnull(const struct rs_traversal *t, uint64_t referent, enum rs_via_kind kind,
 				    uint64_t detail)
 {

@@ -64,7 +64,7 @@ rs_error *rs_traverse_exception(const struct rs_traversal *t)
 	base.type = &plain;
 	rs_error *err = rs_traverse_fields(&base);
 	struct family f = family_of(minor, t->type->fields);
-	uint64_t start = t->obj + (minor >= 11 ? 72 : 64), words[8];
+	uint64_t start = rs_head(t) + (minor >= 11 ? 72 : 64), words[8];
 	if (err || !f.count)
 		return err;
 	if ((err = rs_mem_read(t->m->mem, start, words, 8 * f.count)))
@@ -79,7 +79,7 @@ rs_error *rs_traverse_exception(const struct rs_traversal *t)
 rs_error *rs_traverse_odict(const struct rs_traversal *t)
 {
 	uint64_t w[13]; /* od_first@48, od_inst_dict@96 */
-	rs_error *err = rs_mem_read(t->m->mem, t->obj, w, sizeof(w));
+	rs_error *err = rs_mem_read(t->m->mem, rs_head(t), w, sizeof(w));
 	if (err)
 		return err;
 	rs_visit_nonnull(t, w[12], RS_VIA_FIELD, (uint64_t)(uintptr_t) "__dict__");
@@ -98,7 +98,7 @@ rs_error *rs_traverse_odict(const struct rs_traversal *t)
 rs_error *rs_traverse_defaultdict(const struct rs_traversal *t)
 {
 	uint64_t factory;
-	rs_error *err = rs_mem_read_u64(t->m->mem, t->obj + 48, &factory);
+	rs_error *err = rs_mem_read_u64(t->m->mem, rs_head(t) + 48, &factory);
 	if (err)
 		return err;
 	rs_visit_nonnull(t, factory, RS_VIA_FIELD, (uint64_t)(uintptr_t) "default_factory");
@@ -113,7 +113,7 @@ rs_error *rs_traverse_defaultdict(const struct rs_traversal *t)
 rs_error *rs_traverse_deque(const struct rs_traversal *t)
 {
 	int64_t d[7];
-	rs_error *err = rs_mem_read(t->m->mem, t->obj, d, sizeof(d));
+	rs_error *err = rs_mem_read(t->m->mem, rs_head(t), d, sizeof(d));
 	if (err)
 		return err;
 	uint64_t block = (uint64_t)d[3], right = (uint64_t)d[4];
@@ -139,7 +139,7 @@ rs_error *rs_traverse_deque(const struct rs_traversal *t)
 rs_error *rs_traverse_partial(const struct rs_traversal *t)
 {
 	uint64_t w[6];
-	rs_error *err = rs_mem_read(t->m->mem, t->obj, w, sizeof(w));
+	rs_error *err = rs_mem_read(t->m->mem, rs_head(t), w, sizeof(w));
 	if (err)
 		return err;
 	static const char *const names[] = {"func", "args", "keywords", "__dict__"};

@@ -70,13 +70,13 @@ static const struct rs_named_field hamt_iterator[] = {F(16, "hi_obj"), RS_NAMED_
 static rs_error *hamt_node_items(const struct rs_traversal *t, int64_t max)
 {
 	int64_t size;
-	rs_error *err = rs_mem_read(t->m->mem, t->obj + 16, &size, 8);
+	rs_error *err = rs_mem_read(t->m->mem, rs_head(t) + 16, &size, 8);
 	if (err)
 		return err;
 	if (size < 0 || size > max)
 		return rs_error_new(RS_ERR_CORRUPT, "hamt node at 0x%" PRIx64 " claims %" PRId64 " items", t->obj,
 				    size);
-	return rs_visit_pointer_array(t, t->obj + 32, (uint64_t)size, 0);
+	return rs_visit_pointer_array(t, rs_head(t) + 32, (uint64_t)size, 0);
 }
 
 static rs_error *hamt_bitmap_items(const struct rs_traversal *t)
@@ -91,7 +91,7 @@ static rs_error *hamt_collision_items(const struct rs_traversal *t)
 
 static rs_error *hamt_array_children(const struct rs_traversal *t)
 {
-	return rs_visit_pointer_array(t, t->obj + 16, HAMT_ARRAY_NODE_SLOTS, 0);
+	return rs_visit_pointer_array(t, rs_head(t) + 16, HAMT_ARRAY_NODE_SLOTS, 0);
 }
 
 /* ---- _thread */
@@ -153,7 +153,7 @@ static rs_error *typing_name(const struct rs_traversal *t)
 	unsigned micro = (l->hexversion >> 8) & 0xff;
 	if (l->minor == 12 || (l->minor == 13 && micro < 10) || (l->minor == 14 && micro < 1))
 		return NULL;
-	return rs_visit_pointer_field(t, t->obj + 16, "__name__");
+	return rs_visit_pointer_field(t, rs_head(t) + 16, "__name__");
 }
 
 /* TypeVar, ParamSpec and TypeVarTuple keep __dict__ as a managed dict,
@@ -224,7 +224,7 @@ static rs_error *capsule_traverse(const struct rs_traversal *t)
 	uint64_t words[7]; /* ..., pointer, name, context, destructor, traverse_func */
 	char name[32];
 	bool truncated;
-	rs_error *err = rs_mem_read(t->m->mem, t->obj, words, sizeof(words));
+	rs_error *err = rs_mem_read(t->m->mem, rs_head(t), words, sizeof(words));
 	if (err || !words[CAPSULE_TRAVERSE_FUNC / 8])
 		return err;
 	if (!words[CAPSULE_NAME / 8] || !words[2])
@@ -246,12 +246,12 @@ static rs_error *executor_exits(const struct rs_traversal *t)
 	bool v314 = t->m->py->layout.minor == 14;
 	uint64_t count_at = v314 ? 96 : 72, first_exit = v314 ? 128 : 104;
 	uint32_t count;
-	rs_error *err = rs_mem_read(t->m->mem, t->obj + count_at, &count, 4);
+	rs_error *err = rs_mem_read(t->m->mem, rs_head(t) + count_at, &count, 4);
 	if (!err && count > EXECUTOR_EXITS_MAX)
 		return rs_error_new(RS_ERR_CORRUPT, "uop_executor at 0x%" PRIx64 " claims %" PRIu32 " exits", t->obj,
 				    count);
 	for (uint32_t i = 0; !err && i < count; i++)
-		err = rs_visit_pointer_field(t, t->obj + first_exit + 16 * i + 8, "exit executor");
+		err = rs_visit_pointer_field(t, rs_head(t) + first_exit + 16 * i + 8, "exit executor");
 	return err;
 }
 

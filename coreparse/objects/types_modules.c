@@ -51,7 +51,7 @@ static rs_error *visit_fields(const struct rs_traversal *t, const struct rs_name
 			last = f->offset;
 	if (last >= sizeof(words))
 		return rs_error_new(RS_ERR_UNSUPPORTED, "a field past %zu bytes", sizeof(words));
-	rs_error *err = rs_mem_read(t->m->mem, t->obj, words, last + 8);
+	rs_error *err = rs_mem_read(t->m->mem, rs_head(t), words, last + 8);
 	if (err)
 		return err;
 	for (const struct rs_named_field *f = fields; f->name; f++)
@@ -70,8 +70,8 @@ static const struct rs_named_field sre_template[] = {{32, "literal"}, RS_NAMED_E
 static rs_error *sre_template_items(const struct rs_traversal *t)
 {
 	uint64_t n;
-	rs_error *err = rs_mem_read_u64(t->m->mem, t->obj + 16, &n);
-	return err ? err : visit_records(t, t->obj + 40, n, 16, 8);
+	rs_error *err = rs_mem_read_u64(t->m->mem, rs_head(t) + 16, &n);
+	return err ? err : visit_records(t, rs_head(t) + 40, n, 16, 8);
 }
 
 /* _elementtree */
@@ -82,7 +82,7 @@ static rs_error *sre_template_items(const struct rs_traversal *t)
 static rs_error *et_element(const struct rs_traversal *t)
 {
 	uint64_t w[6], extra[4];
-	rs_error *err = rs_mem_read(t->m->mem, t->obj, w, sizeof(w));
+	rs_error *err = rs_mem_read(t->m->mem, rs_head(t), w, sizeof(w));
 	if (err)
 		return err;
 	rs_visit_nonnull(t, w[2], RS_VIA_FIELD, (uint64_t)(uintptr_t) "tag");
@@ -101,7 +101,7 @@ static rs_error *et_element(const struct rs_traversal *t)
 static rs_error *et_iterator_stack(const struct rs_traversal *t)
 {
 	uint64_t w[4];
-	rs_error *err = rs_mem_read(t->m->mem, t->obj, w, sizeof(w));
+	rs_error *err = rs_mem_read(t->m->mem, rs_head(t), w, sizeof(w));
 	return err ? err : visit_records(t, w[2], w[3], 16, 0);
 }
 
@@ -182,7 +182,7 @@ static const struct rs_named_field pickler_3131[] = {
 static rs_error *pickler_memo(const struct rs_traversal *t)
 {
 	uint64_t memo, table[4];
-	rs_error *err = rs_mem_read_u64(t->m->mem, t->obj + 16, &memo);
+	rs_error *err = rs_mem_read_u64(t->m->mem, rs_head(t) + 16, &memo);
 	if (err || !memo)
 		return err;
 	err = rs_mem_read(t->m->mem, memo, table, sizeof(table));
@@ -224,7 +224,7 @@ static const struct rs_named_field unpickler_315[] = {
 static rs_error *unpickler_memo(const struct rs_traversal *t)
 {
 	uint64_t w[5];
-	rs_error *err = rs_mem_read(t->m->mem, t->obj, w, sizeof(w));
+	rs_error *err = rs_mem_read(t->m->mem, rs_head(t), w, sizeof(w));
 	return err || !w[3] ? err : rs_visit_pointer_array(t, w[3], w[4], 0);
 }
 
@@ -291,14 +291,14 @@ static rs_error *ctypes_stgdict_proto(const struct rs_traversal *t)
 		err = rs_mem_read_u64(t->m->mem, t->obj + (uint64_t)RS_OFF(l, type_dict), &dict);
 	if (err || !dict)
 		return err;
-	err = rs_mem_read_u64(t->m->mem, dict + 8, &dict_type);
+	err = rs_mem_read_u64(t->m->mem, dict + (uint64_t)RS_OFF(l, object_type), &dict_type);
 	if (!err)
 		err = rs_mem_read_u64(t->m->mem, dict_type + (uint64_t)RS_OFF(l, type_name), &name_ptr);
 	if (!err)
 		err = rs_mem_read_cstr(t->m->mem, name_ptr, name, sizeof(name), &truncated);
 	if (err || truncated || strcmp(name, "StgDict") != 0)
 		return err;
-	return rs_visit_pointer_field(t, dict + 96, "proto");
+	return rs_visit_pointer_field(t, dict + RS_HEAD(l) + 96, "proto");
 }
 
 static const struct rs_named_field ctypes_stginfo_313[] = {
@@ -341,7 +341,7 @@ static const struct rs_named_field zoneinfo[] = {{16, "key"}, RS_NAMED_END};
 static rs_error *simple_queue_ring(const struct rs_traversal *t)
 {
 	uint64_t w[8];
-	rs_error *err = rs_mem_read(t->m->mem, t->obj, w, sizeof(w));
+	rs_error *err = rs_mem_read(t->m->mem, rs_head(t), w, sizeof(w));
 	uint64_t get = w[4], items = w[5], cap = w[6], n = w[7];
 	if (err || !n || (int64_t)n < 0)
 		return err;
@@ -360,12 +360,13 @@ static rs_error *simple_queue_ring(const struct rs_traversal *t)
 
 static rs_error *expat_parser(const struct rs_traversal *t)
 {
-	uint64_t handlers_at = t->type->basicsize >= 88 ? 80 : t->type->basicsize >= 80 ? 72 : 64, handlers;
-	rs_error *err = rs_mem_read_u64(t->m->mem, t->obj + handlers_at, &handlers);
+	int64_t size = t->type->basicsize - (int64_t)RS_HEAD(&t->m->py->layout);
+	uint64_t handlers_at = size >= 88 ? 80 : size >= 80 ? 72 : 64, handlers;
+	rs_error *err = rs_mem_read_u64(t->m->mem, rs_head(t) + handlers_at, &handlers);
 	if (!err && handlers)
 		err = rs_visit_pointer_array(t, handlers, EXPAT_HANDLERS, 0);
-	if (!err && t->type->basicsize >= 88)
-		err = rs_visit_pointer_field(t, t->obj + 24, "parent");
+	if (!err && size >= 88)
+		err = rs_visit_pointer_field(t, rs_head(t) + 24, "parent");
 	return err;
 }
 
@@ -374,7 +375,7 @@ static rs_error *expat_parser(const struct rs_traversal *t)
 static rs_error *mbc_errors(const struct rs_traversal *t)
 {
 	uint64_t errors;
-	rs_error *err = rs_mem_read_u64(t->m->mem, t->obj + 32, &errors);
+	rs_error *err = rs_mem_read_u64(t->m->mem, rs_head(t) + 32, &errors);
 	if (!err && errors > 3)
 		rs_visit_nonnull(t, errors, RS_VIA_FIELD, (uint64_t)(uintptr_t) "errors");
 	return err;
@@ -417,7 +418,7 @@ static rs_error *sqlite_callback_contexts(const struct rs_traversal *t, uint64_t
 						{"progress_ctx.callable", "progress_ctx.module"},
 						{"authorizer_ctx.callable", "authorizer_ctx.module"}};
 	uint64_t ctx[3], w[2];
-	rs_error *err = rs_mem_read(t->m->mem, t->obj + at, ctx, sizeof(ctx));
+	rs_error *err = rs_mem_read(t->m->mem, rs_head(t) + at, ctx, sizeof(ctx));
 	for (int i = 0; !err && i < 3; i++) {
 		if (!ctx[i] || (err = rs_mem_read(t->m->mem, ctx[i], w, sizeof(w))))
 			continue;
@@ -449,7 +450,7 @@ static rs_error *sqlite_contexts_315(const struct rs_traversal *t)
 static rs_error *sqlite_cache(const struct rs_traversal *t)
 {
 	uint64_t w[8];
-	rs_error *err = rs_mem_read(t->m->mem, t->obj, w, sizeof(w));
+	rs_error *err = rs_mem_read(t->m->mem, rs_head(t), w, sizeof(w));
 	if (err)
 		return err;
 	rs_visit_nonnull(t, w[3], RS_VIA_FIELD, (uint64_t)(uintptr_t) "mapping");
@@ -460,7 +461,7 @@ static rs_error *sqlite_cache(const struct rs_traversal *t)
 		if (i == SQLITE_NODES_MAX)
 			return rs_error_new(RS_ERR_CORRUPT, "sqlite3 cache at 0x%" PRIx64 ": too many nodes", t->obj);
 		t->visit(t->arg, node, RS_VIA_INDEX, i);
-		if ((err = rs_mem_read_u64(t->m->mem, node + 48, &node)))
+		if ((err = rs_mem_read_u64(t->m->mem, node + RS_HEAD(&t->m->py->layout) + 48, &node)))
 			return err;
 	}
 	return NULL;
@@ -501,7 +502,7 @@ static const struct rs_named_field unicodedata_string[] = {{16, "string"}, RS_NA
 static rs_error *curses_panel(const struct rs_traversal *t)
 {
 	uint64_t w[4], user = 0;
-	rs_error *err = rs_mem_read(t->m->mem, t->obj, w, sizeof(w));
+	rs_error *err = rs_mem_read(t->m->mem, rs_head(t), w, sizeof(w));
 	if (!err && w[2])
 		err = rs_mem_read_u64(t->m->mem, w[2] + 24, &user);
 	if (err)

@@ -113,20 +113,20 @@ static rs_error *lru_links(const struct rs_traversal *t)
 	bool link_types = t->m->py->layout.minor >= 10; /* the links are objects of a heap type */
 	bool link_objects = t->m->py->layout.minor == 6; /* 3.6 visits each link, a gc object of its own */
 	uint64_t cache, used = 0, link, words[7];       /* refcnt, type, prev, next, hash, key, result */
-	uint64_t cache_at = t->m->py->layout.minor == 6 ? 88 : LRU_CACHE_DICT;
-	rs_error *err = rs_mem_read_u64(t->m->mem, t->obj + cache_at, &cache);
+	uint64_t cache_at = t->m->py->layout.minor == 6 ? 88 : LRU_CACHE_DICT, head = RS_HEAD(&t->m->py->layout);
+	rs_error *err = rs_mem_read_u64(t->m->mem, t->obj + head + cache_at, &cache);
 	if (!err && cache)
-		err = rs_mem_read_u64(t->m->mem, cache + DICT_USED, &used);
+		err = rs_mem_read_u64(t->m->mem, cache + head + DICT_USED, &used);
 	if (!err && used > LRU_LINKS_MAX)
 		return rs_error_new(RS_ERR_CORRUPT, "lru_cache at 0x%" PRIx64 ": its cache claims %" PRIu64 " entries",
 				    t->obj, used);
 	if (!err)
-		err = rs_mem_read_u64(t->m->mem, t->obj + 24, &link);
+		err = rs_mem_read_u64(t->m->mem, t->obj + head + 24, &link);
 	for (uint64_t n = 0; !err && link != t->obj; n++) {
 		if (n > used + LRU_LINKS_SLACK)
 			return rs_error_new(RS_ERR_CORRUPT, "lru_cache at 0x%" PRIx64 ": more links than its %" PRIu64
 					    " cache entries", t->obj, used);
-		if ((err = rs_mem_read(t->m->mem, link, words, sizeof(words))))
+		if ((err = rs_mem_read(t->m->mem, link + head, words, sizeof(words))))
 			break;
 		if (link_objects) {
 			rs_visit_nonnull(t, link, RS_VIA_FIELD, (uint64_t)(uintptr_t) "link");
@@ -177,13 +177,13 @@ static const struct rs_named_field pairwise_313[] = {F(16, "it"), F(24, "old"), 
 static rs_error *tee_values(const struct rs_traversal *t)
 {
 	int32_t numread;
-	rs_error *err = rs_mem_read(t->m->mem, t->obj + 24, &numread, sizeof(numread));
+	rs_error *err = rs_mem_read(t->m->mem, rs_head(t) + 24, &numread, sizeof(numread));
 	if (err)
 		return err;
 	if (numread < 0 || numread > TEE_LINK_CELLS)
 		return rs_error_new(RS_ERR_CORRUPT, "tee data at 0x%" PRIx64 " claims %" PRId32 " values", t->obj,
 				    numread);
-	return rs_visit_pointer_array(t, t->obj + 40, (uint64_t)numread, 0);
+	return rs_visit_pointer_array(t, rs_head(t) + 40, (uint64_t)numread, 0);
 }
 
 /* ---- _operator */

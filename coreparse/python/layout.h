@@ -201,6 +201,12 @@ struct rs_layout {
 
 #define RS_OFF(layout, name) ((layout)->field[RS_LF_##name])
 
+/* Where an object's ob_refcnt lies: 0, or 16 in the Py_TRACE_REFS builds up
+ * to 3.12, whose objects start with _ob_next and _ob_prev. The offsets in
+ * refscope's own tables count from ob_refcnt: they are added to this. (The
+ * offsets from DWARF count from the start and already include it.) */
+#define RS_HEAD(layout) ((uint64_t)(layout)->field[RS_LF_object_refcnt])
+
 extern const char *const rs_layout_field_names[RS_LF_COUNT];
 
 /* layout_builtin.c: the tables for 3.6 to 3.15; false for other versions. */

@@ -163,6 +163,7 @@ static rs_error *version_before_311(struct rs_memory *mem, struct rs_python *py)
 		return rs_error_new(RS_ERR_UNSUPPORTED,
 				    "Python 3.%u is not supported (refscope reads 3.6 to 3.15)", minor);
 	uint32_t hex;
+	RS_OFF(&probe, object_refcnt) = py->trace_refs ? 16 : 0;
 	rs_error *err = rs_sys_hexversion(mem, &probe, py->runtime, &hex);
 	if (err)
 		return rs_error_prefix(err, "cannot read sys.hexversion of Python 3.%u", minor);
@@ -291,24 +292,36 @@ static rs_error *python_layout(struct rs_memory *mem, struct rs_python *py, enum
 
 /* Py_TRACE_REFS (--with-trace-refs; before 3.8, every --with-pydebug build)
  * puts two words, _ob_next and _ob_prev, before ob_refcnt up to 3.12: every
- * object field moves 16 bytes, and reading such a heap as any other gives
- * wrong answers that look right. It shows in PyType_Type, whose type is
+ * object field moves 16 bytes. It shows in PyType_Type, whose type is
  * itself: at offset 8 in every other build, at 24 in these. (3.13+ keeps its
  * table of all objects aside and the header as it is.) */
-static rs_error *trace_refs_refuse(struct rs_memory *mem, const struct rs_python *py)
+static bool trace_refs_header(struct rs_memory *mem, const struct rs_python *py)
 {
 	uint64_t type = py->symbols[RS_SYM_PyType_Type], words[4];
-	bool trace_refs = RS_OFF(&py->layout, object_refcnt) > 0; /* the DWARF says so */
-	if (!trace_refs && type && py->layout.minor <= 12) {
-		rs_error *err = rs_mem_read(mem, type, words, sizeof(words));
-		trace_refs = !err && words[1] != type && words[3] == type;
-		rs_error_free(err);
-	}
-	if (!trace_refs)
+	if (!type)
+		return false;
+	rs_error *err = rs_mem_read(mem, type, words, sizeof(words));
+	rs_error_free(err);
+	return !err && words[1] != type && words[3] == type;
+}
+
+/* Such a build is read through its DWARF, whose offsets count from the
+ * object's start; refscope's own tables count from ob_refcnt and are moved
+ * by the header (RS_HEAD). The built-in tables of the runtime's structures
+ * hold for release builds only: without DWARF it is refused. */
+static rs_error *trace_refs_check(const struct rs_python *py)
+{
+	int64_t head = RS_OFF(&py->layout, object_refcnt);
+	if (!py->trace_refs && head <= 0)
 		return NULL;
+	if (py->trace_refs && head == 16 && py->layout.source == RS_LAYOUT_DWARF)
+		return NULL;
+	if (head > 0 && head != 16)
+		return rs_error_new(RS_ERR_UNSUPPORTED, "%s: its DWARF puts ob_refcnt at offset %" PRId64
+				    ", where no Python build refscope knows has it", py->module_path, head);
 	return rs_error_new(RS_ERR_UNSUPPORTED,
-			    "%s is Python 3.%u built with Py_TRACE_REFS (--with-trace-refs): its objects start with "
-			    "_ob_next and _ob_prev, which refscope does not read yet", py->module_path,
+			    "%s is Python 3.%u built with Py_TRACE_REFS (--with-trace-refs): refscope reads such a "
+			    "build through its DWARF, and has none for it (--debug-dir)", py->module_path,
 			    py->layout.minor);
 }
 
@@ -323,11 +336,12 @@ rs_error *rs_python_find(struct rs_memory *mem, struct rs_modules *mods, enum rs
 	out->module_path = rs_module_file_path(out->module);
 	if (!out->module_path)
 		out->module_path = out->module->name;
+	out->trace_refs = trace_refs_header(mem, out);
 	err = python_version(mem, out);
 	if (!err)
 		err = python_layout(mem, out, forced);
 	if (!err)
-		err = trace_refs_refuse(mem, out);
+		err = trace_refs_check(out);
 	if (!err && out->layout.minor == 6)
 		layout_statics_36(out);
 	if (!err)

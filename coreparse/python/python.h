@@ -66,6 +66,7 @@ struct rs_python {
 	uint32_t hexversion;
 	const char *version_source;
 	bool has_dwarf;
+	bool trace_refs; /* Py_TRACE_REFS before 3.13: _ob_next and _ob_prev before ob_refcnt */
 	struct rs_layout layout;
 };
 

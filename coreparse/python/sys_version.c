@@ -1,6 +1,7 @@
 /* The exact version of a 3.8-3.10 interpreter, which has no Py_Version
  * symbol: sys.hexversion, read from the main interpreter's sys dict. Only
- * the 3.8-3.10 object layouts are handled here. */
+ * the 3.8-3.10 object layouts are handled here, with or without
+ * Py_TRACE_REFS (RS_HEAD). */
 #include <inttypes.h>
 #include <string.h>
 
@@ -10,7 +11,7 @@
 #define STATE_COMPACT (1u << 5)
 #define STATE_ASCII (1u << 6)
 
-static bool str_equals_ascii(struct rs_memory *mem, uint64_t str, const char *want)
+static bool str_equals_ascii(struct rs_memory *mem, const struct rs_layout *l, uint64_t str, const char *want)
 {
 	uint64_t length;
 	uint32_t state;
@@ -18,6 +19,7 @@ static bool str_equals_ascii(struct rs_memory *mem, uint64_t str, const char *wa
 	char buf[32];
 	if (n >= sizeof(buf))
 		return false;
+	str += RS_HEAD(l);
 	rs_error *err = rs_mem_read_u64(mem, str + 16, &length);
 	if (!err)
 		err = rs_mem_read_u32(mem, str + 32, &state);
@@ -32,10 +34,11 @@ static bool str_equals_ascii(struct rs_memory *mem, uint64_t str, const char *wa
 	return memcmp(buf, want, n) == 0;
 }
 
-static rs_error *small_int_value(struct rs_memory *mem, uint64_t obj, uint32_t *value)
+static rs_error *small_int_value(struct rs_memory *mem, const struct rs_layout *l, uint64_t obj, uint32_t *value)
 {
 	int64_t size;
 	uint32_t digits[2] = {0, 0};
+	obj += RS_HEAD(l);
 	rs_error *err = rs_mem_read(mem, obj + 16, &size, sizeof(size));
 	if (err)
 		return err;
@@ -52,7 +55,7 @@ static rs_error *dict_lookup_ascii(struct rs_memory *mem, const struct rs_layout
 				   const char *key, uint64_t *value)
 {
 	uint64_t keys, size, nentries;
-	rs_error *err = rs_mem_read_u64(mem, dict + (uint64_t)RS_OFF(l, dict_keys), &keys);
+	rs_error *err = rs_mem_read_u64(mem, dict + RS_HEAD(l) + (uint64_t)RS_OFF(l, dict_keys), &keys);
 	if (!err)
 		err = rs_mem_read_u64(mem, keys + (uint64_t)RS_OFF(l, dictkeys_size), &size);
 	if (!err)
@@ -68,7 +71,7 @@ static rs_error *dict_lookup_ascii(struct rs_memory *mem, const struct rs_layout
 		err = rs_mem_read(mem, entries + 24 * i, entry, sizeof(entry));
 		if (err)
 			return err;
-		if (entry[2] && entry[1] && str_equals_ascii(mem, entry[1], key)) {
+		if (entry[2] && entry[1] && str_equals_ascii(mem, l, entry[1], key)) {
 			*value = entry[2];
 			return NULL;
 		}
@@ -97,6 +100,6 @@ rs_error *rs_sys_hexversion(struct rs_memory *mem, const struct rs_layout *l, ui
 	if (!err)
 		err = dict_lookup_ascii(mem, l, sysdict, "hexversion", &value);
 	if (!err)
-		err = small_int_value(mem, value, hexversion);
+		err = small_int_value(mem, l, value, hexversion);
 	return err;
 }

@@ -43,6 +43,9 @@ class Interp:
     missing: str = ""  # why it is absent, when it is
     refscope_args: list = field(default_factory=list)
     refscope_env: dict = field(default_factory=dict)
+    # Called once, by require_present, for an interpreter that is made
+    # while the tests run: sets argv, or missing.
+    resolve: object = None
 
     def __str__(self):
         return self.name
@@ -106,10 +109,34 @@ def _sid_interpreters():
     return found
 
 
+TRACE_REFS_FIXTURE = os.path.join(REPO, "tests", "fixtures", "trace-refs-python.sh")
+
+
+def _trace_refs_resolve(interp):
+    """3.11 built --with-pydebug --with-trace-refs from Debian's source by
+    tests/fixtures/trace-refs-python.sh: make e2e starts it in the
+    background, and the first test that needs it waits for it (the
+    fixture's lock), not the collection of every test."""
+    try:
+        out = subprocess.run([TRACE_REFS_FIXTURE], capture_output=True, text=True, timeout=900).stdout
+    except (OSError, subprocess.SubprocessError) as e:
+        out = str(e)
+    for line in out.splitlines():
+        fields = line.split()
+        if len(fields) >= 3 and fields[1] == "OK":
+            interp.argv = [fields[2]]
+            return
+    interp.missing = out.strip() or "tests/fixtures/trace-refs-python.sh gave no interpreter"
+
+
+TRACE_REFS = Interp("trace-refs-3.11", [], "dwarf", required=True, resolve=_trace_refs_resolve)
+
+
 def _debug_interpreters():
-    """The --with-pydebug builds: Debian's python3.11d (python3.11-dbg) and
+    """The --with-pydebug builds: Debian's python3.11d (python3.11-dbg),
     sid's python3.13d to python3.15d (python3.X-dbg, through the sid
-    fixture's wrappers). Their DWARF is in the binaries."""
+    fixture's wrappers), and a 3.11 with Py_TRACE_REFS too. Their DWARF is
+    in the binaries."""
     exe = "/usr/bin/python3.11d"
     found = [Interp("debian-3.11d", [exe], "dwarf", required=True,
                     missing="" if os.access(exe, os.X_OK) else "python3.11-dbg not installed")]
@@ -117,7 +144,9 @@ def _debug_interpreters():
     for v in ["3.13", "3.14", "3.15"]:
         wrapper = next((w for w in out if w.endswith("python%sd" % v)), None)
         found.append(Interp("sid-%sd" % v, [wrapper], "dwarf", True, "" if wrapper else why))
-    return found
+    return found + [TRACE_REFS]
+
+
 
 
 def _subset(interps):
@@ -145,6 +174,9 @@ DEBUG_INTERPRETERS = _subset(_debug_interpreters())
 
 
 def require_present(interp):
+    if interp.resolve and not interp.missing:
+        interp.resolve, resolve = None, interp.resolve
+        resolve(interp)
     if not interp.missing:
         return
     if interp.required and os.environ.get("REFSCOPE_ALLOW_MISSING") != "1":

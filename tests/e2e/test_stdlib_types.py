@@ -13,9 +13,10 @@ import json
 import pytest
 
 from check_stdlib_types import EXACT, NOT_BUILT, compare, read_line
-from conftest import program_fixture, refscope_json
+from conftest import INTERPRETERS, TRACE_REFS, program_fixture, refscope_json
 
-stdlib_driver = program_fixture("stdlib_types.py")
+# and the Py_TRACE_REFS build, whose hand-written field offsets all move by 16
+stdlib_driver = program_fixture("stdlib_types.py", INTERPRETERS + [TRACE_REFS])
 
 NOT_YET_EXACT = set()
 

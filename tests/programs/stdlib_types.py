@@ -33,8 +33,10 @@ import types
 
 HAVE_GC = 1 << 14
 HEAPTYPE = 1 << 9
-TP_NAME_OFFSET = 24  # PyTypeObject.tp_name on x86-64, 3.8 to 3.15 (checked with DWARF)
-TP_TRAVERSE_OFFSET = 184  # PyTypeObject.tp_traverse, likewise
+# Py_TRACE_REFS (sys.getobjects) puts _ob_next and _ob_prev before ob_refcnt up to 3.12.
+HEAD = 16 if hasattr(sys, "getobjects") and sys.version_info < (3, 13) else 0
+TP_NAME_OFFSET = HEAD + 24  # PyTypeObject.tp_name on x86-64, 3.8 to 3.15 (checked with DWARF)
+TP_TRAVERSE_OFFSET = HEAD + 184  # PyTypeObject.tp_traverse, likewise
 STARTUP_SECONDS = 300
 CATALOGUES = ("catalogue_core", "catalogue_stdlib", "catalogue_modules")
 TEST_PREFIXES = ("_test", "xx", "_xx", "_ctypes_test")
