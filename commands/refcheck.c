@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "refchain_doc.h"
 #include "render.h"
 
 #define TEXT_DEFAULT_TOP 25
@@ -290,6 +291,12 @@ static rs_error *refcheck_build(struct rs_command_context *ctx, json_object **ou
 	json_object_object_add(doc, "causes", causes_doc());
 	rs_doc_conservative_add(doc, ctx->heap);
 	free(suspects);
+	json_object *refchain;
+	if ((err = rs_refchain_doc(ctx, &refchain))) {
+		json_object_put(doc);
+		return err;
+	}
+	json_object_object_add(doc, "refchain", refchain);
 	*out = doc;
 	return NULL;
 }
@@ -384,6 +391,7 @@ static void refcheck_render(json_object *doc, const struct rs_command_options *o
 		fprintf(out, "... %zu more not shown (--top N to see more)\n", n - shown);
 	if (json_object_array_length(groups))
 		render_groups(doc, groups, out);
+	rs_render_refchain(doc, out);
 	rs_render_conservative(doc, out);
 	rs_render_warnings(doc, out);
 }

@@ -201,6 +201,14 @@ const struct rs_object *rs_heap_objects(const rs_heap *heap);
 size_t rs_heap_type_count(const rs_heap *heap);
 const struct rs_type *rs_heap_type(const rs_heap *heap, uint32_t i);
 
+/* Py_TRACE_REFS builds up to 3.12 keep every live object on a list, the
+ * refchain (3.12: one per interpreter). Its objects' addresses, in list
+ * order (malloc'ed, for the caller to free); *present is false, and
+ * nothing is read, for a build without one. A broken list gives a warning
+ * naming where it broke, and the objects before that. */
+rs_error *rs_heap_refchain(rs_target *target, const rs_heap *heap, bool *present, uint64_t **addresses,
+			   size_t *count);
+
 /* ---- the reference graph ------------------------------------------- */
 
 #define RS_NO_OBJECT UINT32_MAX

@@ -23,6 +23,7 @@
 	X(interp_modules, "_is", "imports.modules|modules")                              \
 	X(interp_sysdict, "_is", "sysdict")                                              \
 	X(interp_builtins, "_is", "builtins")                                            \
+	X(interp_refchain, "_is", "object_state.refchain")                               \
 	X(interp_size, "_is", "sizeof")                                                  \
 	X(tstate_size, "_ts", "sizeof")                                                  \
 	X(tstate_frame, "_ts", "current_frame|frame|cframe")                             \

@@ -44,7 +44,8 @@
 	X(PyExc_BaseExceptionGroup, "PyExc_BaseExceptionGroup")                             \
 	X(deque_traverse, "deque_traverse") X(defdict_traverse, "defdict_traverse")         \
 	X(partial_traverse, "partial_traverse")                                             \
-	X(subtype_traverse, "subtype_traverse")
+	X(subtype_traverse, "subtype_traverse")                                             \
+	X(refchain, "refchain")
 
 /* Static objects found by symbol (in .dynsym even of stripped builds), and
  * static functions found only in .symtab, when there is one (*_traverse). */

@@ -4,7 +4,9 @@ _ob_next and _ob_prev, 16 bytes before ob_refcnt. With its DWARF it is read
 as any debug build: test_debug_builds.py and test_stdlib_types.py run their
 tests on it. Without DWARF, refscope's built-in tables (which count from
 ob_refcnt, for release builds) would read every field 16 bytes off: it says
-so in one line, live and from a core, instead of answering wrong."""
+so in one line, live and from a core, instead of answering wrong. And with
+the refchain, the list of every live object, refcheck finds the untracked
+objects no reference reaches."""
 import os
 import shutil
 import subprocess
@@ -12,7 +14,8 @@ import tempfile
 
 import pytest
 
-from conftest import TRACE_REFS, Interp, Target, require_present, run_refscope
+from conftest import (TRACE_REFS, Interp, Target, live_and_core, program_fixture, refscope_json, require_present,
+                      run_refscope)
 
 
 @pytest.fixture(scope="module")
@@ -46,3 +49,29 @@ def test_without_dwarf_it_is_refused_in_one_line(stripped_target, mode):
         assert ("is Python 3.11 built with Py_TRACE_REFS (--with-trace-refs): refscope reads such a build "
                 "through its DWARF, and has none for it (--debug-dir)") in lines[0], lines[0]
     t.assert_runs_on()
+
+
+refchain_target = program_fixture("refchain_target.py", [TRACE_REFS])
+target_args = live_and_core("refchain_target")
+
+
+def test_refcheck_names_the_untracked_objects_only_the_leak_holds(refchain_target, target_args):
+    """The refchain lists every live object: strs, floats and ints leaked with
+    Py_IncRef, which nothing in the heap refers to, are each reported once,
+    with their one reference; their twins, held by a list, are not. The
+    tracked objects on the refchain are those of the gc lists."""
+    truth = refchain_target.truth
+    doc = refscope_json(refchain_target.interp, "refcheck", target_args)
+    chain = doc["refchain"]
+    unreached = {int(o["address"], 16): o for o in chain["unreached"]}
+    assert chain["unreached_total"] == len(chain["unreached"])
+    for address in truth["leaked"]:
+        assert address in unreached, "leaked 0x%x not reported" % address
+        assert unreached[address]["refcnt"] == 1
+    assert sorted({unreached[a]["type"] for a in truth["leaked"]}) == ["float", "int", "str"]
+    assert not set(truth["held"]) & set(unreached)
+    info = refscope_json(refchain_target.interp, "info", target_args)
+    tracked = sum(g["objects"] for i in info["interpreters"] for g in i["gc"]["generations"])
+    assert chain["tracked"] == tracked
+    assert chain["objects"] == chain["tracked"] + chain["untracked"] + chain["unreadable"]
+    assert chain["unreadable"] == 0
