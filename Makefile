@@ -34,7 +34,7 @@ LIB_OBJ = $(LIB_SRC:%.c=$(BUILD)/%.o)
 CLI_OBJ = $(CLI_SRC:%.c=$(BUILD)/%.o)
 UNIT_BIN = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: all deps test-deps check unit e2e install clean demo bench fuzz fuzz-deps fuzz-replay
+.PHONY: all deps test-deps trace-refs-python check unit e2e install clean demo bench fuzz fuzz-deps fuzz-replay
 all: deps $(BUILD)/refscope $(BUILD)/librefscope.so $(BUILD)/librefscope.a
 
 deps:
@@ -70,15 +70,19 @@ unit: test-deps all $(UNIT_BIN)
 # worker: the processes and cores a file's tests share are made once.
 E2E_JOBS ?= $(shell n=$$(nproc 2>/dev/null || echo 1); [ "$$n" -gt 4 ] && n=4; echo $$n)
 
-e2e: test-deps all
+# CPython with Py_TRACE_REFS takes three minutes of compiling to build: in
+# the background, from as early as its packages are there, while make
+# builds and runs what uses one core at a time (the unit tests, the
+# fixtures' downloads). The tests that need it wait for it (its lock).
+trace-refs-python: test-deps
+	mkdir -p .cache && tests/fixtures/trace-refs-python.sh >.cache/trace-refs.log 2>&1 &
+
+e2e: test-deps all trace-refs-python
 	tests/fixtures/sid-python.sh
 	tests/fixtures/devtools-toolkit.sh
-	@# CPython with Py_TRACE_REFS builds for two minutes, in the background
-	@# while the tests run: test_trace_refs.py waits for it (the fixture's lock).
-	mkdir -p .cache && tests/fixtures/trace-refs-python.sh >.cache/trace-refs.log 2>&1 &
 	cd tests/e2e && $(E2E_ENV) /usr/bin/python3 -m pytest -ra -q -n $(E2E_JOBS) --dist loadfile
 
-check: unit e2e fuzz-replay
+check: trace-refs-python unit e2e fuzz-replay
 
 # libFuzzer harnesses (fuzz/): `make fuzz` builds them with clang into
 # build-fuzz/ and runs each for FUZZ_SECONDS; `make fuzz-replay` (part of

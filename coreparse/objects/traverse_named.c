@@ -72,8 +72,12 @@ rs_error *rs_traverse_named(const struct rs_traversal *t)
 		rs_error *err = rs_mem_read(t->m->mem, rs_head(t), words, last + 8);
 		if (err)
 			return err;
+		/* A field past the object's size is one a later version added: its
+		 * word belongs to whatever the allocator put next. */
+		int64_t size = t->type->basicsize - (int64_t)RS_HEAD(&t->m->py->layout);
 		for (const struct rs_named_field *f = n->fields; f->name; f++)
-			rs_visit_nonnull(t, words[f->offset / 8], RS_VIA_FIELD, (uint64_t)(uintptr_t)f->name);
+			if (size <= 0 || f->offset + 8 <= size)
+				rs_visit_nonnull(t, words[f->offset / 8], RS_VIA_FIELD, (uint64_t)(uintptr_t)f->name);
 	}
 	return n->more ? n->more(t) : NULL;
 }

@@ -156,6 +156,7 @@ static const struct rs_named_field func_it[] = {F(24, "it"), F(16, "func"), RS_N
 static const struct rs_named_field it_16[] = {F(16, "it"), RS_NAMED_END};
 static const struct rs_named_field accumulate[] = {F(32, "binop"), F(24, "it"), F(16, "total"), F(40, "initial"),
 						   RS_NAMED_END};
+static const struct rs_named_field accumulate_36[] = {F(32, "binop"), F(24, "it"), F(16, "total"), RS_NAMED_END};
 static const struct rs_named_field compress[] = {F(16, "data"), F(24, "selectors"), RS_NAMED_END};
 static const struct rs_named_field groupby[] = {F(16, "it"), F(24, "keyfunc"), F(32, "tgtkey"), F(40, "currkey"),
 						F(48, "currvalue"), RS_NAMED_END};
@@ -262,7 +263,8 @@ const struct rs_named_type rs_named_types_stdlib[] = {
 	ENTRY("itertools.takewhile", 6, LAST, func_it, NULL),
 	ENTRY("itertools.islice", 6, LAST, it_16, NULL),
 	ENTRY("itertools.starmap", 6, LAST, func_it, NULL),
-	ENTRY("itertools.accumulate", 6, LAST, accumulate, NULL),
+	ENTRY("itertools.accumulate", 6, 7, accumulate_36, NULL), /* `initial` is 3.8's */
+	ENTRY("itertools.accumulate", 8, LAST, accumulate, NULL),
 	ENTRY("itertools.compress", 6, LAST, compress, NULL),
 	ENTRY("itertools.filterfalse", 6, LAST, func_it, NULL),
 	ENTRY("itertools.groupby", 6, LAST, groupby, NULL),
