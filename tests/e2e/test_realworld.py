@@ -8,9 +8,10 @@ core, on every interpreter."""
 import collections
 
 
-from conftest import live_and_core, program_fixture, refscope_json
+from conftest import INTERPRETERS, TRACE_REFS, live_and_core, program_fixture, refscope_json
 
-realworld_target = program_fixture("realworld_target.py")
+# and the Py_TRACE_REFS build: real workloads over objects with two more header words
+realworld_target = program_fixture("realworld_target.py", INTERPRETERS + [TRACE_REFS])
 
 
 target_args = live_and_core("realworld_target")
