@@ -46,10 +46,12 @@ static void mark_address(void *arg, uint64_t referent, const char *via, bool con
 static rs_error *referenced_mark(struct referenced *r, size_t reached)
 {
 	for (uint32_t i = 0; i < r->n; i++) {
-		size_t count;
-		const uint32_t *referents = rs_heap_referents(r->ctx->heap, i, &count);
-		for (size_t k = 0; i < reached && k < count; k++)
-			mark_index(r, referents[k]);
+		if (i < reached) { /* the graph's edges stop at the objects it reached */
+			size_t count;
+			const uint32_t *referents = rs_heap_referents(r->ctx->heap, i, &count);
+			for (size_t k = 0; k < count; k++)
+				mark_index(r, referents[k]);
+		}
 		rs_heap_hidden_references(r->ctx->target, r->ctx->heap, i, mark_index, r);
 		if (i >= reached) {
 			rs_error *err = rs_heap_references(r->ctx->target, r->ctx->heap, i, mark_address, r);
@@ -120,8 +122,10 @@ rs_error *rs_refchain_doc(struct rs_command_context *ctx, json_object **out)
 	struct refchain_counts c = {0};
 	err = refchain_classify(ctx, addresses, n, &c);
 	free(addresses);
-	if (err)
+	if (err) {
+		free(c.unreached);
 		return err;
+	}
 	json_object *doc = json_object_new_object(), *rows = json_object_new_array();
 	const struct rs_object *objects = rs_heap_objects(ctx->heap);
 	json_object_object_add(doc, "objects", json_object_new_int64((int64_t)c.objects));
