@@ -4,8 +4,8 @@ For each interpreter (pyenv 3.11 and 3.12 when present) and each N
 (1M and 5M gc-tracked objects; 10M with --large):
   1. bench/heap_generator.py builds a seeded service-like heap; gcore takes a core;
   2. refscope's summary, gc, cycles, garbage and refcheck run on the core,
-     and the leak-hunting commands built on the dominator tree (top, and
-     objects --type with its retained sizes) and the SQLite export: median
+     and the leak-hunting commands (objects --type, without and with the
+     dominator tree's retained sizes, and top) and the SQLite export: median
      wall time of --runs runs, peak RSS, objects per second;
   3. the same analysis done inside the process, the fastest way Python offers,
      and CPython's own gc.collect() of the heap, timed in a forked child;
@@ -26,7 +26,8 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(HERE)
 REFSCOPE = os.path.join(REPO, "build", "refscope")
 COMMANDS = ["summary", "gc", "cycles", "garbage", "garbage --top 10", "refcheck", "top",
-            "objects --type Session --top 5", "export --format sqlite"]
+            "objects --type Session --top 5", "objects --type Session --retained --top 5",
+            "export --format sqlite"]
 
 
 def pyenv_interpreters():
@@ -195,6 +196,14 @@ def targets(results):
             version, top["seconds"], garbage["seconds"], tree, "met" if tree <= 1 else "MISSED", extra,
             per_object, "met" if per_object <= TARGET_DOMINATOR_BYTES else "MISSED", speedup,
             "met" if speedup >= TARGET_DOMINATOR_SPEEDUP else "MISSED"))
+    lines += ["", "objects --type against summary (issue 11: it costs a summary plus the rows; the retained "
+              "sizes, asked for with --retained, cost the dominator tree), each N:", "",
+              "| Python | N | objects --type seconds | summary seconds | ratio | with --retained seconds |",
+              "|---|---|---|---|---|---|"]
+    for version, r in results:
+        o, s = r["commands"]["objects --type Session --top 5"]["seconds"], r["commands"]["summary"]["seconds"]
+        lines.append("| %s | %gM | %.2f | %.2f | %.2fx | %.2f |" % (
+            version, r["n"] / 10**6, o, s, o / s, r["commands"]["objects --type Session --retained --top 5"]["seconds"]))
     lines += ["", "export --format sqlite against garbage (issue 14: of the order of a garbage run), each N:", "",
               "| Python | N | export seconds | garbage seconds | ratio |", "|---|---|---|---|---|"]
     for version, r in results:

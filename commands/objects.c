@@ -1,6 +1,9 @@
 /* objects: the instances, filtered by type, size, generation and fate,
- * largest retained size first (or by size or refcount), each with its
- * retained size: from "what is big" to the objects themselves. */
+ * largest first (by size, or by refcount): from "what is big" to the
+ * objects themselves. Their retained sizes need the dominator tree, which
+ * costs more than the rest together, so they come when asked for, as
+ * summary's do (--retained, or --sort retained); without them, objects
+ * costs a summary plus the rows. */
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -68,9 +71,20 @@ static int row_cmp(const void *a, const void *b)
 struct filter {
 	const bool *types;   /* NULL: every type */
 	uint8_t generation;
-	const struct rs_dominators *fate; /* NULL: garbage or not */
+	bool fate_wanted;    /* --garbage or --reachable */
 	bool garbage_wanted;
+	const struct rs_dominators *tree; /* the fate from the tree, when it was built */
+	const struct rs_garbage *garbage; /* else from the garbage analysis */
 };
+
+/* A tracked object is garbage exactly when the garbage pseudo-root is its
+ * immediate dominator: the tree's own garbage, not a second run. */
+static bool is_garbage(const struct filter *f, const struct rs_object *o, uint32_t i)
+{
+	if (o->generation == RS_GENERATION_UNTRACKED)
+		return false;
+	return f->tree ? f->tree->idom[i] == RS_DOMINATOR_GARBAGE : rs_garbage_contains(f->garbage, i);
+}
 
 static bool row_wanted(const rs_heap *heap, const struct filter *f, int min_size, uint32_t i)
 {
@@ -81,14 +95,7 @@ static bool row_wanted(const rs_heap *heap, const struct filter *f, int min_size
 		return false;
 	if (f->generation != NO_GENERATION && o->generation != f->generation)
 		return false;
-	/* A tracked object is garbage exactly when the garbage pseudo-root is
-	 * its immediate dominator: the tree's own garbage, not a second run. */
-	if (f->fate) {
-		bool garbage = o->generation != RS_GENERATION_UNTRACKED && f->fate->idom[i] == RS_DOMINATOR_GARBAGE;
-		if (f->garbage_wanted != garbage)
-			return false;
-	}
-	return true;
+	return !f->fate_wanted || f->garbage_wanted == is_garbage(f, o, i);
 }
 
 static json_object *row_doc(struct rs_command_context *ctx, const struct rs_dominators *d, uint32_t i)
@@ -98,7 +105,8 @@ static json_object *row_doc(struct rs_command_context *ctx, const struct rs_domi
 	rs_heap_repr(ctx->target, ctx->heap, i, repr, sizeof(repr));
 	json_object *row = rs_doc_object_ref(ctx->heap, i);
 	json_object_object_add(row, "size", json_object_new_int64(o->size));
-	json_object_object_add(row, "retained", json_object_new_int64((int64_t)d->retained[i]));
+	if (d)
+		json_object_object_add(row, "retained", json_object_new_int64((int64_t)d->retained[i]));
 	json_object_object_add(row, "refcnt", json_object_new_int64(o->refcnt));
 	json_object_object_add(row, "generation", rs_doc_generation_name(ctx->heap, o));
 	json_object_object_add(row, "repr", json_object_new_string(repr));
@@ -106,28 +114,31 @@ static json_object *row_doc(struct rs_command_context *ctx, const struct rs_domi
 	return row;
 }
 
-static rs_error *objects_select(struct rs_command_context *ctx, const struct rs_dominators *d, bool *types,
-				json_object *doc)
+/* d: the dominator tree, or NULL when retained sizes were not asked for;
+ * garbage: the garbage analysis when there is no tree and the fate of
+ * objects is a filter. */
+static rs_error *objects_select(struct rs_command_context *ctx, const struct rs_dominators *d,
+				const struct rs_garbage *garbage, bool *types, json_object *doc)
 {
-	struct filter f = {ctx->opts.n_types ? types : NULL, NO_GENERATION, NULL, ctx->opts.garbage_only};
+	struct filter f = {ctx->opts.n_types ? types : NULL, NO_GENERATION,
+			   ctx->opts.garbage_only || ctx->opts.reachable_only, ctx->opts.garbage_only, d, garbage};
 	rs_error *err = generation_wanted(ctx, &f.generation);
 	if (err)
 		return err;
-	if (ctx->opts.garbage_only || ctx->opts.reachable_only)
-		f.fate = d;
-	uint32_t *rows = malloc((d->count ? d->count : 1) * sizeof(*rows));
+	size_t count = d ? d->count : rs_heap_object_count(ctx->heap);
+	uint32_t *rows = malloc((count ? count : 1) * sizeof(*rows));
 	if (!rows)
 		return rs_error_nomem();
 	size_t n = 0;
 	uint64_t bytes = 0;
-	for (uint32_t i = 0; i < d->count; i++)
+	for (uint32_t i = 0; i < count; i++)
 		if (row_wanted(ctx->heap, &f, ctx->opts.min_size, i)) {
 			rows[n++] = i;
 			bytes += rs_heap_objects(ctx->heap)[i].size;
 		}
 	sort_heap = ctx->heap;
 	sort_dominators = d;
-	sort_key = ctx->opts.sort_given ? ctx->opts.sort : RS_SORT_RETAINED;
+	sort_key = ctx->opts.sort_given ? ctx->opts.sort : d ? RS_SORT_RETAINED : RS_SORT_SIZE;
 	qsort(rows, n, sizeof(*rows), row_cmp);
 	size_t shown = rs_rows_shown(&ctx->opts, n, TEXT_DEFAULT_TOP, n);
 	json_object *list = json_object_new_array();
@@ -142,6 +153,18 @@ static rs_error *objects_select(struct rs_command_context *ctx, const struct rs_
 	return NULL;
 }
 
+/* The objects only a root holds (an untracked one in a running frame, say)
+ * join the heap when the roots are read: the tree reads them, and without
+ * it so does objects, for the same rows either way. */
+static rs_error *roots_adopt(struct rs_command_context *ctx)
+{
+	struct rs_roots roots;
+	rs_error *err = rs_heap_roots(ctx->target, ctx->heap, &roots);
+	if (!err)
+		rs_roots_free(&roots);
+	return err;
+}
+
 static rs_error *objects_build(struct rs_command_context *ctx, json_object **out)
 {
 	if (ctx->opts.sort_given && ctx->opts.sort <= RS_SORT_COUNT)
@@ -154,17 +177,26 @@ static rs_error *objects_build(struct rs_command_context *ctx, json_object **out
 	bool *types = rs_types_named(ctx);
 	if (!types)
 		return rs_error_nomem();
-	const struct rs_dominators *d;
-	err = rs_dominators_of_session(ctx, &d);
-	if (err) {
-		free(types);
-		return err;
+	const struct rs_dominators *d = NULL;
+	struct rs_garbage garbage = {0};
+	bool fate = ctx->opts.garbage_only || ctx->opts.reachable_only;
+	if (ctx->opts.retained || (ctx->opts.sort_given && ctx->opts.sort == RS_SORT_RETAINED))
+		err = rs_dominators_of_session(ctx, &d);
+	else
+		err = roots_adopt(ctx);
+	if (!err && !d && fate)
+		err = rs_heap_garbage(ctx->target, ctx->heap, &garbage);
+	json_object *doc = NULL;
+	if (!err) {
+		doc = json_object_new_object();
+		err = objects_select(ctx, d, &garbage, types, doc);
 	}
-	json_object *doc = json_object_new_object();
-	err = objects_select(ctx, d, types, doc);
+	if (!d && fate)
+		rs_garbage_free(&garbage);
 	free(types);
 	if (err) {
-		json_object_put(doc);
+		if (doc)
+			json_object_put(doc);
 		return err;
 	}
 	*out = doc;
@@ -180,34 +212,44 @@ static void objects_render(json_object *doc, const struct rs_command_options *op
 	char bytes[32];
 	rs_format_bytes((uint64_t)rs_json_int(doc, "bytes"), bytes, sizeof(bytes));
 	fprintf(out, "%" PRId64 " objects, %s (sorted by %s)\n", rs_json_int(doc, "count"), bytes, rs_json_str(doc, "sort"));
+	bool with_retained = strcmp(rs_json_str(doc, "sort"), "retained") == 0 || json_object_object_get_ex(
+		shown ? json_object_array_get_idx(rows, 0) : NULL, "retained", NULL);
 	static const char *const headers[] = {"address", "type", "size", "retained", "refcnt", "gen", "repr"};
-	struct rs_table *table = rs_table_new(7, headers, "llrrrll");
+	static const char *const headers_no_retained[] = {"address", "type", "size", "refcnt", "gen", "repr"};
+	struct rs_table *table = with_retained ? rs_table_new(7, headers, "llrrrll")
+					       : rs_table_new(6, headers_no_retained, "llrrll");
 	for (size_t i = 0; i < shown; i++) {
 		json_object *r = json_object_array_get_idx(rows, i), *gen;
 		char size[32], retained[32], refcnt[24], repr[72];
 		rs_format_bytes((uint64_t)rs_json_int(r, "size"), size, sizeof(size));
-		rs_format_bytes((uint64_t)rs_json_int(r, "retained"), retained, sizeof(retained));
+		if (with_retained)
+			rs_format_bytes((uint64_t)rs_json_int(r, "retained"), retained, sizeof(retained));
 		snprintf(refcnt, sizeof(refcnt), "%" PRId64, rs_json_int(r, "refcnt"));
 		snprintf(repr, sizeof(repr), "%s", rs_json_str(r, "repr"));
 		if (strlen(rs_json_str(r, "repr")) >= sizeof(repr))
 			memcpy(repr + sizeof(repr) - 4, "...", 4);
 		json_object_object_get_ex(r, "generation", &gen);
+		const char *generation = gen ? json_object_get_string(gen) : "-";
 		const char *cells[] = {rs_json_str(r, "address"), rs_json_str(r, "type"), size, retained, refcnt,
-				       gen ? json_object_get_string(gen) : "-", repr};
-		rs_table_row(table, cells);
+				       generation, repr};
+		const char *cells_no_retained[] = {rs_json_str(r, "address"), rs_json_str(r, "type"), size, refcnt,
+						   generation, repr};
+		rs_table_row(table, with_retained ? cells : cells_no_retained);
 	}
 	if (shown)
 		rs_table_print(table, out, "");
 	rs_table_free(table);
 	if (shown < n)
 		fprintf(out, "... %zu more not shown (--top N to see more)\n", n - shown);
+	if (shown && !with_retained)
+		fprintf(out, "(--retained adds what each keeps alive, and sorts by it)\n");
 	rs_render_warnings(doc, out);
 }
 
 const struct rs_command rs_command_objects = {
 	.name = "objects",
 	.summary = "the instances: filtered by --type, --min-size, --generation, --garbage/--reachable; "
-		   "largest retained first",
+		   "largest first; --retained adds retained sizes",
 	.needs_heap = true,
 	.build = objects_build,
 	.render = objects_render,

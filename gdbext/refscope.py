@@ -33,8 +33,9 @@ SUBCOMMANDS = {
     "gc": ("Per interpreter, per generation: threshold, count, objects, bytes.", "py-heap gc", False),
     "summary": ("Objects by type, largest first.  Options: --top N, --sort count|bytes.",
                 "py-heap summary --top 10 --sort count", False),
-    "objects": ("The instances, largest retained size first.  Options: --type NAME (repeatable), --min-size N, "
-                "--generation G, --garbage, --reachable, --sort size|retained|refcnt, --top N.",
+    "objects": ("The instances, largest first.  Options: --type NAME (repeatable), --min-size N, "
+                "--generation G, --garbage, --reachable, --retained (each one's retained size, largest first), "
+                "--sort size|retained|refcnt, --top N.",
                 "py-heap objects --type Handler --top 10", False),
     "show": ("One object: type, refcount, size, generation, retained size, dominator and a short repr.",
              "py-heap show op", True),

@@ -36,9 +36,9 @@ show summary --top 10 --retained --pid "$pid"
 
 echo
 echo "== a leak hunt: which objects, who keeps them, what alone keeps them alive"
-show objects --type Session --top 3 --pid "$pid"
+show objects --type Session --retained --top 3 --pid "$pid"
 show retainers --type Session --pid "$pid"
-session=$("$refscope" --json objects --type Session --top 1 --pid "$pid" | "$python" -c \
+session=$("$refscope" --json objects --type Session --retained --top 1 --pid "$pid" | "$python" -c \
 	'import json, sys; print(json.load(sys.stdin)["objects"][0]["address"])')
 show dominators --pid "$pid" "$session"
 show top --depth 3 --pid "$pid"

@@ -54,7 +54,7 @@ def test_objects_of_a_type_are_the_census_of_gc_get_objects(graph_target, target
     names = sorted(truth["census"])
     for spelling in ("%s", "__main__.%s"):
         types = [a for n in names for a in ("--type", spelling % n)]
-        doc = refscope_json(graph_target.interp, "objects", target_args + types)
+        doc = refscope_json(graph_target.interp, "objects", target_args + types + ["--retained"])
         retained = [o["retained"] for o in doc["objects"]]
         assert retained == sorted(retained, reverse=True)
         assert all(o["retained"] >= o["size"] > 0 for o in doc["objects"])
@@ -62,9 +62,20 @@ def test_objects_of_a_type_are_the_census_of_gc_get_objects(graph_target, target
             got = sorted(o["address"] for o in doc["objects"] if o["type"] == name)
             assert got == sorted(addr(i) for i in truth["census"][name]), (spelling % name)
         assert doc["count"] == sum(len(ids) for ids in truth["census"].values())
-    doc = refscope_json(graph_target.interp, "objects", target_args + types + ["--garbage"])
+    # Without --retained: no dominator tree, the same rows by size.
+    plain = refscope_json(graph_target.interp, "objects", target_args + types + ["--top", str(10 ** 8)])
+    assert plain["sort"] == "size" and all("retained" not in o for o in plain["objects"])
+    sizes = [o["size"] for o in plain["objects"]]
+    assert sizes == sorted(sizes, reverse=True)
+    assert sorted(o["address"] for o in plain["objects"]) == sorted(o["address"] for o in doc["objects"])
+    # The fate filter from the garbage analysis (no tree) and from the tree.
     want = sorted(addr(i) for ids in truth["census"].values() for i in ids if addr(i) in garbage)
-    assert sorted(o["address"] for o in doc["objects"]) == want
+    for extra in ([], ["--retained"]):
+        doc = refscope_json(graph_target.interp, "objects", target_args + types + ["--garbage"] + extra)
+        assert sorted(o["address"] for o in doc["objects"]) == want, extra
+        doc = refscope_json(graph_target.interp, "objects", target_args + types + ["--reachable"] + extra)
+        assert not {o["address"] for o in doc["objects"]} & set(want), extra
+        assert doc["count"] + len(want) == plain["count"], extra
     doc = refscope_json(graph_target.interp, "objects", target_args + ["--type", "Nod", "--min-size", "1"])
     assert doc["count"] == 0 and doc["objects"] == []
     assert any("no type named 'Nod'" in w and "Node" in w for w in doc["warnings"]), doc["warnings"]
@@ -170,9 +181,9 @@ def test_summary_retained_is_what_the_instances_keep_alive(graph_target, target_
     than the sum."""
     summary = refscope_json(graph_target.interp, "summary", target_args + ["--retained"])
     rows = {(t["type"], t["gc_tracked"]): t for t in summary["types"]}
-    handlers = refscope_json(graph_target.interp, "objects", target_args + ["--type", "Handler"])
+    handlers = refscope_json(graph_target.interp, "objects", target_args + ["--type", "Handler", "--retained"])
     assert rows[("Handler", True)]["retained"] == sum(o["retained"] for o in handlers["objects"])
-    lists = refscope_json(graph_target.interp, "objects", target_args + ["--type", "list"])
+    lists = refscope_json(graph_target.interp, "objects", target_args + ["--type", "list", "--retained"])
     assert rows[("list", True)]["retained"] < sum(o["retained"] for o in lists["objects"])
     assert all(t["retained"] >= t["bytes"] for t in summary["types"])
 
@@ -266,7 +277,7 @@ def test_export_heapsnapshot_is_the_graph_devtools_reads(graph_target, tmp_path)
     assert sum(census.values()) == summary["objects"]
     assert not census - exported and not counted - sizes
     assert sum((exported - census).values()) == doc["objects"] - summary["objects"]
-    rows = refscope_json(interp, "objects", [core], ["--top", str(10 ** 8)])["objects"]
+    rows = refscope_json(interp, "objects", [core], ["--top", str(10 ** 8), "--retained"])["objects"]
     retained = {r["node_id"]: r for r in rows}
     assert len(retained) == len(objects)
     wrong = [(i, objects[i][1], objects[i][3], retained[i]["retained"]) for i in objects
@@ -299,7 +310,7 @@ def test_export_sqlite_is_the_graph_in_sql(graph_target, tmp_path):
     db = sqlite3.connect(path)
     assert db.execute("SELECT count(*) FROM objects").fetchone()[0] == doc["objects"]
     assert db.execute("SELECT count(*) FROM edges").fetchone()[0] == doc["edges"]
-    rows = refscope_json(interp, "objects", [core], ["--top", str(10 ** 8)])["objects"]
+    rows = refscope_json(interp, "objects", [core], ["--top", str(10 ** 8), "--retained"])["objects"]
     by_address = {int(r["address"], 16): r for r in rows}
     stored = {a: (t, r, d) for a, t, r, d in db.execute(
         "SELECT o.address, t.name, o.retained, o.dominator FROM objects o JOIN types t ON o.type = t.id")}

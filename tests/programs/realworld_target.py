@@ -117,6 +117,8 @@ def io_objects():
     wrapped = io.TextIOWrapper(io.BytesIO(b"wrapped\n"), encoding="utf-8")
     wrapped.readline()
     wrapped.me = wrapped
+    os.unlink(path)  # the open files keep it; nothing is left in /tmp
+    os.rmdir(TMP)
 
 
 def regex_matches():
