@@ -223,6 +223,7 @@ class Target:
         self.pid = self.proc.pid
         self.tmpdir = tmpdir
         self._core = None
+        self._core_answers = {}
 
     def core(self):
         """A core taken with gdb's gcore (the process runs on afterwards)."""
@@ -232,6 +233,14 @@ class Target:
                            check=True)
             self._core = "%s.%d" % (prefix, self.pid)
         return self._core
+
+    def core_json(self, command, extra=()):
+        """refscope's JSON answer for the core: the core never changes, so
+        tests that need the same answer share one run."""
+        key = (command,) + tuple(extra)
+        if key not in self._core_answers:
+            self._core_answers[key] = refscope_json(self.interp, command, [self.core()], extra)
+        return self._core_answers[key]
 
     def assert_runs_on(self):
         """The process is neither stopped nor traced, and still computes right."""
