@@ -1,8 +1,12 @@
-/* The refchain of Py_TRACE_REFS builds up to 3.12: every live object, gc
- * tracked or not, linked through _ob_next (offset 0) and _ob_prev (8) into a
- * circular list whose head is a PyObject of its own: the static `refchain`
- * of Objects/object.c up to 3.11, interp->object_state.refchain in 3.12.
- * (3.13+ keeps a hash table instead; it is not read here.) */
+/* The refchain of Py_TRACE_REFS builds: every live object, gc tracked or
+ * not.
+ *   Up to 3.12, a circular list through _ob_next (offset 0) and _ob_prev (8)
+ *   whose head is a PyObject of its own: the static `refchain` of
+ *   Objects/object.c up to 3.11, interp->object_state.refchain in 3.12.
+ *   From 3.13, whose objects have no links, interp->object_state.refchain
+ *   points to a _Py_hashtable_t whose keys are the objects: an array of
+ *   buckets, each a singly linked list of entries. Its offsets come from the
+ *   DWARF, as the member itself does (it exists only in such a build). */
 #include <inttypes.h>
 #include <stdlib.h>
 
@@ -69,6 +73,79 @@ static rs_error *chain_walk(struct rs_memory *mem, uint64_t head, struct chain *
 	return NULL;
 }
 
+#define BUCKETS_PER_READ 4096
+
+/* The keys of one bucket's entries. steps counts the entries of the whole
+ * table, so that a looping bucket ends the walk past nentries. */
+static rs_error *bucket_walk(struct rs_memory *mem, const struct rs_layout *l, uint64_t table, uint64_t entry,
+			     uint64_t nentries, uint64_t *steps, struct chain *c)
+{
+	while (entry) {
+		uint64_t key;
+		rs_error *err = rs_mem_read_u64(mem, entry + (uint64_t)RS_OFF(l, hashtable_entry_key), &key);
+		if (!err)
+			err = rs_mem_read_u64(mem, entry + (uint64_t)RS_OFF(l, hashtable_entry_next), &entry);
+		if (err) {
+			rs_error_free(err);
+			rs_diag_add(mem->diag, "the refchain's entry at 0x%" PRIx64 " (table 0x%" PRIx64 ") is unreadable; "
+				    "the rest of its bucket is left out", entry, table);
+			return NULL;
+		}
+		if (++*steps > nentries) {
+			rs_diag_add(mem->diag, "the refchain's table at 0x%" PRIx64 " holds more entries than its count, %"
+				    PRIu64 " (a looping bucket?); the rest is left out", table, nentries);
+			return NULL;
+		}
+		if (!chain_push(c, key))
+			return rs_error_nomem();
+	}
+	return NULL;
+}
+
+/* Every key of the _Py_hashtable_t that the pointer at `slot` points to. */
+static rs_error *table_walk(struct rs_memory *mem, const struct rs_layout *l, uint64_t slot, struct chain *c)
+{
+	uint64_t table, nentries, nbuckets, buckets;
+	rs_error *err = rs_mem_read_u64(mem, slot, &table);
+	if (!err && table) {
+		err = rs_mem_read_u64(mem, table + (uint64_t)RS_OFF(l, hashtable_nentries), &nentries);
+		if (!err)
+			err = rs_mem_read_u64(mem, table + (uint64_t)RS_OFF(l, hashtable_nbuckets), &nbuckets);
+		if (!err)
+			err = rs_mem_read_u64(mem, table + (uint64_t)RS_OFF(l, hashtable_buckets), &buckets);
+	}
+	if (err) {
+		rs_error_free(err);
+		rs_diag_add(mem->diag, "the refchain's table (pointer at 0x%" PRIx64 ") is unreadable; refchain left out",
+			    slot);
+		return NULL;
+	}
+	if (!table)
+		return NULL;
+	if (nentries >= REFCHAIN_MAX || nbuckets >= REFCHAIN_MAX) {
+		rs_diag_add(mem->diag, "the refchain's table at 0x%" PRIx64 " claims %" PRIu64 " entries in %" PRIu64
+			    " buckets; refchain left out", table, nentries, nbuckets);
+		return NULL;
+	}
+	uint64_t heads[BUCKETS_PER_READ], steps = 0;
+	for (uint64_t at = 0; at < nbuckets; at += BUCKETS_PER_READ) {
+		uint64_t n = nbuckets - at < BUCKETS_PER_READ ? nbuckets - at : BUCKETS_PER_READ;
+		if ((err = rs_mem_read(mem, buckets + 8 * at, heads, 8 * n))) {
+			rs_error_free(err);
+			rs_diag_add(mem->diag, "the refchain's buckets at 0x%" PRIx64 " are unreadable (%zu objects read)",
+				    buckets + 8 * at, c->count);
+			return NULL;
+		}
+		for (uint64_t i = 0; i < n && steps <= nentries; i++)
+			if ((err = bucket_walk(mem, l, table, heads[i], nentries, &steps, c)))
+				return err;
+	}
+	if (steps < nentries)
+		rs_diag_add(mem->diag, "the refchain's table at 0x%" PRIx64 " counts %" PRIu64 " entries and %" PRIu64
+			    " were read", table, nentries, steps);
+	return NULL;
+}
+
 rs_error *rs_heap_refchain(rs_target *target, const rs_heap *heap, bool *present, uint64_t **addresses,
 			   size_t *count)
 {
@@ -78,10 +155,17 @@ rs_error *rs_heap_refchain(rs_target *target, const rs_heap *heap, bool *present
 	*present = false;
 	*addresses = NULL;
 	*count = 0;
-	if (RS_HEAD(l) == 0 || l->minor >= 13)
+	bool table = l->minor >= 13 && RS_OFF(l, hashtable_nentries) >= 0 && RS_OFF(l, hashtable_nbuckets) >= 0 &&
+		     RS_OFF(l, hashtable_buckets) >= 0 && RS_OFF(l, hashtable_entry_next) >= 0 &&
+		     RS_OFF(l, hashtable_entry_key) >= 0;
+	if (!table && (RS_HEAD(l) == 0 || l->minor >= 13))
 		return NULL;
 	rs_error *err = NULL;
-	if (l->minor <= 11 && py->symbols[RS_SYM_refchain]) {
+	if (table && RS_OFF(l, interp_refchain) >= 0) {
+		*present = true;
+		for (size_t i = 0; !err && i < heap->n_interps; i++)
+			err = table_walk(target->mem, l, heap->interps[i].address + (uint64_t)RS_OFF(l, interp_refchain), &c);
+	} else if (l->minor <= 11 && py->symbols[RS_SYM_refchain]) {
 		*present = true;
 		err = chain_walk(target->mem, py->symbols[RS_SYM_refchain], &c);
 	} else if (l->minor == 12 && RS_OFF(l, interp_refchain) >= 0) {

@@ -24,6 +24,11 @@
 	X(interp_sysdict, "_is", "sysdict")                                              \
 	X(interp_builtins, "_is", "builtins")                                            \
 	X(interp_refchain, "_is", "object_state.refchain")                               \
+	X(hashtable_nentries, "_Py_hashtable_t", "nentries")                             \
+	X(hashtable_nbuckets, "_Py_hashtable_t", "nbuckets")                             \
+	X(hashtable_buckets, "_Py_hashtable_t", "buckets")                               \
+	X(hashtable_entry_next, "_Py_hashtable_entry_t", "_Py_slist_item.next")          \
+	X(hashtable_entry_key, "_Py_hashtable_entry_t", "key")                           \
 	X(interp_size, "_is", "sizeof")                                                  \
 	X(tstate_size, "_ts", "sizeof")                                                  \
 	X(tstate_frame, "_ts", "current_frame|frame|cframe")                             \

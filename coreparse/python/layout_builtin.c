@@ -63,6 +63,17 @@ static void layout_common(struct rs_layout *l)
 	RS_OFF(l, bytearray_alloc) = 24;
 	RS_OFF(l, long_digits) = 24;
 	RS_OFF(l, bytes_data) = 32;
+	RS_OFF(l, hashtable_buckets) = 16;
+	RS_OFF(l, hashtable_entry_next) = 0;
+}
+
+/* _Py_hashtable_t as 3.9 rewrote it (3.6-3.8 name its counts num_buckets
+ * and entries, and store keys inline). Read only for 3.13+ Py_TRACE_REFS. */
+static void layout_hashtable_since_39(struct rs_layout *l)
+{
+	RS_OFF(l, hashtable_nentries) = 0;
+	RS_OFF(l, hashtable_nbuckets) = 8;
+	RS_OFF(l, hashtable_entry_key) = 16;
 }
 
 static void layout_dict_before_311(struct rs_layout *l)
@@ -342,6 +353,8 @@ bool rs_layout_builtin(uint32_t hexversion, struct rs_layout *l)
 		layout_311_to_313(l, minor);
 	else
 		layout_314_315(l, hexversion);
+	if (minor >= 9)
+		layout_hashtable_since_39(l);
 	rs_layout_builtin_states(l);
 	return true;
 }

@@ -112,24 +112,29 @@ def _sid_interpreters():
 TRACE_REFS_FIXTURE = os.path.join(REPO, "tests", "fixtures", "trace-refs-python.sh")
 
 
-def _trace_refs_resolve(interp):
-    """3.11 built --with-pydebug --with-trace-refs from Debian's source by
-    tests/fixtures/trace-refs-python.sh: make e2e starts it in the
-    background, and the first test that needs it waits for it (the
+def _trace_refs_resolver(version):
+    """CPython built --with-pydebug --with-trace-refs from Debian's source by
+    tests/fixtures/trace-refs-python.sh (3.11, whose objects start with two
+    links, and 3.13, whose refchain is a hash table): make e2e starts it in
+    the background, and the first test that needs it waits for it (the
     fixture's lock), not the collection of every test."""
-    try:
-        out = subprocess.run([TRACE_REFS_FIXTURE], capture_output=True, text=True, timeout=900).stdout
-    except (OSError, subprocess.SubprocessError) as e:
-        out = str(e)
-    for line in out.splitlines():
-        fields = line.split()
-        if len(fields) >= 3 and fields[1] == "OK":
-            interp.argv = [fields[2]]
-            return
-    interp.missing = out.strip() or "tests/fixtures/trace-refs-python.sh gave no interpreter"
+    def resolve(interp):
+        try:
+            out = subprocess.run([TRACE_REFS_FIXTURE, version], capture_output=True, text=True,
+                                 timeout=900).stdout
+        except (OSError, subprocess.SubprocessError) as e:
+            out = str(e)
+        for line in out.splitlines():
+            fields = line.split()
+            if len(fields) >= 3 and fields[1] == "OK":
+                interp.argv = [fields[2]]
+                return
+        interp.missing = out.strip() or "tests/fixtures/trace-refs-python.sh %s gave no interpreter" % version
+    return resolve
 
 
-TRACE_REFS = Interp("trace-refs-3.11", [], "dwarf", required=True, resolve=_trace_refs_resolve)
+TRACE_REFS = Interp("trace-refs-3.11", [], "dwarf", required=True, resolve=_trace_refs_resolver("3.11"))
+TRACE_REFS_313 = Interp("trace-refs-3.13", [], "dwarf", required=True, resolve=_trace_refs_resolver("3.13"))
 
 
 def _debug_interpreters():

@@ -1,21 +1,25 @@
-"""Py_TRACE_REFS builds (--with-trace-refs): CPython 3.11 built from Debian's
-source by tests/fixtures/trace-refs-python.sh, whose objects start with
-_ob_next and _ob_prev, 16 bytes before ob_refcnt. With its DWARF it is read
-as any debug build: test_debug_builds.py and test_stdlib_types.py run their
-tests on it. Without DWARF, refscope's built-in tables (which count from
-ob_refcnt, for release builds) would read every field 16 bytes off: it says
-so in one line, live and from a core, instead of answering wrong. And with
-the refchain, the list of every live object, refcheck finds the untracked
-objects no reference reaches."""
+"""Py_TRACE_REFS builds (--with-trace-refs): CPython 3.11 and 3.13 built
+from Debian's source by tests/fixtures/trace-refs-python.sh. 3.11's objects
+start with _ob_next and _ob_prev, 16 bytes before ob_refcnt; 3.13 keeps its
+refchain in a hash table and the header as a release build's. With its
+DWARF the 3.11 is read as any debug build: test_debug_builds.py and
+test_stdlib_types.py run their tests on it. Without DWARF, refscope's
+built-in tables (which count from ob_refcnt, for release builds) would read
+every field 16 bytes off: it says so in one line, live and from a core,
+instead of answering wrong. And with the refchain, the list of every live
+object, refcheck finds the untracked objects no reference reaches, on
+both."""
+import json
 import os
 import shutil
+import struct
 import subprocess
 import tempfile
 
 import pytest
 
-from conftest import (TRACE_REFS, Interp, Target, live_and_core, program_fixture, refscope_json, require_present,
-                      run_refscope)
+from conftest import (TRACE_REFS, TRACE_REFS_313, Interp, Target, core_file_offset, live_and_core, program_fixture,
+                      refscope_json, require_present, run_refscope)
 
 
 @pytest.fixture(scope="module")
@@ -51,7 +55,7 @@ def test_without_dwarf_it_is_refused_in_one_line(stripped_target, mode):
     t.assert_runs_on()
 
 
-refchain_target = program_fixture("refchain_target.py", [TRACE_REFS])
+refchain_target = program_fixture("refchain_target.py", [TRACE_REFS, TRACE_REFS_313])
 target_args = live_and_core("refchain_target")
 
 
@@ -75,3 +79,37 @@ def test_refcheck_names_the_untracked_objects_only_the_leak_holds(refchain_targe
     assert chain["tracked"] == tracked
     assert chain["objects"] == chain["tracked"] + chain["untracked"] + chain["unreadable"]
     assert chain["unreadable"] == 0
+
+
+def test_a_looping_refchain_bucket_is_cut_with_a_warning(refchain_target):
+    """3.13's refchain table, patched in a copy of the core: the first
+    non-empty bucket's entry points to itself. The walk stops past the
+    table's count of entries, warns naming the table, and refcheck still
+    answers."""
+    if refchain_target.interp is not TRACE_REFS_313:
+        pytest.skip("the hash table is 3.13's refchain")
+    core = refchain_target.core()
+    layout = refscope_json(refchain_target.interp, "layout", [core])["fields"]
+    interp = int(refscope_json(refchain_target.interp, "info", [core])["interpreters"][0]["address"], 16)
+    with open(core, "rb") as f:
+        def word(address):
+            f.seek(core_file_offset(core, address))
+            return struct.unpack("<Q", f.read(8))[0]
+        table = word(interp + layout["interp_refchain"])
+        nentries = word(table + layout["hashtable_nentries"])
+        buckets = word(table + layout["hashtable_buckets"])
+        entry = next(e for e in (word(buckets + 8 * i) for i in range(word(table + layout["hashtable_nbuckets"]))) if e)
+    patched = core + ".looping-refchain"
+    shutil.copyfile(core, patched)
+    try:
+        with open(patched, "r+b") as f:
+            f.seek(core_file_offset(core, entry + layout["hashtable_entry_next"]))
+            f.write(struct.pack("<Q", entry))
+        proc = run_refscope(["--json", "refcheck", patched], timeout=120)
+    finally:
+        os.unlink(patched)
+    assert proc.returncode == 0, proc.stderr
+    doc = json.loads(proc.stdout)
+    message = "the refchain's table at 0x%x holds more entries than its count, %d" % (table, nentries)
+    assert any(message in w for w in doc["warnings"]), doc["warnings"]
+    assert doc["refchain"]["objects"] <= nentries
