@@ -15,6 +15,7 @@ import shutil
 import struct
 import subprocess
 import tempfile
+import time
 from dataclasses import dataclass, field
 
 import pytest
@@ -257,9 +258,26 @@ class Target:
         reply = self.proc.stdout.readline().split()
         n = 1234
         assert reply == ["alive", str(n * (n - 1) // 2)]
+        wait_reading_stdin(self.pid)
 
     def close(self):
         quit_process(self.proc)
+
+
+def wait_reading_stdin(pid, seconds=2.0):
+    """Until the process's main thread is back in read() on its stdin pipe:
+    it replied before it finished its loop, and a live snapshot taken in
+    between sees the objects that loop makes and frees (2 more tracked
+    objects on 3.14, once in a CI run). Gives up quietly after `seconds`."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            with open("/proc/%d/wchan" % pid) as f:
+                if f.read().endswith("pipe_read"):
+                    return
+        except OSError:
+            return
+        time.sleep(0.001)
 
 
 @pytest.fixture(scope="session")
