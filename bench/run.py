@@ -22,8 +22,6 @@ import sys
 import tempfile
 import time
 
-from sqlite_floor import floor_seconds as sqlite_floor_seconds
-
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(HERE)
 REFSCOPE = os.path.join(REPO, "build", "refscope")
@@ -86,6 +84,16 @@ def floor_seconds(path):
     return seconds
 
 
+def sqlite_floor_seconds(exported, scratch):
+    """bench/sqlite_floor.py in a process of its own: SQLite's page cache
+    would grow this one, and every process forked from it afterwards starts
+    with that peak RSS (ru_maxrss survives fork and exec), the commands'
+    peak RSS and the in-process analysis's own memory included."""
+    out = subprocess.run([sys.executable, os.path.join(HERE, "sqlite_floor.py"), exported, scratch],
+                         capture_output=True, text=True, check=True).stdout
+    return float(out.split()[0])
+
+
 def bench_one(python, n, runs, workdir):
     gen = subprocess.Popen([python, os.path.join(HERE, "heap_generator.py"), str(n), "42"],
                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
@@ -113,7 +121,7 @@ def bench_one(python, n, runs, workdir):
         for run in range(runs):
             results.append(timed_run([REFSCOPE, "--json"] + command.split() + [core] + out))
             if out and run == runs - 1:
-                sqlite_floor = sqlite_floor_seconds(out[0], os.path.join(workdir, "floor.db"))[0]
+                sqlite_floor = sqlite_floor_seconds(out[0], os.path.join(workdir, "floor.db"))
             for path in out:
                 os.unlink(path)
         rows[command] = {"seconds": statistics.median(r[0] for r in results),
