@@ -218,9 +218,9 @@ def targets(results):
         lines.append("| %s | %gM | %.2f | %.2f | %.2fx | %.2f |" % (
             version, r["n"] / 10**6, o, s, o / s, r["commands"]["objects --type Session --retained --top 5"]["seconds"]))
     lines += ["", "export --format sqlite against garbage (issue 14: of the order of a garbage run), each N. "
-              "SQLite's floor (bench/sqlite_floor.py) is the time SQLite alone takes for a database of the same "
-              "schema, indexes and row counts, its rows made by SQL inside SQLite: what no exporter can go below "
-              "with SQLite, refscope's part being export less floor:", "",
+              "SQLite's floor (bench/sqlite_floor.py) is the time SQLite alone takes to build the exported "
+              "database again from its own rows (INSERT ... SELECT from the export, then the same indexes): what no "
+              "exporter can go below with SQLite, refscope's part being export less floor:", "",
               "| Python | N | export seconds | garbage seconds | ratio | SQLite's floor seconds | export less floor "
               "vs garbage |", "|---|---|---|---|---|---|---|"]
     for version, r in results:
