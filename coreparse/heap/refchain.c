@@ -128,7 +128,7 @@ static rs_error *table_walk(struct rs_memory *mem, const struct rs_layout *l, ui
 		return NULL;
 	}
 	uint64_t heads[BUCKETS_PER_READ], steps = 0;
-	for (uint64_t at = 0; at < nbuckets; at += BUCKETS_PER_READ) {
+	for (uint64_t at = 0; at < nbuckets && steps <= nentries; at += BUCKETS_PER_READ) {
 		uint64_t n = nbuckets - at < BUCKETS_PER_READ ? nbuckets - at : BUCKETS_PER_READ;
 		if ((err = rs_mem_read(mem, buckets + 8 * at, heads, 8 * n))) {
 			rs_error_free(err);
