@@ -11,9 +11,12 @@
  * (or the garbage) alone holds the object; garbage is 1 for what
  * gc.collect() would free. Objects and edges, millions of rows, stream
  * from C through one INSERT ... SELECT each (sqlite_rows.h), the few types
- * and roots through prepared statements, all in one transaction; the
- * indexes on the joins are made at the end, when SQLite sorts their keys
- * once. */
+ * and roots through prepared statements, all in one transaction. Both
+ * stream in address order (edges by source), so the indexes on
+ * objects(type) and edges(source) exist before the rows: their keys arrive
+ * nearly sorted and each insert lands on a cached page near the B-tree's
+ * end, cheaper than sorting them afterwards. The other indexes on the joins
+ * are made at the end, when SQLite sorts their keys once. */
 #include <errno.h>
 #include <sqlite3.h>
 #include <stdio.h>
@@ -34,17 +37,19 @@ static const char schema[] =
 	" dominator INTEGER, garbage INTEGER NOT NULL);"
 	"CREATE TABLE edges(source INTEGER NOT NULL, target INTEGER NOT NULL, via TEXT, conservative INTEGER NOT NULL);"
 	"CREATE TABLE roots(kind TEXT NOT NULL, name TEXT NOT NULL, object INTEGER NOT NULL);"
+	"CREATE INDEX edges_source ON edges(source);"
+	"CREATE INDEX objects_type ON objects(type);"
 	"BEGIN;";
 static const char indexes[] =
 	"COMMIT;"
-	"CREATE INDEX edges_source ON edges(source); CREATE INDEX edges_target ON edges(target);"
-	"CREATE INDEX objects_type ON objects(type); CREATE INDEX objects_dominator ON objects(dominator);"
+	"CREATE INDEX edges_target ON edges(target); CREATE INDEX objects_dominator ON objects(dominator);"
 	"CREATE INDEX roots_object ON roots(object);";
 
 struct writer {
 	struct rs_command_context *ctx;
 	const struct rs_dominators *d;
 	sqlite3 *db;
+	uint32_t *order; /* the objects in address order */
 	size_t edges;
 };
 
@@ -60,7 +65,7 @@ struct edge {
 struct edge_rows {
 	struct writer *w;
 	struct rs_edge_labels scratch;
-	uint32_t next_object;
+	uint32_t next_object; /* in the writer's order */
 	uint64_t source;
 	struct edge *edges;
 	size_t n, cap, at;
@@ -103,7 +108,7 @@ static bool edge_next(void *state)
 		return true;
 	const struct rs_dominators *d = e->w->d;
 	while (!e->nomem && !e->scratch.nomem && e->next_object < d->count) {
-		uint32_t i = e->next_object++;
+		uint32_t i = e->w->order[e->next_object++];
 		e->source = rs_heap_objects(e->w->ctx->heap)[i].address;
 		e->n = e->at = 0;
 		rs_labelled_edges(e->w->ctx, &e->scratch, i, d->count, edge_collect, e);
@@ -177,8 +182,7 @@ static int by_address(const void *a, const void *b)
 struct object_rows {
 	struct writer *w;
 	const struct rs_garbage *garbage;
-	uint32_t *order;
-	uint32_t at; /* the current row's place in order, plus one */
+	uint32_t at; /* the current row's place in the writer's order, plus one */
 };
 
 static bool object_next(void *state)
@@ -193,7 +197,7 @@ static void object_column(void *state, sqlite3_context *ctx, int col)
 	const struct rs_dominators *d = r->w->d;
 	rs_heap *heap = r->w->ctx->heap;
 	const struct rs_object *objects = rs_heap_objects(heap);
-	uint32_t i = r->order[r->at - 1];
+	uint32_t i = r->w->order[r->at - 1];
 	const struct rs_object *o = &objects[i];
 	const char *generation;
 	switch (col) {
@@ -225,21 +229,25 @@ static void object_column(void *state, sqlite3_context *ctx, int col)
 	}
 }
 
+static uint32_t *address_order(const struct rs_heap *heap, uint32_t count)
+{
+	uint32_t *order = malloc((count + 1) * sizeof(*order));
+	if (!order)
+		return NULL;
+	for (uint32_t i = 0; i < count; i++)
+		order[i] = i;
+	sort_objects = rs_heap_objects(heap);
+	qsort(order, count, sizeof(*order), by_address);
+	return order;
+}
+
 static int objects_write(struct writer *w, const struct rs_garbage *garbage)
 {
-	struct object_rows r = {w, garbage, malloc((w->d->count + 1) * sizeof(*r.order)), 0};
-	if (!r.order)
-		return SQLITE_NOMEM;
-	for (uint32_t i = 0; i < w->d->count; i++)
-		r.order[i] = i;
-	sort_objects = rs_heap_objects(w->ctx->heap);
-	qsort(r.order, w->d->count, sizeof(*r.order), by_address);
+	struct object_rows r = {w, garbage, 0};
 	struct rs_sqlite_rows rows = {"address INTEGER, type INTEGER, size INTEGER, refcnt INTEGER, generation TEXT, "
 				      "retained INTEGER, dominator INTEGER, garbage INTEGER",
 				      object_next, object_column, &r};
-	int rc = rs_sqlite_rows_insert(w->db, "objects", &rows);
-	free(r.order);
-	return rc;
+	return rs_sqlite_rows_insert(w->db, "objects", &rows);
 }
 
 static int roots_write(struct writer *w, const struct rs_roots *roots)
@@ -282,8 +290,8 @@ rs_error *rs_export_sqlite(struct rs_command_context *ctx, const struct rs_domin
 	rs_error *err = rs_export_roots_garbage(ctx, &roots, &garbage);
 	if (err)
 		return err;
-	struct writer w = {.ctx = ctx, .d = d};
-	int rc = sqlite3_open_v2(path, &w.db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
+	struct writer w = {.ctx = ctx, .d = d, .order = address_order(ctx->heap, d->count)};
+	int rc = !w.order ? SQLITE_NOMEM : sqlite3_open_v2(path, &w.db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
 	if (rc == SQLITE_OK)
 		rc = sqlite3_exec(w.db, schema, NULL, NULL, NULL);
 	if (rc == SQLITE_OK)
@@ -302,6 +310,7 @@ rs_error *rs_export_sqlite(struct rs_command_context *ctx, const struct rs_domin
 		err = rs_error_os(EIO, "cannot write %s", path);
 	counts->objects = d->count;
 	counts->edges = w.edges;
+	free(w.order);
 	rs_roots_free(&roots);
 	rs_garbage_free(&garbage);
 	return err;
