@@ -7,7 +7,13 @@
  * the index side by side in 8 bytes, so a lookup costs one cache miss, not
  * two. The graph build prefetches slots a batch ahead
  * (rs_address_index_prefetch) because those misses are most of its time on
- * a large heap. */
+ * a large heap.
+ *
+ * Once the graph is built, lookups are few (roots, weak references, the
+ * addresses users ask for) and the index is a quarter of refscope's memory:
+ * it is then made compact (rs_address_index_compact), a slot holding only
+ * the index, half the size, and a lookup reading each candidate's address
+ * from the heap. */
 #ifndef RS_GRAPH_ADDRESS_INDEX_H
 #define RS_GRAPH_ADDRESS_INDEX_H
 
@@ -26,16 +32,26 @@ struct rs_address_slot {
 /* The table of one window. */
 struct rs_address_table {
 	uint64_t window;   /* address >> RS_ADDRESS_WINDOW_SHIFT */
-	struct rs_address_slot *slots;
+	struct rs_address_slot *slots; /* NULL when compact */
+	uint32_t *values;  /* compact: index + 1 per slot, 0 when empty */
+	uint64_t bytes;    /* mapped for slots or values */
 	uint64_t n_slots;  /* any number: slots are picked by multiplying, not masking */
 	uint64_t count;
 	uint64_t expected; /* entries announced by rs_address_index_expect */
+};
+
+/* The address of the object of an index, for compact tables. */
+struct rs_address_keys {
+	uint64_t (*address_of)(const void *arg, uint32_t index);
+	const void *arg;
 };
 
 struct rs_address_index {
 	struct rs_address_table *tables;
 	size_t n_tables, tables_capacity;
 	uint64_t count;
+	bool compact;
+	struct rs_address_keys keys; /* when compact */
 };
 
 void rs_address_index_init(struct rs_address_index *ix);
@@ -48,6 +64,9 @@ bool rs_address_index_size(struct rs_address_index *ix);
 void rs_address_index_free(struct rs_address_index *ix);
 /* False when out of memory, or for an address not 8-byte aligned. */
 bool rs_address_index_put(struct rs_address_index *ix, uint64_t address, uint32_t index);
+/* Makes every table compact, in place, and so every table made from now
+ * on; keys must know the address of every index put, before or after. */
+void rs_address_index_compact(struct rs_address_index *ix, struct rs_address_keys keys);
 
 /* A full mix: addresses on a heap are anything but random in their low and
  * high bits, and linear probing needs the slots spread evenly. (Keeping
@@ -87,15 +106,20 @@ static inline uint64_t rs_address_next_slot(const struct rs_address_table *t, ui
 static inline void rs_address_index_prefetch(const struct rs_address_index *ix, uint64_t address)
 {
 	const struct rs_address_table *t = rs_address_table_of(ix, address);
-	if (t)
+	if (t && t->slots)
 		__builtin_prefetch(&t->slots[rs_address_home(t, address)]);
 }
+
+uint32_t rs_address_compact_get(const struct rs_address_index *ix, const struct rs_address_table *t,
+				uint64_t address);
 
 static inline uint32_t rs_address_index_get(const struct rs_address_index *ix, uint64_t address)
 {
 	const struct rs_address_table *t = rs_address_table_of(ix, address);
 	if (!t || (address & 7))
 		return RS_NO_INDEX;
+	if (!t->slots)
+		return rs_address_compact_get(ix, t, address);
 	uint32_t offset = (uint32_t)(address >> 3);
 	for (uint64_t s = rs_address_home(t, address); t->slots[s].value; s = rs_address_next_slot(t, s))
 		if (t->slots[s].offset == offset)

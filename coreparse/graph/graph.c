@@ -227,11 +227,25 @@ static bool is_known(void *arg, uint64_t address)
 	return untracked_builtin_type(g->model.py, header[1]);
 }
 
+static uint64_t object_address(const void *heap, uint32_t index)
+{
+	return ((const struct rs_heap *)heap)->objects[index].address;
+}
+
+/* Done with the build's lookups: the index takes half the memory. */
+static void index_compact(struct rs_address_index *ix, const struct rs_heap *heap)
+{
+	rs_address_index_compact(ix, (struct rs_address_keys){object_address, heap});
+}
+
 /* Every object into a fresh index, each window's table sized for per_object
- * entries per object of it. */
-static bool index_objects(struct rs_address_index *ix, const struct rs_heap *heap, uint64_t per_object)
+ * entries per object of it, compact when asked. */
+static bool index_objects(struct rs_address_index *ix, const struct rs_heap *heap, uint64_t per_object,
+			  bool compact)
 {
 	rs_address_index_init(ix);
+	if (compact)
+		index_compact(ix, heap);
 	for (size_t i = 0; i < heap->n_objects; i++)
 		if (!rs_address_index_expect(ix, heap->objects[i].address, per_object))
 			return false;
@@ -252,7 +266,7 @@ static bool index_objects(struct rs_address_index *ix, const struct rs_heap *hea
  * both at once, so that it rarely has to grow. */
 static rs_error *index_tracked(struct rs_graph *g, const struct rs_heap *heap)
 {
-	return index_objects(&g->index, heap, 2) ? NULL : rs_error_nomem();
+	return index_objects(&g->index, heap, 2, false) ? NULL : rs_error_nomem();
 }
 
 void rs_graph_index_release(struct rs_graph *g)
@@ -265,7 +279,7 @@ bool rs_graph_index_restore(struct rs_graph *g, const struct rs_heap *heap)
 {
 	if (!g->index_released)
 		return true;
-	if (!index_objects(&g->index, heap, 1)) {
+	if (!index_objects(&g->index, heap, 1, true)) {
 		rs_address_index_free(&g->index);
 		return false;
 	}
@@ -354,6 +368,7 @@ static rs_error *graph_traverse_all(struct build *b)
 	if (b->edges_dropped)
 		edges_compact(g, b->heap->n_objects);
 	g->objects_reached = b->heap->n_objects;
+	index_compact(&g->index, b->heap);
 	return NULL;
 }
 

@@ -1,7 +1,8 @@
 /* The address index: every address put is found with its index, through
  * growth, across the wrap from the last slot to the first and in several
- * 32 GiB windows; addresses never put, or not 8-byte aligned, are not
- * found. Addresses are heap-like (16-byte aligned, in runs), the pattern a
+ * 32 GiB windows, and after the tables are made compact (converted in
+ * place, or compact from the start); addresses never put, or not 8-byte
+ * aligned, are not found. Addresses are heap-like (16-byte aligned, in runs), the pattern a
  * real heap gives and a weak mix would cluster. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -20,30 +21,56 @@ static uint64_t heap_address(uint64_t i)
 	return base + (i / 1000) * 0x100000 + (i % 1000) * 16;
 }
 
-static void put_and_find(uint64_t expected, uint64_t n)
+/* What a compact table reads an index's address from: heap_address. */
+static uint64_t address_of(const void *arg, uint32_t index)
+{
+	(void)arg;
+	return heap_address(index);
+}
+
+static const struct rs_address_keys keys = {address_of, NULL};
+
+static void all_found(const struct rs_address_index *ix, uint64_t n)
+{
+	for (uint64_t i = 0; i < n; i++)
+		assert_int_equal(rs_address_index_get(ix, heap_address(i)), (uint32_t)i);
+	for (uint64_t i = 0; i < n; i++) {
+		assert_int_equal(rs_address_index_get(ix, heap_address(i) + 8), RS_NO_INDEX);
+		assert_int_equal(rs_address_index_get(ix, heap_address(i) + 4), RS_NO_INDEX);
+		/* the same offset in a window of its own */
+		assert_int_equal(rs_address_index_get(ix, heap_address(i) + (1ull << 40)), RS_NO_INDEX);
+	}
+}
+
+/* compact_at: made compact before that many puts (n + 1: never). */
+static void put_and_find(uint64_t expected, uint64_t n, uint64_t compact_at)
 {
 	struct rs_address_index ix;
 	rs_address_index_init(&ix);
 	for (uint64_t i = 0; i < expected; i++)
 		assert_true(rs_address_index_expect(&ix, heap_address(i), 1));
 	assert_true(rs_address_index_size(&ix));
-	for (uint64_t i = 0; i < n; i++)
+	for (uint64_t i = 0; i < n; i++) {
+		if (i == compact_at)
+			rs_address_index_compact(&ix, keys);
 		assert_true(rs_address_index_put(&ix, heap_address(i), (uint32_t)i));
+	}
 	assert_int_equal(ix.count, n);
 	assert_int_equal(ix.n_tables, 2);
-	for (size_t t = 0; t < ix.n_tables; t++)
+	for (size_t t = 0; t < ix.n_tables; t++) {
 		assert_true(ix.tables[t].count * 4 <= ix.tables[t].n_slots * 3);
-	for (uint64_t i = 0; i < n; i++)
-		assert_int_equal(rs_address_index_get(&ix, heap_address(i)), (uint32_t)i);
-	for (uint64_t i = 0; i < n; i++) {
-		assert_int_equal(rs_address_index_get(&ix, heap_address(i) + 8), RS_NO_INDEX);
-		assert_int_equal(rs_address_index_get(&ix, heap_address(i) + 4), RS_NO_INDEX);
-		/* the same offset in a window of its own */
-		assert_int_equal(rs_address_index_get(&ix, heap_address(i) + (1ull << 40)), RS_NO_INDEX);
+		assert_true((ix.tables[t].slots == NULL) == (compact_at <= n));
+	}
+	all_found(&ix, n);
+	if (compact_at > n) {
+		rs_address_index_compact(&ix, keys);
+		for (size_t t = 0; t < ix.n_tables; t++)
+			assert_true(ix.tables[t].bytes < ix.tables[t].n_slots * 4 + 4096);
+		all_found(&ix, n);
 	}
 	assert_false(rs_address_index_put(&ix, heap_address(0) + 4, 1));
-	assert_true(rs_address_index_put(&ix, heap_address(0), 7)); /* a second put replaces */
-	assert_int_equal(rs_address_index_get(&ix, heap_address(0)), 7);
+	assert_true(rs_address_index_put(&ix, heap_address(0), 0)); /* a second put of the same */
+	assert_int_equal(rs_address_index_get(&ix, heap_address(0)), 0);
 	assert_int_equal(ix.count, n);
 	rs_address_index_free(&ix);
 }
@@ -51,13 +78,29 @@ static void put_and_find(uint64_t expected, uint64_t n)
 static void test_sized_ahead(void **state)
 {
 	(void)state;
-	put_and_find(300000, 300000);
+	put_and_find(300000, 300000, 300001);
 }
 
 static void test_grown_from_small(void **state)
 {
 	(void)state;
-	put_and_find(10, 300000);
+	put_and_find(10, 300000, 300001);
+}
+
+/* The build's index, compact once built. */
+static void test_compact_after(void **state)
+{
+	(void)state;
+	put_and_find(200000, 300000, 300001);
+}
+
+/* A restored index, compact from the start, and one made compact midway:
+ * both grow while compact. */
+static void test_compact_from_start(void **state)
+{
+	(void)state;
+	put_and_find(10, 300000, 0);
+	put_and_find(100000, 300000, 150000);
 }
 
 /* A full table's runs of filled slots reach its end and go on at slot 0. */
@@ -98,6 +141,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_sized_ahead),
 		cmocka_unit_test(test_grown_from_small),
+		cmocka_unit_test(test_compact_after),
+		cmocka_unit_test(test_compact_from_start),
 		cmocka_unit_test(test_runs_wrap_around),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
