@@ -210,6 +210,30 @@ static void count_reference(void *arg, uint32_t referent)
 	((uint32_t *)arg)[referent]++;
 }
 
+/* Each suspect's first referrer in object order, found by a second pass
+ * over the references rather than kept for every object in the first:
+ * slot (n + 1 entries) maps an object to its place among the suspects. */
+static void holders_find(rs_heap *heap, size_t n, struct suspect *suspects, size_t n_suspects, uint32_t *slot)
+{
+	size_t missing = 0;
+	memset(slot, 0xff, (n + 1) * sizeof(*slot));
+	for (size_t k = 0; k < n_suspects; k++) {
+		slot[suspects[k].object] = (uint32_t)k;
+		missing += suspects[k].heap_refs > 0;
+	}
+	for (uint32_t i = 0; i < n && missing; i++) {
+		size_t refs;
+		const uint32_t *referents = rs_heap_referents(heap, i, &refs);
+		for (size_t k = 0; k < refs; k++) {
+			uint32_t s = slot[referents[k]];
+			if (s != UINT32_MAX && suspects[s].holder == RS_NO_OBJECT) {
+				suspects[s].holder = i;
+				missing--;
+			}
+		}
+	}
+}
+
 rs_error *rs_refcount_suspects(struct rs_command_context *ctx, struct rs_refcount_suspect **out, size_t *count)
 {
 	struct rs_roots roots;
@@ -218,24 +242,18 @@ rs_error *rs_refcount_suspects(struct rs_command_context *ctx, struct rs_refcoun
 		return err;
 	size_t n = rs_heap_object_count(ctx->heap);
 	uint32_t *in = calloc(n + 1, sizeof(*in));
-	uint32_t *holder = malloc((n + 1) * sizeof(*holder));
 	struct suspect *suspects = calloc(n + 1, sizeof(*suspects));
-	if (!in || !suspects || !holder) {
+	if (!in || !suspects) {
 		free(in);
-		free(holder);
 		free(suspects);
 		rs_roots_free(&roots);
 		return rs_error_nomem();
 	}
-	memset(holder, 0xff, (n + 1) * sizeof(*holder)); /* RS_NO_OBJECT */
 	for (uint32_t i = 0; i < n; i++) {
 		size_t refs;
 		const uint32_t *referents = rs_heap_referents(ctx->heap, i, &refs);
-		for (size_t k = 0; k < refs; k++) {
+		for (size_t k = 0; k < refs; k++)
 			in[referents[k]]++;
-			if (holder[referents[k]] == RS_NO_OBJECT)
-				holder[referents[k]] = i;
-		}
 		rs_heap_hidden_references(ctx->target, ctx->heap, i, count_reference, in);
 	}
 	const struct rs_object *objects = rs_heap_objects(ctx->heap);
@@ -253,10 +271,10 @@ rs_error *rs_refcount_suspects(struct rs_command_context *ctx, struct rs_refcoun
 			cause = CAUSE_TYPE;
 		else if (in[i] == 0 && from_roots == 0)
 			cause = CAUSE_UNREFERENCED;
-		suspects[n_suspects++] = (struct suspect){i, in[i], from_roots, holder[i], cause, external};
+		suspects[n_suspects++] = (struct suspect){i, in[i], from_roots, RS_NO_OBJECT, cause, external};
 	}
+	holders_find(ctx->heap, n, suspects, n_suspects, in);
 	free(in);
-	free(holder);
 	rs_roots_free(&roots);
 	qsort(suspects, n_suspects, sizeof(*suspects), suspect_cmp);
 	*out = suspects;

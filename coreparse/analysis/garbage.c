@@ -38,7 +38,7 @@ struct collect {
 	rs_heap *heap;
 	const struct rs_graph *g;
 	uint64_t n;              /* tracked objects: indices [0, n) */
-	int64_t *gc_refs;
+	int32_t *gc_refs;        /* saturated: see refs_start */
 	uint64_t *collected;     /* bit per tracked object: not in the permanent generation */
 	uint64_t *alive;         /* bit per object */
 	uint32_t *work;
@@ -61,6 +61,22 @@ static bool collected(const struct collect *c, uint32_t i)
 	return i < c->n && bit(c->collected, i);
 }
 
+/* Only the sign of gc_refs matters, so 32 bits hold it, the size of a
+ * heap's worth being memory: a count of INT32_MAX or more stays there (its
+ * object a root, as it would be unless 2^31 references from collected
+ * objects cancelled it), and a corrupt negative count starts at 0, which
+ * makes no root either. */
+static int32_t refs_start(int64_t refcnt)
+{
+	return refcnt >= INT32_MAX ? INT32_MAX : refcnt < 0 ? 0 : (int32_t)refcnt;
+}
+
+static void refs_drop(int32_t *refs)
+{
+	if (*refs != INT32_MAX && *refs != INT32_MIN)
+		(*refs)--;
+}
+
 /* Returns how many conservative references between collected objects it
  * met: none, and a run that leaves them out would find the same. */
 static uint64_t refs_subtract(struct collect *c, bool with_conservative)
@@ -68,7 +84,7 @@ static uint64_t refs_subtract(struct collect *c, bool with_conservative)
 	const struct rs_graph *g = c->g;
 	uint64_t conservative = 0;
 	for (uint32_t i = 0; i < c->n; i++)
-		c->gc_refs[i] = c->heap->objects[i].refcnt;
+		c->gc_refs[i] = refs_start(c->heap->objects[i].refcnt);
 	for (uint32_t i = 0; i < c->n; i++) {
 		if (!collected(c, i))
 			continue;
@@ -80,7 +96,7 @@ static uint64_t refs_subtract(struct collect *c, bool with_conservative)
 				if (!with_conservative)
 					continue;
 			}
-			c->gc_refs[g->edges[e]]--;
+			refs_drop(&c->gc_refs[g->edges[e]]);
 		}
 	}
 	return conservative;
@@ -116,8 +132,8 @@ static void alive_mark(struct collect *c, bool with_conservative)
 
 /* One run of the algorithm into c->alive; *conservative counts the
  * conservative references between collected objects. gc_refs is freed once
- * the roots are marked, before the work stack is taken, so that the two
- * are never held together. */
+ * the roots are marked, before the work stack is taken, and the work stack
+ * when done, so that no two per-object arrays are held together. */
 static rs_error *alive_compute(struct collect *c, bool with_conservative, uint64_t *conservative)
 {
 	size_t words = c->heap->n_objects / 64 + 1;
@@ -130,10 +146,12 @@ static rs_error *alive_compute(struct collect *c, bool with_conservative, uint64
 	roots_mark(c);
 	free(c->gc_refs);
 	c->gc_refs = NULL;
-	if (!c->work && !(c->work = malloc(c->n * sizeof(*c->work) + 1)))
+	if (!(c->work = malloc(c->n * sizeof(*c->work) + 1)))
 		return rs_error_nomem();
 	rs_huge_pages_advise(c->work, c->n * sizeof(*c->work));
 	alive_mark(c, with_conservative);
+	free(c->work);
+	c->work = NULL;
 	return NULL;
 }
 
@@ -165,10 +183,36 @@ static uint32_t root_of(uint32_t *parent, uint32_t v)
 	return v;
 }
 
+/* Garbage objects numbered in object order, from a count of them before
+ * each word of the bitmap: what takes a number per garbage object, not per
+ * tracked one. */
+static uint32_t *garbage_ranks(const struct collect *c, const struct rs_garbage *out)
+{
+	size_t words = c->n / 64 + 1;
+	uint32_t *before = malloc(words * sizeof(*before));
+	if (!before)
+		return NULL;
+	uint32_t count = 0;
+	for (size_t w = 0; w < words; w++) {
+		before[w] = count;
+		count += (uint32_t)__builtin_popcountll(out->unreachable[w]);
+	}
+	return before;
+}
+
+static uint32_t garbage_rank(const uint32_t *before, const struct rs_garbage *out, uint32_t i)
+{
+	uint64_t below = out->unreachable[i / 64] & ((1ull << (i % 64)) - 1);
+	return before[i / 64] + (uint32_t)__builtin_popcountll(below);
+}
+
 static rs_error *groups_build(struct collect *c, struct rs_garbage *out)
 {
 	const struct rs_graph *g = c->g;
-	uint32_t *parent = c->work; /* reused: the marking is done */
+	uint32_t *parent = malloc(c->n * sizeof(*parent) + 1);
+	if (!parent)
+		return rs_error_nomem();
+	rs_huge_pages_advise(parent, c->n * sizeof(*parent));
 	for (uint32_t i = 0; i < c->n; i++)
 		parent[i] = i;
 	for (uint32_t i = 0; i < c->n; i++) {
@@ -180,46 +224,52 @@ static rs_error *groups_build(struct collect *c, struct rs_garbage *out)
 				parent[root_of(parent, i)] = root_of(parent, w);
 		}
 	}
-	/* Number the groups in order of their first member, then place members. */
-	uint32_t *group = malloc(c->n * sizeof(*group) + 1);
+	/* Number the groups in order of their first member, then place members.
+	 * A group's number is kept at its root's rank among the garbage. */
+	uint32_t *before = garbage_ranks(c, out);
+	uint32_t *group = malloc(out->objects * sizeof(*group) + 1);
 	out->groups.members = malloc(out->objects * sizeof(uint32_t) + 1);
-	if (!group || !out->groups.members) {
-		free(group);
-		return rs_error_nomem();
+	uint64_t *fill = NULL;
+	rs_error *err = NULL;
+	if (!before || !group || !out->groups.members) {
+		err = rs_error_nomem();
+		goto done;
 	}
-	rs_huge_pages_advise(group, c->n * sizeof(*group));
 	rs_huge_pages_advise(out->groups.members, out->objects * sizeof(uint32_t));
 	size_t count = 0;
-	for (uint32_t i = 0; i < c->n; i++)
-		group[i] = UINT32_MAX;
-	for (uint32_t i = 0; i < c->n; i++)
-		if (rs_garbage_contains(out, i) && group[root_of(parent, i)] == UINT32_MAX)
-			group[root_of(parent, i)] = (uint32_t)count++;
-	out->groups.start = calloc(count + 1, sizeof(uint64_t));
-	if (!out->groups.start) {
-		free(group);
-		return rs_error_nomem();
-	}
-	for (uint32_t i = 0; i < c->n; i++)
-		if (rs_garbage_contains(out, i))
-			out->groups.start[group[root_of(parent, i)] + 1]++;
-	for (size_t k = 0; k < count; k++)
-		out->groups.start[k + 1] += out->groups.start[k];
-	uint64_t *fill = calloc(count + 1, sizeof(uint64_t));
-	if (!fill) {
-		free(group);
-		return rs_error_nomem();
-	}
+	for (uint64_t k = 0; k < out->objects; k++)
+		group[k] = UINT32_MAX;
 	for (uint32_t i = 0; i < c->n; i++) {
 		if (!rs_garbage_contains(out, i))
 			continue;
-		uint32_t k = group[root_of(parent, i)];
+		uint32_t root = garbage_rank(before, out, root_of(parent, i));
+		if (group[root] == UINT32_MAX)
+			group[root] = (uint32_t)count++;
+	}
+	out->groups.start = calloc(count + 1, sizeof(uint64_t));
+	fill = calloc(count + 1, sizeof(uint64_t));
+	if (!out->groups.start || !fill) {
+		err = rs_error_nomem();
+		goto done;
+	}
+	for (uint32_t i = 0; i < c->n; i++)
+		if (rs_garbage_contains(out, i))
+			out->groups.start[group[garbage_rank(before, out, root_of(parent, i))] + 1]++;
+	for (size_t k = 0; k < count; k++)
+		out->groups.start[k + 1] += out->groups.start[k];
+	for (uint32_t i = 0; i < c->n; i++) {
+		if (!rs_garbage_contains(out, i))
+			continue;
+		uint32_t k = group[garbage_rank(before, out, root_of(parent, i))];
 		out->groups.members[out->groups.start[k] + fill[k]++] = i;
 	}
 	out->groups.count = count;
+done:
 	free(fill);
 	free(group);
-	return NULL;
+	free(before);
+	free(parent);
+	return err;
 }
 
 /* ---- finalizers ---- */
@@ -284,29 +334,34 @@ static rs_error *finalizer_reachable_count(struct collect *c, struct rs_garbage 
 {
 	const struct rs_graph *g = c->g;
 	uint64_t *seen = calloc(c->heap->n_objects / 64 + 1, sizeof(uint64_t));
+	uint32_t *work = malloc(c->n * sizeof(*work) + 1);
 	uint64_t top = 0;
-	if (!seen)
+	if (!seen || !work) {
+		free(seen);
+		free(work);
 		return rs_error_nomem();
+	}
 	for (uint32_t i = 0; i < c->n; i++) {
 		uint8_t f = out->finalizer[i];
 		if (f == RS_FINALIZER_DEL || f == RS_FINALIZER_TP_FINALIZE || f == RS_FINALIZER_TP_DEL) {
 			bit_set(seen, i);
-			c->work[top++] = i;
+			work[top++] = i;
 		}
 	}
 	out->finalizer_reachable = top;
 	while (top > 0) {
-		uint32_t v = c->work[--top];
+		uint32_t v = work[--top];
 		for (uint64_t e = g->edge_start[v]; e < g->edge_start[v + 1]; e++) {
 			uint32_t w = g->edges[e];
 			if (w < c->n && rs_garbage_contains(out, w) && !bit(seen, w)) {
 				bit_set(seen, w);
-				c->work[top++] = w;
+				work[top++] = w;
 				out->finalizer_reachable++;
 			}
 		}
 	}
 	free(seen);
+	free(work);
 	return NULL;
 }
 
