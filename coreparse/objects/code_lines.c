@@ -127,7 +127,7 @@ enum {
 static rs_error *locations_line(struct table *t, uint64_t code, int64_t offset, int64_t line, int32_t *out)
 {
 	int64_t end = 0;
-	uint8_t head, byte;
+	uint8_t head, byte = 0;
 	bool more = next_byte(t, &head);
 	while (more) {
 		if (!(head & 128))

@@ -240,6 +240,9 @@ static bool core_read_piece(struct core_memory *core, uint64_t address, unsigned
 		if (rel < seg->present) {
 			*done = len < seg->present - rel ? len : (size_t)(seg->present - rel);
 			memcpy(out, core->image + seg->offset + rel, *done);
+			core->base.direct_start = seg->vaddr;
+			core->base.direct_size = seg->present;
+			core->base.direct = core->image + seg->offset;
 			return true;
 		}
 		if (len > seg->memsz - rel)

@@ -2,16 +2,6 @@
 
 #include <string.h>
 
-rs_error *rs_mem_read_u64(struct rs_memory *mem, uint64_t address, uint64_t *out)
-{
-	return rs_mem_read(mem, address, out, sizeof(*out));
-}
-
-rs_error *rs_mem_read_u32(struct rs_memory *mem, uint64_t address, uint32_t *out)
-{
-	return rs_mem_read(mem, address, out, sizeof(*out));
-}
-
 /* Reads in small chunks that never cross a page boundary, so a string that
  * ends just before unmapped memory is still read whole. */
 rs_error *rs_mem_read_cstr(struct rs_memory *mem, uint64_t address, char *buf, size_t max,
