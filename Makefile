@@ -68,7 +68,8 @@ unit: test-deps all $(UNIT_BIN)
 	@set -e; for t in $(UNIT_BIN); do echo "== $$t"; $$t; done
 
 # The end-to-end tests run on every core (pytest-xdist), a test file to a
-# worker: the processes and cores a file's tests share are made once.
+# worker: the processes and cores a file's tests share are made once. The
+# slowest tests are listed at the end, for the CI budget (make check <= 15 min).
 E2E_JOBS ?= $(shell n=$$(nproc 2>/dev/null || echo 1); [ "$$n" -gt 4 ] && n=4; echo $$n)
 
 # CPython 3.11 and 3.13 with Py_TRACE_REFS take three and one and a half
@@ -89,7 +90,7 @@ sid-python: test-deps
 e2e: test-deps all trace-refs-python sid-python
 	tests/fixtures/sid-python.sh
 	tests/fixtures/devtools-toolkit.sh
-	cd tests/e2e && $(E2E_ENV) /usr/bin/python3 -m pytest -ra -q -n $(E2E_JOBS) --dist loadfile
+	cd tests/e2e && $(E2E_ENV) /usr/bin/python3 -m pytest -ra -q -n $(E2E_JOBS) --dist loadfile --durations=15
 
 check: trace-refs-python sid-python unit e2e fuzz-replay
 
