@@ -11,9 +11,9 @@ VERSION = 0.1.0
 PKGS = libdw libelf json-c sqlite3 libzstd liblz4 liblzma
 WARN = -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wno-unused-parameter
 CFLAGS ?= -O2 -g
-ALL_CFLAGS = -std=c11 -D_GNU_SOURCE -fPIC $(WARN) $(CFLAGS) -Iinclude -Icoreparse \
+ALL_CFLAGS = -std=c11 -D_GNU_SOURCE -pthread -fPIC $(WARN) $(CFLAGS) -Iinclude -Icoreparse \
 	$(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -ldw -lelf -ljson-c -lsqlite3 -lzstd -llz4 -llzma) -lm
+LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -ldw -lelf -ljson-c -lsqlite3 -lzstd -llz4 -llzma) -lm -pthread
 
 ifeq ($(SANITIZE),1)
 ALL_CFLAGS += -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "../objects/object_size.h"
+#include "graph_decode.h"
 #include "../util/huge_pages.h"
 
 #define PROGRESS_EVERY (1u << 20)
@@ -33,12 +34,18 @@ struct build {
 	uint64_t edges_dropped;  /* references to what is not an object, cut out at the end */
 	struct pending_edge pending[PENDING_BATCH];
 	uint32_t n_pending;
+	struct rs_prefault *prefault; /* the heap's, while the build runs */
+	struct rs_prefault_array edges_asked, edge_start_asked;
 };
 
-static bool grow_u32(uint32_t **array, uint64_t *capacity, uint64_t needed)
+static bool grow_u32(uint32_t **array, uint64_t *capacity, uint64_t needed, struct rs_prefault *prefault,
+		     struct rs_prefault_array *asked)
 {
-	if (needed <= *capacity)
+	if (needed <= *capacity) {
+		rs_prefault_track(prefault, asked, *array, needed * sizeof(**array), *capacity * sizeof(**array));
 		return true;
+	}
+	rs_prefault_quiesce(prefault);
 	uint64_t cap = *capacity ? *capacity : 65536;
 	while (cap < needed)
 		cap *= 2;
@@ -51,10 +58,15 @@ static bool grow_u32(uint32_t **array, uint64_t *capacity, uint64_t needed)
 	return true;
 }
 
-static bool edges_reserve(struct rs_graph *g)
+static bool edges_reserve(struct build *b)
 {
-	if (g->n_edges < g->edges_capacity)
+	struct rs_graph *g = b->g;
+	if (g->n_edges < g->edges_capacity) {
+		rs_prefault_track(b->prefault, &b->edges_asked, g->edges, g->n_edges * sizeof(*g->edges),
+				  g->edges_capacity * sizeof(*g->edges));
 		return true;
+	}
+	rs_prefault_quiesce(b->prefault);
 	uint64_t cap = g->edges_capacity ? 2 * g->edges_capacity : 1u << 18;
 	uint32_t *edges = realloc(g->edges, cap * sizeof(*edges));
 	uint64_t *bits = realloc(g->conservative, (cap / 64) * sizeof(*bits));
@@ -176,7 +188,7 @@ static void on_reference(void *arg, uint64_t referent, enum rs_via_kind kind, ui
 		b->too_many_edges = b->out_of_memory = true;
 		return;
 	}
-	if (!edges_reserve(g)) {
+	if (!edges_reserve(b)) {
 		b->out_of_memory = true;
 		return;
 	}
@@ -238,8 +250,22 @@ static void index_compact(struct rs_address_index *ix, const struct rs_heap *hea
 	rs_address_index_compact(ix, (struct rs_address_keys){object_address, heap});
 }
 
+static bool index_fill(struct rs_address_index *ix, const struct rs_heap *heap)
+{
+	for (size_t i = 0; i < heap->n_objects; i++) {
+		if (i + PREFETCH_AHEAD < heap->n_objects)
+			rs_address_index_prefetch(ix, heap->objects[i + PREFETCH_AHEAD].address);
+		/* A list node masked to 4 bytes (a corrupt link) is walked, never pointed to. */
+		if (!(heap->objects[i].address & 7) && !rs_address_index_put(ix, heap->objects[i].address, (uint32_t)i))
+			return false;
+	}
+	return true;
+}
+
 /* Every object into a fresh index, each window's table sized for per_object
- * entries per object of it, compact when asked. */
+ * entries per object of it, compact when asked. The helper thread, when
+ * there is one, faults the tables in while they fill; it is done with them
+ * when this returns. */
 static bool index_objects(struct rs_address_index *ix, const struct rs_heap *heap, uint64_t per_object,
 			  bool compact)
 {
@@ -251,14 +277,12 @@ static bool index_objects(struct rs_address_index *ix, const struct rs_heap *hea
 			return false;
 	if (!rs_address_index_size(ix))
 		return false;
-	for (size_t i = 0; i < heap->n_objects; i++) {
-		if (i + PREFETCH_AHEAD < heap->n_objects)
-			rs_address_index_prefetch(ix, heap->objects[i + PREFETCH_AHEAD].address);
-		/* A list node masked to 4 bytes (a corrupt link) is walked, never pointed to. */
-		if (!(heap->objects[i].address & 7) && !rs_address_index_put(ix, heap->objects[i].address, (uint32_t)i))
-			return false;
-	}
-	return true;
+	for (size_t t = 0; t < ix->n_tables; t++)
+		rs_prefault_ask(heap->prefault, ix->tables[t].slots ? (void *)ix->tables[t].slots : ix->tables[t].values,
+				ix->tables[t].bytes);
+	bool done = index_fill(ix, heap);
+	rs_prefault_quiesce(heap->prefault);
+	return done;
 }
 
 /* Untracked objects (strings, numbers, untracked containers) are about as
@@ -295,13 +319,21 @@ static rs_error *build_failure(const struct build *b)
 	return rs_error_nomem();
 }
 
+static bool object_begin(struct build *b, uint64_t i)
+{
+	struct rs_graph *g = b->g;
+	if (!grow_u32(&g->edge_start, &g->edge_start_capacity, i + 2, b->prefault, &b->edge_start_asked))
+		return false;
+	g->edge_start[i] = (uint32_t)g->n_edges;
+	b->source = (uint32_t)i;
+	return true;
+}
+
 static rs_error *object_traverse(struct build *b, uint64_t i)
 {
 	struct rs_graph *g = b->g;
-	if (!grow_u32(&g->edge_start, &g->edge_start_capacity, i + 2))
+	if (!object_begin(b, i))
 		return rs_error_nomem();
-	g->edge_start[i] = (uint32_t)g->n_edges;
-	b->source = (uint32_t)i;
 	rs_error *err = rs_object_traverse(&g->model, b->heap->objects[i].address, b->heap->objects[i].type,
 					   on_reference, b);
 	const struct rs_object *o = &b->heap->objects[i]; /* the array may have moved */
@@ -339,36 +371,98 @@ static void edges_compact(struct rs_graph *g, uint64_t n_objects)
 
 #define OBJECT_PREFETCH_AHEAD 8
 
+static rs_error *object_done(struct build *b, uint64_t i)
+{
+	if (i % INTERRUPT_EVERY == 0 && rs_interrupt_requested())
+		return rs_error_new(RS_ERR_INTERRUPTED, "interrupted after %" PRIu64 " of %zu objects", i,
+				    b->heap->n_objects);
+	if (b->heap->progress && i % PROGRESS_EVERY == PROGRESS_EVERY - 1)
+		b->heap->progress(i + 1, b->heap->progress_arg);
+	return NULL;
+}
+
+/* An object the decoder thread traversed: its referents, taken as if its
+ * traversal were visiting them now. */
+static rs_error *object_replay(struct build *b, uint64_t i, const uint64_t *refs, uint32_t n)
+{
+	if (!object_begin(b, i))
+		return rs_error_nomem();
+	for (uint32_t k = 0; k < n; k++)
+		on_reference(b, refs[k], RS_VIA_FIELD, 0);
+	return b->out_of_memory ? build_failure(b) : NULL;
+}
+
+static rs_error *chunk_traverse(struct build *b, const struct rs_decoded_chunk *c)
+{
+	const uint64_t *refs = c->refs;
+	for (uint64_t k = 0; k < c->count; k++) {
+		uint64_t i = c->first + k;
+		rs_error *err;
+		if (!c->decoded || c->n_refs[k] == RS_DECODE_AGAIN) {
+			if (!c->decoded && k + OBJECT_PREFETCH_AHEAD < c->count)
+				rs_mem_prefetch(b->mem, b->heap->objects[i + OBJECT_PREFETCH_AHEAD].address);
+			err = object_traverse(b, i);
+		} else {
+			err = object_replay(b, i, refs, c->n_refs[k]);
+			refs += c->n_refs[k];
+		}
+		if (!err)
+			err = object_done(b, i);
+		if (err)
+			return err;
+	}
+	return NULL;
+}
+
+/* The tracked objects, with the decoder thread's help when there is one;
+ * where they stop. */
+static rs_error *tracked_traverse(struct build *b, uint64_t *stop)
+{
+	struct rs_decoder *d = rs_decoder_start(&b->g->model, b->heap, b->heap->n_objects);
+	*stop = 0;
+	if (!d)
+		return NULL;
+	struct rs_decoded_chunk c;
+	rs_error *err = NULL;
+	while (!err && rs_decoder_next(d, &c)) {
+		err = chunk_traverse(b, &c);
+		*stop = c.first + c.count;
+		rs_decoder_chunk_done(d, b->heap);
+	}
+	rs_decoder_stop(d);
+	return err;
+}
+
 /* Objects adopted while resolving references are appended to the heap and
  * traversed in turn, until no reference brings a new one. */
 static rs_error *graph_traverse_all(struct build *b)
 {
 	struct rs_graph *g = b->g;
-	uint64_t i = 0;
+	uint64_t i;
+	rs_error *err = tracked_traverse(b, &i);
+	if (err)
+		return err;
 	do {
 		for (; i < b->heap->n_objects; i++) {
 			if (i + OBJECT_PREFETCH_AHEAD < b->heap->n_objects)
 				rs_mem_prefetch(b->mem, b->heap->objects[i + OBJECT_PREFETCH_AHEAD].address);
-			rs_error *err = object_traverse(b, i);
+			err = object_traverse(b, i);
+			if (!err)
+				err = object_done(b, i);
 			if (err)
 				return err;
-			if (i % INTERRUPT_EVERY == 0 && rs_interrupt_requested())
-				return rs_error_new(RS_ERR_INTERRUPTED, "interrupted after %" PRIu64 " of %zu objects",
-						    i, b->heap->n_objects);
-			if (b->heap->progress && i % PROGRESS_EVERY == PROGRESS_EVERY - 1)
-				b->heap->progress(i + 1, b->heap->progress_arg);
 		}
 		pending_flush(b);
 		if (b->out_of_memory)
 			return build_failure(b);
-		if (!grow_u32(&g->edge_start, &g->edge_start_capacity, b->heap->n_objects + 1))
+		if (!grow_u32(&g->edge_start, &g->edge_start_capacity, b->heap->n_objects + 1, b->prefault,
+			      &b->edge_start_asked))
 			return rs_error_nomem();
 	} while (i < b->heap->n_objects);
 	g->edge_start[b->heap->n_objects] = (uint32_t)g->n_edges;
 	if (b->edges_dropped)
 		edges_compact(g, b->heap->n_objects);
 	g->objects_reached = b->heap->n_objects;
-	index_compact(&g->index, b->heap);
 	return NULL;
 }
 
@@ -380,6 +474,8 @@ rs_error *rs_graph_build(struct rs_memory *mem, const struct rs_python *py, stru
 		return rs_error_nomem();
 	size_t walked = heap->n_objects;
 	g->objects_tracked = heap->n_objects;
+	heap->prefault = rs_prefault_start();
+	heap->objects_asked = (struct rs_prefault_array){heap->n_objects * sizeof(*heap->objects)};
 	rs_error *err = index_tracked(g, heap);
 	if (!err) {
 		rs_objmodel_init(&g->model, mem, py, &heap->types);
@@ -389,11 +485,15 @@ rs_error *rs_graph_build(struct rs_memory *mem, const struct rs_python *py, stru
 		if (!b)
 			err = rs_error_nomem();
 		else {
-			*b = (struct build){.mem = mem, .py = py, .heap = heap, .g = g};
+			*b = (struct build){.mem = mem, .py = py, .heap = heap, .g = g, .prefault = heap->prefault};
 			err = graph_traverse_all(b);
 			free(b);
 		}
 	}
+	rs_prefault_stop(heap->prefault);
+	heap->prefault = NULL;
+	if (!err)
+		index_compact(&g->index, heap);
 	if (!err && mem->gone)
 		err = rs_error_new(RS_ERR_NOT_FOUND, "process %d exited while being read", (int)mem->pid);
 	if (err) {
@@ -426,7 +526,7 @@ uint32_t rs_graph_adopt(struct rs_graph *g, struct rs_memory *mem, const struct 
 	uint32_t index = object_adopt(&b, address);
 	if (index == RS_NO_INDEX)
 		return index;
-	if (!grow_u32(&g->edge_start, &g->edge_start_capacity, heap->n_objects + 1)) {
+	if (!grow_u32(&g->edge_start, &g->edge_start_capacity, heap->n_objects + 1, NULL, NULL)) {
 		heap->n_objects--; /* keep edge_start covering every object */
 		return RS_NO_INDEX;
 	}

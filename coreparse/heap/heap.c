@@ -25,11 +25,14 @@ rs_error *rs_heap_walk(rs_target *target, void (*progress)(uint64_t seen, void *
 	heap->progress = progress;
 	heap->progress_arg = arg;
 	rs_error *err = rs_interpreters_read(target->mem, &target->py, heap);
+	heap->prefault = rs_prefault_start();
 	for (size_t i = 0; !err && i < heap->n_interps; i++) {
 		uint64_t gc_state = gc_state_of(&target->py, &heap->interps[i], i);
 		if (gc_state)
 			err = rs_gc_state_walk(target->mem, &target->py, gc_state, (uint16_t)i, heap);
 	}
+	rs_prefault_stop(heap->prefault);
+	heap->prefault = NULL;
 	/* A process that died mid-walk leaves broken lists, not a smaller heap. */
 	if (!err && target->mem->gone)
 		err = rs_error_new(RS_ERR_NOT_FOUND, "process %d exited while being read", (int)target->mem->pid);
@@ -44,8 +47,12 @@ rs_error *rs_heap_walk(rs_target *target, void (*progress)(uint64_t seen, void *
 
 bool rs_heap_objects_reserve(struct rs_heap *heap)
 {
-	if (heap->n_objects < heap->objects_capacity)
+	if (heap->n_objects < heap->objects_capacity) {
+		rs_prefault_track(heap->prefault, &heap->objects_asked, heap->objects,
+				  heap->n_objects * sizeof(*heap->objects), heap->objects_capacity * sizeof(*heap->objects));
 		return true;
+	}
+	rs_prefault_quiesce(heap->prefault);
 	size_t cap = heap->objects_capacity ? heap->objects_capacity * 2 : 65536;
 	struct rs_object *objects = realloc(heap->objects, cap * sizeof(*objects));
 	if (!objects)

@@ -4,6 +4,7 @@
 #define RS_HEAP_HEAP_H
 
 #include "../objects/types.h"
+#include "../util/prefault.h"
 
 struct rs_graph;
 
@@ -15,6 +16,9 @@ struct rs_heap {
 	size_t n_threads;
 	struct rs_object *objects;
 	size_t n_objects, objects_capacity;
+	/* While the walk or the graph build appends objects: their helper thread. */
+	struct rs_prefault *prefault;
+	struct rs_prefault_array objects_asked;
 	struct rs_type_table types;
 	void (*progress)(uint64_t seen, void *arg);
 	void *progress_arg;

@@ -300,7 +300,60 @@ static void core_prefetch(struct rs_memory *mem, uint64_t address)
 		__builtin_prefetch(core->image + seg->offset + (address - seg->vaddr));
 }
 
-static const struct rs_memory_ops core_ops = {core_read, core_destroy, core_prefetch};
+/* A thread reader: the core's segments only, found without the shared
+ * segment cache; the image is mapped read-only and never changes. */
+struct core_reader {
+	struct rs_memory base;
+	const struct core_memory *core;
+	struct rs_diag diag; /* never shown: what it did not read is read again */
+};
+
+static rs_error *core_reader_read(struct rs_memory *mem, uint64_t address, void *buf, size_t len)
+{
+	struct core_reader *r = (struct core_reader *)mem;
+	const struct core_segment *seg = segment_find(r->core, address);
+	uint64_t rel = seg ? address - seg->vaddr : 0;
+	if (!seg || rel >= seg->present || len > seg->present - rel) {
+		mem->missed = true;
+		return rs_error_fault(address, "address 0x%" PRIx64 " is not in the core's segments", address);
+	}
+	memcpy(buf, r->core->image + seg->offset + rel, len);
+	mem->direct_start = seg->vaddr;
+	mem->direct_size = seg->present;
+	mem->direct = r->core->image + seg->offset;
+	return NULL;
+}
+
+static void core_reader_destroy(struct rs_memory *mem)
+{
+	rs_diag_free(&((struct core_reader *)mem)->diag);
+	free(mem);
+}
+
+static void core_reader_prefetch(struct rs_memory *mem, uint64_t address)
+{
+	const struct core_reader *r = (const struct core_reader *)mem;
+	const struct core_segment *seg = segment_find(r->core, address);
+	if (seg && address - seg->vaddr < seg->present)
+		__builtin_prefetch(r->core->image + seg->offset + (address - seg->vaddr));
+}
+
+static const struct rs_memory_ops core_reader_ops = {core_reader_read, core_reader_destroy, core_reader_prefetch,
+						     NULL};
+
+static struct rs_memory *core_thread_reader(struct rs_memory *mem)
+{
+	struct core_reader *r = calloc(1, sizeof(*r));
+	if (!r)
+		return NULL;
+	r->base = (struct rs_memory){.ops = &core_reader_ops, .pid = mem->pid, .exe_path = mem->exe_path,
+				     .root = mem->root};
+	r->core = (const struct core_memory *)mem;
+	r->base.diag = &r->diag;
+	return &r->base;
+}
+
+static const struct rs_memory_ops core_ops = {core_read, core_destroy, core_prefetch, core_thread_reader};
 
 static int segment_cmp(const void *a, const void *b)
 {

@@ -37,6 +37,11 @@ rs_error *rs_mem_read_cstr(struct rs_memory *mem, uint64_t address, char *buf, s
 	return NULL;
 }
 
+struct rs_memory *rs_memory_thread_reader(struct rs_memory *mem)
+{
+	return mem->ops->thread_reader ? mem->ops->thread_reader(mem) : NULL;
+}
+
 void rs_memory_destroy(struct rs_memory *mem)
 {
 	if (mem)

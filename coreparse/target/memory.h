@@ -24,6 +24,8 @@ struct rs_memory_ops {
 	/* Optional: starts bringing the bytes at address into the cache, for a
 	 * read that will come soon. */
 	void (*prefetch)(struct rs_memory *mem, uint64_t address);
+	/* Optional: a reader for another thread (see rs_memory_thread_reader). */
+	struct rs_memory *(*thread_reader)(struct rs_memory *mem);
 };
 
 /* A file mapped into the target (NT_FILE of a core, /proc/PID/maps). */
@@ -52,6 +54,8 @@ struct rs_memory {
 	 * Empty (size 0) unless the source sets it. */
 	uint64_t direct_start, direct_size;
 	const unsigned char *direct;
+	/* Thread readers: set by a read they could not do (see below). */
+	bool missed;
 };
 
 static inline rs_error *rs_mem_read(struct rs_memory *mem, uint64_t address, void *buf, size_t len)
@@ -86,6 +90,15 @@ rs_error *rs_mem_read_cstr(struct rs_memory *mem, uint64_t address, char *buf, s
 			   bool *truncated);
 
 void rs_memory_destroy(struct rs_memory *mem);
+
+/* A reader of mem that another thread may use while this one reads mem: it
+ * reads only what the source holds in this process's memory as it is (a
+ * core's segments), with no state shared with mem. Any other read fails and
+ * sets the reader's missed flag, and the caller must do that work again on
+ * mem, where the read may still succeed (a core's mapped files). NULL when
+ * the source has no such bytes (a live process, a debugger's memory) or out
+ * of memory. Destroy it before mem. */
+struct rs_memory *rs_memory_thread_reader(struct rs_memory *mem);
 
 /* core_file.c */
 /* sysroot: the root the process ran in (--sysroot), or NULL. */

@@ -6,9 +6,10 @@ set gc.collect() frees under DEBUG_SAVEALL (truth by fork), recall and
 precision 1.0, with each finalizer named for what it is; live and from a
 core, on every interpreter."""
 import collections
+import json
 
 
-from conftest import INTERPRETERS, TRACE_REFS, live_and_core, program_fixture, refscope_json
+from conftest import INTERPRETERS, TRACE_REFS, live_and_core, program_fixture, refscope_json, run_refscope
 
 # and the Py_TRACE_REFS build: real workloads over objects with two more header words
 realworld_target = program_fixture("realworld_target.py", INTERPRETERS + [TRACE_REFS])
@@ -54,3 +55,22 @@ def test_suspects_on_a_heap_without_a_dominant_structure_is_empty(realworld_targ
     doc = refscope_json(realworld_target.interp, "suspects", target_args)
     assert doc["threshold"] == 10 and doc["total"] > 0
     assert doc["suspects"] == [], [(s["type"], s["percent"]) for s in doc["suspects"]]
+
+
+def test_the_graph_is_the_same_built_by_one_thread_or_two(realworld_target, tmp_path):
+    """The build's second thread traverses objects ahead of it (a core's
+    memory only): the whole graph, every node and edge in the DevTools
+    export, is byte for byte the one the build makes alone, and so are the
+    garbage and the warnings."""
+    interp, core = realworld_target.interp, realworld_target.core()
+    answers = []
+    for threads in ("1", "2"):
+        env = dict(interp.refscope_env, REFSCOPE_THREADS=threads)
+        out = str(tmp_path / ("graph-%s.heapsnapshot" % threads))
+        garbage = run_refscope(["--json"] + interp.refscope_args + ["garbage", core], env=env)
+        export = run_refscope(interp.refscope_args + ["export", "--format", "heapsnapshot", core, out], env=env)
+        assert garbage.returncode == 0 and export.returncode == 0, garbage.stderr + export.stderr
+        with open(out, "rb") as f:
+            answers.append((garbage.stdout, f.read()))
+    assert len(answers[0][1]) > 100000 and json.loads(answers[0][0])["objects"] > 0
+    assert answers[0] == answers[1]
