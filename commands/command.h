@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 
+#include "ref_list.h"
 #include "refscope.h"
 #include "util/error.h"
 
@@ -122,6 +123,11 @@ rs_error *rs_command_objects_each(struct rs_command_context *ctx,
 				  rs_error *(*doc)(struct rs_command_context *ctx, uint32_t index, json_object **out),
 				  const char *null_key, json_object **out);
 json_object *rs_doc_object_ref(const rs_heap *heap, uint32_t index);
+/* Names for ref lists (ref_list.h) of the heap's objects. */
+struct rs_ref_names *rs_doc_ref_names(const rs_heap *heap, const char *extra_key);
+/* The refs of members, as rs_doc_object_ref gives each, printed by a ref
+ * list with names when names is not NULL (--json). NULL when out of memory. */
+json_object *rs_doc_object_refs(const rs_heap *heap, struct rs_ref_names *names, const uint32_t *members, size_t n);
 /* root {kind, name} and path[] {address, type, via} of a shortest chain
  * from a named root to object index, added to doc (path.c). */
 rs_error *rs_doc_path_add(struct rs_command_context *ctx, uint32_t index, json_object *doc);

@@ -25,18 +25,16 @@ static int row_cmp(const void *a, const void *b)
 }
 
 static json_object *cycle_doc(const rs_heap *heap, const struct rs_groups *g, size_t k,
-			      const struct rs_garbage *garbage, uint64_t bytes)
+			      const struct rs_garbage *garbage, uint64_t bytes, struct rs_ref_names *names)
 {
 	const uint32_t *members = g->members + g->start[k];
 	size_t n = (size_t)(g->start[k + 1] - g->start[k]);
-	json_object *o = json_object_new_object(), *objects = json_object_new_array();
+	json_object *o = json_object_new_object();
 	json_object_object_add(o, "size", json_object_new_int64((int64_t)n));
 	json_object_object_add(o, "bytes", json_object_new_int64((int64_t)bytes));
 	json_object_object_add(o, "reachable", json_object_new_boolean(!rs_garbage_contains(garbage, members[0])));
 	json_object_object_add(o, "types", rs_doc_group_types(heap, members, n));
-	for (size_t i = 0; i < n; i++)
-		json_object_array_add(objects, rs_doc_object_ref(heap, members[i]));
-	json_object_object_add(o, "objects", objects);
+	json_object_object_add(o, "objects", rs_doc_object_refs(heap, names, members, n));
 	return o;
 }
 
@@ -46,6 +44,7 @@ struct cycles_found {
 	struct rs_groups groups;
 	struct rs_garbage garbage;
 	struct cycle_row *rows;
+	struct rs_ref_names *names; /* --json: the members' refs are printed from the groups */
 };
 
 static void cycles_found_free(void *state)
@@ -53,6 +52,7 @@ static void cycles_found_free(void *state)
 	struct cycles_found *f = state;
 	rs_groups_free(&f->groups);
 	rs_garbage_free(&f->garbage);
+	rs_ref_names_free(f->names);
 	free(f->rows);
 	free(f);
 }
@@ -60,7 +60,7 @@ static void cycles_found_free(void *state)
 static json_object *cycles_row(void *state, size_t r)
 {
 	struct cycles_found *f = state;
-	return cycle_doc(f->heap, &f->groups, f->rows[r].group, &f->garbage, f->rows[r].bytes);
+	return cycle_doc(f->heap, &f->groups, f->rows[r].group, &f->garbage, f->rows[r].bytes, f->names);
 }
 
 /* The cycles of at least min objects, largest first. */
@@ -102,6 +102,10 @@ static rs_error *cycles_build(struct rs_command_context *ctx, json_object **out)
 	size_t shown = rs_rows_shown(&ctx->opts, n_rows, TEXT_DEFAULT_TOP, DOT_DEFAULT_TOP);
 	json_object *cycles;
 	if (ctx->opts.json) {
+		if (!(f->names = rs_doc_ref_names(ctx->heap, NULL))) {
+			cycles_found_free(f);
+			return rs_error_nomem();
+		}
 		cycles = rs_lazy_array_new(shown, cycles_row, f, cycles_found_free);
 		if (!cycles)
 			return rs_error_nomem();

@@ -24,22 +24,50 @@ static const char *finalizer_name(uint8_t f)
 	}
 }
 
-static json_object *group_doc(const rs_heap *heap, const struct rs_garbage *g, size_t k)
+struct members_arg {
+	const rs_heap *heap;
+	const struct rs_garbage *g;
+	const uint32_t *members;
+};
+
+static void member_item(const void *arg, size_t i, struct rs_ref_item *out)
 {
-	const struct rs_object *objects = rs_heap_objects(heap);
-	const uint32_t *members = g->groups.members + g->groups.start[k];
-	size_t n = (size_t)(g->groups.start[k + 1] - g->groups.start[k]);
-	json_object *o = json_object_new_object(), *list = json_object_new_array();
-	uint64_t bytes = 0;
-	bool has_finalizer = false, certain = true;
+	const struct members_arg *m = arg;
+	const struct rs_object *o = &rs_heap_objects(m->heap)[m->members[i]];
+	*out = (struct rs_ref_item){o->address, o->type, finalizer_name(m->g->finalizer[m->members[i]])};
+}
+
+/* Each member's ref and finalizer: printed from the group by a ref list
+ * with names (--json), else as json-c objects. */
+static json_object *members_doc(const rs_heap *heap, const struct rs_garbage *g, const uint32_t *members, size_t n,
+				struct rs_ref_names *names)
+{
+	if (names) {
+		struct members_arg arg = {heap, g, members};
+		return rs_ref_list_new(names, n, member_item, &arg, sizeof(arg));
+	}
+	json_object *list = json_object_new_array();
 	for (size_t i = 0; i < n; i++) {
-		certain &= !rs_garbage_uncertain(g, members[i]);
 		json_object *ref = rs_doc_object_ref(heap, members[i]);
 		const char *fin = finalizer_name(g->finalizer[members[i]]);
 		json_object_object_add(ref, "finalizer", fin ? json_object_new_string(fin) : NULL);
 		json_object_array_add(list, ref);
+	}
+	return list;
+}
+
+static json_object *group_doc(const rs_heap *heap, const struct rs_garbage *g, size_t k, struct rs_ref_names *names)
+{
+	const struct rs_object *objects = rs_heap_objects(heap);
+	const uint32_t *members = g->groups.members + g->groups.start[k];
+	size_t n = (size_t)(g->groups.start[k + 1] - g->groups.start[k]);
+	json_object *o = json_object_new_object(), *list = members_doc(heap, g, members, n, names);
+	uint64_t bytes = 0;
+	bool has_finalizer = false, certain = true;
+	for (size_t i = 0; i < n; i++) {
+		certain &= !rs_garbage_uncertain(g, members[i]);
 		bytes += objects[members[i]].size;
-		has_finalizer |= fin != NULL;
+		has_finalizer |= finalizer_name(g->finalizer[members[i]]) != NULL;
 	}
 	json_object_object_add(o, "size", json_object_new_int64((int64_t)n));
 	json_object_object_add(o, "bytes", json_object_new_int64((int64_t)bytes));
@@ -97,12 +125,14 @@ struct garbage_found {
 	const rs_heap *heap;
 	struct rs_garbage garbage;
 	struct group_row *rows;
+	struct rs_ref_names *names; /* --json: the members' refs are printed from the groups */
 };
 
 static void garbage_found_free(void *state)
 {
 	struct garbage_found *f = state;
 	rs_garbage_free(&f->garbage);
+	rs_ref_names_free(f->names);
 	free(f->rows);
 	free(f);
 }
@@ -110,7 +140,7 @@ static void garbage_found_free(void *state)
 static json_object *garbage_row(void *state, size_t r)
 {
 	struct garbage_found *f = state;
-	return group_doc(f->heap, &f->garbage, f->rows[r].group);
+	return group_doc(f->heap, &f->garbage, f->rows[r].group, f->names);
 }
 
 static rs_error *garbage_build(struct rs_command_context *ctx, json_object **out)
@@ -141,7 +171,9 @@ static rs_error *garbage_build(struct rs_command_context *ctx, json_object **out
 	json_object_object_add(doc, "groups_total", json_object_new_int64((int64_t)groups->count));
 	json_object *list;
 	if (ctx->opts.json) {
-		list = rs_lazy_array_new(shown, garbage_row, f, garbage_found_free);
+		list = (f->names = rs_doc_ref_names(ctx->heap, "finalizer"))
+			       ? rs_lazy_array_new(shown, garbage_row, f, garbage_found_free)
+			       : (garbage_found_free(f), NULL);
 	} else {
 		list = json_object_new_array();
 		for (size_t r = 0; r < shown; r++)

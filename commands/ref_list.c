@@ -1,0 +1,219 @@
+#include "ref_list.h"
+
+#include <inttypes.h>
+#include <json-c/printbuf.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define EXTRAS_MAX 16
+
+/* Escaped texts, quotes included, made for the flags of the first print. */
+struct rs_ref_names {
+	rs_ref_type_name_fn *type_name;
+	const void *arg;
+	size_t n_types;
+	char **types;
+	const char *extra_key;
+	char *extra_key_text;
+	const char *extras[EXTRAS_MAX]; /* the values met, by pointer */
+	char *extra_texts[EXTRAS_MAX];
+	int n_extras;
+	char *scratch; /* past EXTRAS_MAX values: the last one's text */
+	int flags;
+	bool flags_set;
+};
+
+struct ref_list {
+	struct rs_ref_names *names;
+	size_t n;
+	rs_ref_item_fn *item;
+	max_align_t arg[]; /* the caller's arg, copied */
+};
+
+/* json-c's own escaping of s: what it prints for a string holding it. */
+static char *escaped(const char *s, int flags)
+{
+	json_object *string = json_object_new_string(s);
+	char *text = string ? strdup(json_object_to_json_string_ext(string, flags)) : NULL;
+	json_object_put(string);
+	return text;
+}
+
+static void texts_free(struct rs_ref_names *names)
+{
+	for (size_t t = 0; t < names->n_types; t++) {
+		free(names->types[t]);
+		names->types[t] = NULL;
+	}
+	for (int k = 0; k < names->n_extras; k++)
+		free(names->extra_texts[k]);
+	names->n_extras = 0;
+	free(names->scratch);
+	names->scratch = NULL;
+	free(names->extra_key_text);
+	names->extra_key_text = NULL;
+}
+
+struct rs_ref_names *rs_ref_names_new(size_t n_types, rs_ref_type_name_fn *type_name, const void *arg,
+				      const char *extra_key)
+{
+	struct rs_ref_names *names = calloc(1, sizeof(*names));
+	if (!names || !(names->types = calloc(n_types + 1, sizeof(*names->types)))) {
+		free(names);
+		return NULL;
+	}
+	names->type_name = type_name;
+	names->arg = arg;
+	names->n_types = n_types;
+	names->extra_key = extra_key;
+	return names;
+}
+
+void rs_ref_names_free(struct rs_ref_names *names)
+{
+	if (!names)
+		return;
+	texts_free(names);
+	free(names->types);
+	free(names);
+}
+
+static const char *type_text(struct rs_ref_names *names, uint32_t type)
+{
+	if (type >= names->n_types)
+		return NULL;
+	if (!names->types[type])
+		names->types[type] = escaped(names->type_name(names->arg, type), names->flags);
+	return names->types[type];
+}
+
+/* Extra values are few (finalizer kinds): kept by pointer. */
+static const char *extra_text(struct rs_ref_names *names, const char *value)
+{
+	if (!value)
+		return "null";
+	for (int k = 0; k < names->n_extras; k++)
+		if (names->extras[k] == value)
+			return names->extra_texts[k];
+	char *text = escaped(value, names->flags);
+	if (text && names->n_extras < EXTRAS_MAX) {
+		names->extras[names->n_extras] = value;
+		names->extra_texts[names->n_extras++] = text;
+	} else {
+		free(names->scratch);
+		names->scratch = text;
+	}
+	return text;
+}
+
+static void indent(struct printbuf *pb, int level, int flags)
+{
+	if (flags & JSON_C_TO_STRING_PRETTY)
+		printbuf_memset(pb, -1, (flags & JSON_C_TO_STRING_PRETTY_TAB) ? '\t' : ' ',
+				(flags & JSON_C_TO_STRING_PRETTY_TAB) ? level : 2 * level);
+}
+
+/* As json-c begins each member of an object or array: after a comma but
+ * for the first, on a line of its own when pretty. */
+static void member_start(struct printbuf *pb, bool had_children, int level, int flags)
+{
+	if (had_children)
+		printbuf_strappend(pb, ",");
+	if (flags & JSON_C_TO_STRING_PRETTY)
+		printbuf_strappend(pb, "\n");
+	if ((flags & JSON_C_TO_STRING_SPACED) && !(flags & JSON_C_TO_STRING_PRETTY))
+		printbuf_strappend(pb, " ");
+	indent(pb, level, flags);
+}
+
+static void field(struct printbuf *pb, const char *key_text, const char *value_text, bool first, int level,
+		  int flags)
+{
+	member_start(pb, !first, level, flags);
+	printbuf_memappend(pb, key_text, (int)strlen(key_text));
+	if (flags & JSON_C_TO_STRING_SPACED)
+		printbuf_strappend(pb, ": ");
+	else
+		printbuf_strappend(pb, ":");
+	printbuf_memappend(pb, value_text, (int)strlen(value_text));
+}
+
+static void container_end(struct printbuf *pb, bool had_children, int level, int flags, const char *close)
+{
+	if (flags & JSON_C_TO_STRING_PRETTY) {
+		if (had_children)
+			printbuf_strappend(pb, "\n");
+		indent(pb, level, flags);
+	}
+	if ((flags & JSON_C_TO_STRING_SPACED) && !(flags & JSON_C_TO_STRING_PRETTY))
+		printbuf_strappend(pb, " ");
+	printbuf_memappend(pb, close, 1);
+}
+
+static int item_print(struct rs_ref_names *names, const struct rs_ref_item *it, struct printbuf *pb, int level,
+		      int flags)
+{
+	char address[32];
+	const char *type = type_text(names, it->type);
+	const char *extra = names->extra_key ? extra_text(names, it->extra) : "";
+	if (!type || !extra)
+		return -1;
+	snprintf(address, sizeof(address), "\"0x%" PRIx64 "\"", it->address);
+	printbuf_strappend(pb, "{");
+	field(pb, "\"address\"", address, true, level + 1, flags);
+	field(pb, "\"type\"", type, false, level + 1, flags);
+	if (names->extra_key)
+		field(pb, names->extra_key_text, extra, false, level + 1, flags);
+	container_end(pb, true, level, flags, "}");
+	return 0;
+}
+
+static int ref_list_print(json_object *array, struct printbuf *pb, int level, int flags)
+{
+	struct ref_list *l = json_object_get_userdata(array);
+	struct rs_ref_names *names = l->names;
+	if (!names->flags_set || names->flags != flags) {
+		texts_free(names);
+		names->flags = flags;
+		names->flags_set = true;
+		if (names->extra_key && !(names->extra_key_text = escaped(names->extra_key, flags)))
+			return -1;
+	}
+	printbuf_strappend(pb, "[");
+	for (size_t i = 0; i < l->n; i++) {
+		struct rs_ref_item it = {0};
+		l->item(l->arg, i, &it);
+		member_start(pb, i > 0, level + 1, flags);
+		if (item_print(names, &it, pb, level + 1, flags) < 0)
+			return -1;
+	}
+	if (!l->n && (flags & JSON_C_TO_STRING_PRETTY))
+		printbuf_strappend(pb, "\n");
+	container_end(pb, l->n > 0, level, flags, "]");
+	return 0;
+}
+
+static void ref_list_free(json_object *array, void *userdata)
+{
+	(void)array;
+	free(userdata);
+}
+
+json_object *rs_ref_list_new(struct rs_ref_names *names, size_t n, rs_ref_item_fn *item, const void *arg,
+			     size_t arg_size)
+{
+	struct ref_list *l = malloc(sizeof(*l) + arg_size);
+	json_object *array = json_object_new_array();
+	if (!l || !array) {
+		free(l);
+		json_object_put(array);
+		return NULL;
+	}
+	*l = (struct ref_list){names, n, item};
+	memcpy(l->arg, arg, arg_size);
+	json_object_set_serializer(array, ref_list_print, l, ref_list_free);
+	return array;
+}
