@@ -414,12 +414,12 @@ static rs_error *chunk_traverse(struct build *b, const struct rs_decoded_chunk *
 	return NULL;
 }
 
-/* The tracked objects, with the decoder thread's help when there is one;
- * where they stop. */
-static rs_error *tracked_traverse(struct build *b, uint64_t *stop)
+/* Objects [first, end) with the decoder thread's help, when there is one;
+ * *stop is where they stop (first when there is none). */
+static rs_error *decoded_traverse(struct build *b, uint64_t first, uint64_t end, uint64_t *stop)
 {
-	struct rs_decoder *d = rs_decoder_start(&b->g->model, b->heap, b->heap->n_objects);
-	*stop = 0;
+	struct rs_decoder *d = rs_decoder_start(&b->g->model, b->heap, first, end);
+	*stop = first;
 	if (!d)
 		return NULL;
 	struct rs_decoded_chunk c;
@@ -438,10 +438,19 @@ static rs_error *tracked_traverse(struct build *b, uint64_t *stop)
 static rs_error *graph_traverse_all(struct build *b)
 {
 	struct rs_graph *g = b->g;
-	uint64_t i;
-	rs_error *err = tracked_traverse(b, &i);
-	if (err)
-		return err;
+	uint64_t i = 0, stop = 0;
+	rs_error *err = NULL;
+	/* The tracked objects, then in rounds those adopted meanwhile, while
+	 * the decoder thread takes them. */
+	do {
+		i = stop;
+		pending_flush(b); /* what it adopts joins this round */
+		if (b->out_of_memory)
+			return build_failure(b);
+		err = decoded_traverse(b, i, b->heap->n_objects, &stop);
+		if (err)
+			return err;
+	} while (stop > i);
 	do {
 		for (; i < b->heap->n_objects; i++) {
 			if (i + OBJECT_PREFETCH_AHEAD < b->heap->n_objects)

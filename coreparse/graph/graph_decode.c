@@ -35,7 +35,7 @@ struct rs_decoder {
 	pthread_mutex_t lock;
 	pthread_cond_t changed; /* a slot changed hands, or stop was asked */
 	bool stop;
-	uint64_t n_objects, n_chunks;
+	uint64_t first, end, n_chunks; /* objects [first, end) */
 	uint64_t current; /* the chunk the build is at */
 	struct rs_memory *reader;
 	struct rs_objmodel model; /* the build's, reading through reader, with types of its own */
@@ -126,8 +126,8 @@ static void *decoder_run(void *arg)
  * the new chunk number, set under the lock after this. */
 static void slot_fill(struct rs_decoder *d, struct slot *s, uint64_t chunk, const struct rs_heap *heap)
 {
-	uint64_t first = chunk * CHUNK;
-	uint64_t end = first + CHUNK < d->n_objects ? first + CHUNK : d->n_objects;
+	uint64_t first = d->first + chunk * CHUNK;
+	uint64_t end = first + CHUNK < d->end ? first + CHUNK : d->end;
 	s->count = (uint32_t)(end - first);
 	for (uint64_t i = first; i < end; i++) {
 		s->address[i - first] = heap->objects[i].address;
@@ -161,9 +161,13 @@ static bool types_copy(struct rs_type_table *copy, const struct rs_type_table *t
 	copy->names = malloc(table->names_used ? table->names_used : 1);
 	if (!copy->types || !copy->slots || !copy->names)
 		return false;
-	memcpy(copy->types, table->types, table->count * sizeof(*copy->types));
-	memcpy(copy->slots, table->slots, table->slot_count * sizeof(*copy->slots));
-	memcpy(copy->names, table->names, table->names_used);
+	/* An empty array may be NULL, which memcpy must not be given. */
+	if (table->count)
+		memcpy(copy->types, table->types, table->count * sizeof(*copy->types));
+	if (table->slot_count)
+		memcpy(copy->slots, table->slots, table->slot_count * sizeof(*copy->slots));
+	if (table->names_used)
+		memcpy(copy->names, table->names, table->names_used);
 	for (uint32_t i = 0; i < copy->count; i++)
 		copy->types[i].public.name = copy->names + copy->types[i].name_offset;
 	return true;
@@ -179,17 +183,19 @@ static void decoder_free(struct rs_decoder *d)
 	free(d);
 }
 
-struct rs_decoder *rs_decoder_start(struct rs_objmodel *model, const struct rs_heap *heap, uint64_t n_objects)
+struct rs_decoder *rs_decoder_start(struct rs_objmodel *model, const struct rs_heap *heap, uint64_t first,
+				    uint64_t end)
 {
-	if (!want_thread(n_objects))
+	if (end <= first || !want_thread(end - first))
 		return NULL;
 	for (uint32_t i = 0; i < model->types->count; i++)
 		rs_type_classify(model, i);
 	struct rs_decoder *d = calloc(1, sizeof(*d));
 	if (!d)
 		return NULL;
-	d->n_objects = n_objects;
-	d->n_chunks = (n_objects + CHUNK - 1) / CHUNK;
+	d->first = first;
+	d->end = end;
+	d->n_chunks = (end - first + CHUNK - 1) / CHUNK;
 	d->reader = rs_memory_thread_reader(model->mem);
 	if (!d->reader || !types_copy(&d->types, model->types)) {
 		decoder_free(d);
@@ -235,7 +241,7 @@ bool rs_decoder_next(struct rs_decoder *d, struct rs_decoded_chunk *out)
 	while (decoded && s->state != SLOT_DECODED)
 		pthread_cond_wait(&d->changed, &d->lock);
 	pthread_mutex_unlock(&d->lock);
-	*out = (struct rs_decoded_chunk){d->current * CHUNK, s->count, decoded, s->n_refs, s->refs};
+	*out = (struct rs_decoded_chunk){d->first + d->current * CHUNK, s->count, decoded, s->n_refs, s->refs};
 	return true;
 }
 

@@ -1,5 +1,6 @@
-/* The graph build's second thread: it traverses the gc-tracked objects ahead
- * of the build, a chunk at a time, and hands over each object's referent
+/* The graph build's second thread: it traverses objects ahead of the build
+ * (the gc-tracked ones, then those the build adopted meanwhile), a chunk at
+ * a time, and hands over each object's referent
  * addresses, which the build then resolves in order, as if it had traversed
  * the objects itself. The build traverses a chunk itself when the thread has
  * not begun it, and any object the thread could not decode alone (see
@@ -24,11 +25,12 @@ struct rs_decoded_chunk {
 	const uint64_t *refs;   /* the referents, object after object, in traversal order */
 };
 
-/* Starts the thread on objects [0, n_objects) of heap, read through model,
+/* Starts the thread on objects [first, end) of heap, read through model,
  * whose types must all be known already (they are classified here). NULL
  * when the build is better off alone: too few objects, one CPU, memory with
  * no thread reader, REFSCOPE_THREADS=1, or no thread or memory to be had. */
-struct rs_decoder *rs_decoder_start(struct rs_objmodel *model, const struct rs_heap *heap, uint64_t n_objects);
+struct rs_decoder *rs_decoder_start(struct rs_objmodel *model, const struct rs_heap *heap, uint64_t first,
+				    uint64_t end);
 
 /* The next chunk, in order of the objects; false after the last. */
 bool rs_decoder_next(struct rs_decoder *d, struct rs_decoded_chunk *out);
