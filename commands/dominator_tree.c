@@ -211,12 +211,43 @@ static int retained_cmp(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
+/* Restores the heap at kept[0..n) (the entry sorting last at its root)
+ * below slot i. */
+static void last_heap_down(uint32_t *kept, size_t n, size_t i)
+{
+	for (;;) {
+		size_t worst = i, l = 2 * i + 1, r = l + 1;
+		if (l < n && retained_cmp(&kept[l], &kept[worst]) > 0)
+			worst = l;
+		if (r < n && retained_cmp(&kept[r], &kept[worst]) > 0)
+			worst = r;
+		if (worst == i)
+			return;
+		uint32_t swap = kept[i];
+		kept[i] = kept[worst];
+		kept[worst] = swap;
+		i = worst;
+	}
+}
+
+/* The first max in retained order, without sorting the rest: the children
+ * of the root of a large heap are millions, and top shows a few. */
 size_t rs_dom_tree_largest(const struct rs_dom_tree *t, const uint32_t *list, size_t n, uint32_t *out, size_t max)
 {
-	memmove(out, list, n * sizeof(*out));
+	size_t kept = n < max ? n : max;
+	memmove(out, list, kept * sizeof(*out));
 	sort_d = t->d;
-	qsort(out, n, sizeof(*out), retained_cmp);
-	return n < max ? n : max;
+	if (kept < n && kept > 0) {
+		for (size_t i = kept / 2; i-- > 0;)
+			last_heap_down(out, kept, i);
+		for (size_t i = kept; i < n; i++)
+			if (retained_cmp(&list[i], &out[0]) < 0) {
+				out[0] = list[i];
+				last_heap_down(out, kept, 0);
+			}
+	}
+	qsort(out, kept, sizeof(*out), retained_cmp);
+	return kept;
 }
 
 void rs_dom_tree_free(struct rs_dom_tree *t)

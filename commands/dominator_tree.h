@@ -39,8 +39,8 @@ const char *rs_dom_tree_group_name(rs_target *target, const struct rs_dom_tree *
  * per_row[2 * type + untracked]. */
 bool rs_dom_tree_type_retained(const struct rs_dom_tree *t, const rs_heap *heap, uint64_t *per_row);
 
-/* The list (n objects) sorted by retained size, largest first, into out
- * (which may be list); returns how many of them fit max. */
+/* The first max of the list (n objects) sorted by retained size, largest
+ * first, into out (which may be list); returns how many that is. */
 size_t rs_dom_tree_largest(const struct rs_dom_tree *t, const uint32_t *list, size_t n, uint32_t *out, size_t max);
 
 #endif
