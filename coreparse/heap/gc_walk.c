@@ -155,6 +155,10 @@ static rs_error *list_walk(struct list_walk *w, uint64_t head)
 				    prev == head ? head : prev + gc_head, node + gc_head);
 			return NULL;
 		}
+		/* The next node's read waits on this one's: it is begun before
+		 * this object is recorded. (A guess at the node after it, by the
+		 * stride from this one, gained nothing more.) */
+		rs_mem_prefetch(w->mem, words[0] & LINK_MASK);
 		if (w->check_prev && (words[1] & LINK_MASK) != prev && !prev_link_alone_bad(w, head, prev, node, words))
 			return NULL;
 		if (!rs_heap_objects_reserve(w->heap) || !object_record(w, node, words))

@@ -70,6 +70,11 @@ static inline rs_error *rs_mem_read(struct rs_memory *mem, uint64_t address, voi
 
 static inline void rs_mem_prefetch(struct rs_memory *mem, uint64_t address)
 {
+	uint64_t rel = address - mem->direct_start;
+	if (rel < mem->direct_size) {
+		__builtin_prefetch(mem->direct + rel);
+		return;
+	}
 	if (mem->ops->prefetch)
 		mem->ops->prefetch(mem, address);
 }
