@@ -34,18 +34,12 @@ struct build {
 	uint64_t edges_dropped;  /* references to what is not an object, cut out at the end */
 	struct pending_edge pending[PENDING_BATCH];
 	uint32_t n_pending;
-	struct rs_prefault *prefault; /* the heap's, while the build runs */
-	struct rs_prefault_array edges_asked, edge_start_asked;
 };
 
-static bool grow_u32(uint32_t **array, uint64_t *capacity, uint64_t needed, struct rs_prefault *prefault,
-		     struct rs_prefault_array *asked)
+static bool grow_u32(uint32_t **array, uint64_t *capacity, uint64_t needed)
 {
-	if (needed <= *capacity) {
-		rs_prefault_track(prefault, asked, *array, needed * sizeof(**array), *capacity * sizeof(**array));
+	if (needed <= *capacity)
 		return true;
-	}
-	rs_prefault_quiesce(prefault);
 	uint64_t cap = *capacity ? *capacity : 65536;
 	while (cap < needed)
 		cap *= 2;
@@ -58,27 +52,30 @@ static bool grow_u32(uint32_t **array, uint64_t *capacity, uint64_t needed, stru
 	return true;
 }
 
+/* The bits of edges [0, cap), those past old clear. Most heaps have no
+ * conservative edge: the bits are made for the first one. */
+static bool conservative_grow(struct rs_graph *g, uint64_t old, uint64_t cap)
+{
+	uint64_t *bits = realloc(g->conservative, (cap / 64) * sizeof(*bits));
+	if (!bits)
+		return false;
+	memset(bits + old / 64, 0, (cap - old) / 64 * sizeof(*bits));
+	g->conservative = bits;
+	return true;
+}
+
 static bool edges_reserve(struct build *b)
 {
 	struct rs_graph *g = b->g;
-	if (g->n_edges < g->edges_capacity) {
-		rs_prefault_track(b->prefault, &b->edges_asked, g->edges, g->n_edges * sizeof(*g->edges),
-				  g->edges_capacity * sizeof(*g->edges));
+	if (g->n_edges < g->edges_capacity)
 		return true;
-	}
-	rs_prefault_quiesce(b->prefault);
 	uint64_t cap = g->edges_capacity ? 2 * g->edges_capacity : 1u << 18;
 	uint32_t *edges = realloc(g->edges, cap * sizeof(*edges));
-	uint64_t *bits = realloc(g->conservative, (cap / 64) * sizeof(*bits));
-	if (edges) {
-		rs_huge_pages_advise(edges, cap * sizeof(*edges));
-		g->edges = edges;
-	}
-	if (bits) {
-		memset(bits + g->edges_capacity / 64, 0, (cap - g->edges_capacity) / 64 * sizeof(*bits));
-		g->conservative = bits;
-	}
-	if (!edges || !bits)
+	if (!edges)
+		return false;
+	rs_huge_pages_advise(edges, cap * sizeof(*edges));
+	g->edges = edges;
+	if (g->conservative && !conservative_grow(g, g->edges_capacity, cap))
 		return false;
 	g->edges_capacity = cap;
 	return true;
@@ -193,6 +190,10 @@ static void on_reference(void *arg, uint64_t referent, enum rs_via_kind kind, ui
 		return;
 	}
 	bool conservative = kind == RS_VIA_CONSERVATIVE;
+	if (conservative && !g->conservative && !conservative_grow(g, 0, g->edges_capacity)) {
+		b->out_of_memory = true;
+		return;
+	}
 	if (conservative)
 		g->conservative[g->n_edges / 64] |= 1ull << (g->n_edges % 64);
 	b->pending[b->n_pending++] = (struct pending_edge){referent, g->n_edges++, b->source, conservative};
@@ -322,7 +323,7 @@ static rs_error *build_failure(const struct build *b)
 static bool object_begin(struct build *b, uint64_t i)
 {
 	struct rs_graph *g = b->g;
-	if (!grow_u32(&g->edge_start, &g->edge_start_capacity, i + 2, b->prefault, &b->edge_start_asked))
+	if (!grow_u32(&g->edge_start, &g->edge_start_capacity, i + 2))
 		return false;
 	g->edge_start[i] = (uint32_t)g->n_edges;
 	b->source = (uint32_t)i;
@@ -359,9 +360,11 @@ static void edges_compact(struct rs_graph *g, uint64_t n_objects)
 		for (; edge < end; edge++) {
 			if (g->edges[edge] == RS_NO_INDEX)
 				continue;
-			bool conservative = rs_graph_edge_conservative(g, edge);
-			g->conservative[kept / 64] &= ~(1ull << (kept % 64));
-			g->conservative[kept / 64] |= (uint64_t)conservative << (kept % 64);
+			if (g->conservative) {
+				bool conservative = rs_graph_edge_conservative(g, edge);
+				g->conservative[kept / 64] &= ~(1ull << (kept % 64));
+				g->conservative[kept / 64] |= (uint64_t)conservative << (kept % 64);
+			}
 			g->edges[kept++] = g->edges[edge];
 		}
 	}
@@ -464,8 +467,7 @@ static rs_error *graph_traverse_all(struct build *b)
 		pending_flush(b);
 		if (b->out_of_memory)
 			return build_failure(b);
-		if (!grow_u32(&g->edge_start, &g->edge_start_capacity, b->heap->n_objects + 1, b->prefault,
-			      &b->edge_start_asked))
+		if (!grow_u32(&g->edge_start, &g->edge_start_capacity, b->heap->n_objects + 1))
 			return rs_error_nomem();
 	} while (i < b->heap->n_objects);
 	g->edge_start[b->heap->n_objects] = (uint32_t)g->n_edges;
@@ -494,7 +496,7 @@ rs_error *rs_graph_build(struct rs_memory *mem, const struct rs_python *py, stru
 		if (!b)
 			err = rs_error_nomem();
 		else {
-			*b = (struct build){.mem = mem, .py = py, .heap = heap, .g = g, .prefault = heap->prefault};
+			*b = (struct build){.mem = mem, .py = py, .heap = heap, .g = g};
 			err = graph_traverse_all(b);
 			free(b);
 		}
@@ -535,7 +537,7 @@ uint32_t rs_graph_adopt(struct rs_graph *g, struct rs_memory *mem, const struct 
 	uint32_t index = object_adopt(&b, address);
 	if (index == RS_NO_INDEX)
 		return index;
-	if (!grow_u32(&g->edge_start, &g->edge_start_capacity, heap->n_objects + 1, NULL, NULL)) {
+	if (!grow_u32(&g->edge_start, &g->edge_start_capacity, heap->n_objects + 1)) {
 		heap->n_objects--; /* keep edge_start covering every object */
 		return RS_NO_INDEX;
 	}

@@ -19,7 +19,7 @@ struct rs_graph {
 	uint32_t *edge_start;      /* n_objects + 1 entries */
 	uint64_t edge_start_capacity;
 	uint32_t *edges;
-	uint64_t *conservative;    /* bit per edge */
+	uint64_t *conservative;    /* bit per edge; NULL while no edge is conservative */
 	uint64_t n_edges, edges_capacity;
 	uint64_t objects_tracked;  /* objects [0, objects_tracked) came from the gc lists */
 	uint64_t objects_reached;  /* objects [0, objects_reached) have their references in the graph;
@@ -47,7 +47,7 @@ bool rs_graph_index_restore(struct rs_graph *g, const struct rs_heap *heap);
 
 static inline bool rs_graph_edge_conservative(const struct rs_graph *g, uint64_t edge)
 {
-	return (g->conservative[edge / 64] >> (edge % 64)) & 1;
+	return g->conservative && ((g->conservative[edge / 64] >> (edge % 64)) & 1);
 }
 
 #endif

@@ -8,9 +8,12 @@
 /* Chunks of objects, and how many are in flight: the thread runs at most
  * RING chunks ahead of the build, in buffers of a few MiB in all. */
 #define CHUNK 4096
-#define RING 8
+#define RING 4
 #define OBJECTS_MIN (2 * CHUNK)
 #define PREFETCH_AHEAD 8
+/* An object with more referents than this (a list of a million) goes back
+ * to the build: the buffers stay small, and own memory is a target. */
+#define OBJECT_REFS_MAX (1u << 15)
 
 enum slot_state {
 	SLOT_FILLED,   /* its objects are there, nobody has begun them */
@@ -41,6 +44,7 @@ struct rs_decoder {
 	struct rs_objmodel model; /* the build's, reading through reader, with types of its own */
 	struct rs_type_table types;
 	struct slot *decoding; /* the thread's slot, for decode_visit */
+	size_t object_start;   /* where the object being decoded begins in its refs */
 	bool again;            /* the object being decoded must be traversed by the build */
 	struct slot slots[RING];
 };
@@ -60,6 +64,12 @@ static void decode_visit(void *arg, uint64_t referent, enum rs_via_kind kind, ui
 	(void)detail;
 	struct rs_decoder *d = arg;
 	struct slot *s = d->decoding;
+	if (d->again)
+		return;
+	if (s->refs_used - d->object_start >= OBJECT_REFS_MAX) {
+		d->again = true;
+		return;
+	}
 	if (s->refs_used == s->refs_capacity) {
 		size_t cap = s->refs_capacity ? 2 * s->refs_capacity : 4 * CHUNK;
 		uint64_t *refs = realloc(s->refs, cap * sizeof(*refs));
@@ -83,10 +93,10 @@ static void slot_decode(struct rs_decoder *d, struct slot *s)
 	for (uint32_t k = 0; k < s->count; k++) {
 		if (k + PREFETCH_AHEAD < s->count)
 			rs_mem_prefetch(d->reader, s->address[k + PREFETCH_AHEAD]);
-		size_t start = s->refs_used;
+		size_t start = d->object_start = s->refs_used;
 		d->again = d->reader->missed = false;
 		rs_error *err = rs_object_traverse(&d->model, s->address[k], s->type[k], decode_visit, d);
-		if (err || d->again || d->reader->missed || s->refs_used - start >= RS_DECODE_AGAIN) {
+		if (err || d->again || d->reader->missed) {
 			rs_error_free(err);
 			s->refs_used = start;
 			s->n_refs[k] = RS_DECODE_AGAIN;

@@ -11,7 +11,7 @@
 #endif
 
 #define PAGE ((uintptr_t)4096)
-#define STRETCH ((size_t)8 << 20) /* asked at a time: RSS runs at most this far ahead of the writer */
+#define STRETCH RS_PREFAULT_STRETCH
 #define QUEUE 16
 
 struct request {

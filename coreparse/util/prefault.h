@@ -11,6 +11,12 @@
 
 struct rs_prefault;
 
+/* How far ahead of the writer an array is faulted in: RSS runs at most
+ * this far ahead, per array (own memory is a benchmark target); a new
+ * stretch is asked when the writer is half way through the last. One huge
+ * page is zeroed in well under the time the build takes to fill it. */
+#define RS_PREFAULT_STRETCH ((size_t)1 << 20)
+
 /* How far an array was asked for, in bytes from its start. */
 struct rs_prefault_array {
 	size_t asked;
@@ -36,7 +42,7 @@ void rs_prefault_more(struct rs_prefault *p, struct rs_prefault_array *a, void *
 static inline void rs_prefault_track(struct rs_prefault *p, struct rs_prefault_array *a, void *base, size_t used,
 				     size_t capacity)
 {
-	if (p && used + ((size_t)4 << 20) >= a->asked && a->asked < capacity)
+	if (p && used + RS_PREFAULT_STRETCH / 2 >= a->asked && a->asked < capacity)
 		rs_prefault_more(p, a, base, used, capacity);
 }
 
