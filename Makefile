@@ -35,7 +35,7 @@ LIB_OBJ = $(LIB_SRC:%.c=$(BUILD)/%.o)
 CLI_OBJ = $(CLI_SRC:%.c=$(BUILD)/%.o)
 UNIT_BIN = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: all deps test-deps trace-refs-python sid-python check unit e2e install clean demo bench fuzz fuzz-deps fuzz-replay
+.PHONY: all deps test-deps trace-refs-python sid-python check unit e2e install clean demo bench fuzz fuzz-deps fuzz-replay tsan
 all: deps $(BUILD)/refscope $(BUILD)/librefscope.so $(BUILD)/librefscope.a
 
 deps:
@@ -125,6 +125,14 @@ $(FUZZ_BUILD)/%.o: %.c $(FUZZ_HEADERS)
 $(FUZZ_BUILD)/fuzz_%: fuzz/fuzz_%.c fuzz/exercise.c $(FUZZ_LIB_OBJ) $(FUZZ_HEADERS)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -DFUZZ_BASE_CORE='"$(abspath $(FUZZ_BUILD)/python3.11.core)"' \
 		-o $@ $< fuzz/exercise.c $(FUZZ_LIB_OBJ) $(LIBS)
+
+# The graph build's helper threads under ThreadSanitizer, on a real-world
+# core and a generated one (tests/tsan_check.py): a data race fails it.
+TSAN_BUILD = build-tsan
+tsan: test-deps
+	@$(MAKE) --no-print-directory BUILD=$(TSAN_BUILD) CFLAGS="-O1 -g -fsanitize=thread" \
+		LDFLAGS=-fsanitize=thread $(TSAN_BUILD)/refscope
+	/usr/bin/python3 tests/tsan_check.py $(TSAN_BUILD)/refscope
 
 fuzz: fuzz-deps
 	@$(MAKE) --no-print-directory $(FUZZ_HARNESSES:%=$(FUZZ_BUILD)/%) $(FUZZ_BUILD)/python3.11.core
