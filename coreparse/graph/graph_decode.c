@@ -1,9 +1,9 @@
 #include "graph_decode.h"
 
-#include <pthread.h>
-#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "../util/helper_thread.h"
 
 /* Chunks of objects, and how many are in flight: the thread runs at most
  * RING chunks ahead of the build, in buffers of a few MiB in all. */
@@ -34,10 +34,7 @@ struct slot {
 };
 
 struct rs_decoder {
-	pthread_t thread;
-	pthread_mutex_t lock;
-	pthread_cond_t changed; /* a slot changed hands, or stop was asked */
-	bool stop;
+	struct rs_helper h; /* changed: a slot changed hands, or stop was asked */
 	uint64_t first, end, n_chunks; /* objects [first, end) */
 	uint64_t current; /* the chunk the build is at */
 	struct rs_memory *reader;
@@ -111,23 +108,23 @@ static void *decoder_run(void *arg)
 	struct rs_decoder *d = arg;
 	for (uint64_t c = 0; c < d->n_chunks; c++) {
 		struct slot *s = &d->slots[c % RING];
-		pthread_mutex_lock(&d->lock);
-		while (!d->stop && s->chunk < c)
-			pthread_cond_wait(&d->changed, &d->lock);
-		bool mine = !d->stop && s->chunk == c && s->state == SLOT_FILLED;
+		pthread_mutex_lock(&d->h.lock);
+		while (!d->h.stop && s->chunk < c)
+			pthread_cond_wait(&d->h.changed, &d->h.lock);
+		bool mine = !d->h.stop && s->chunk == c && s->state == SLOT_FILLED;
 		if (mine)
 			s->state = SLOT_DECODING;
-		bool stop = d->stop;
-		pthread_mutex_unlock(&d->lock);
+		bool stop = d->h.stop;
+		pthread_mutex_unlock(&d->h.lock);
 		if (stop)
 			break;
 		if (!mine)
 			continue; /* the build took it */
 		slot_decode(d, s);
-		pthread_mutex_lock(&d->lock);
+		pthread_mutex_lock(&d->h.lock);
 		s->state = SLOT_DECODED;
-		pthread_cond_broadcast(&d->changed);
-		pthread_mutex_unlock(&d->lock);
+		pthread_cond_broadcast(&d->h.changed);
+		pthread_mutex_unlock(&d->h.lock);
 	}
 	return NULL;
 }
@@ -150,12 +147,9 @@ static void slot_fill(struct rs_decoder *d, struct slot *s, uint64_t chunk, cons
 static bool want_thread(uint64_t n_objects)
 {
 	const char *threads = getenv("REFSCOPE_THREADS");
-	if (threads && (atoi(threads) == 1 || atoi(threads) == 2))
-		return atoi(threads) == 2 && n_objects > 0;
-	if (n_objects < OBJECTS_MIN)
-		return false;
-	cpu_set_t cpus;
-	return sched_getaffinity(0, sizeof(cpus), &cpus) != 0 || CPU_COUNT(&cpus) > 1;
+	if (threads && atoi(threads) == 2)
+		return n_objects > 0;
+	return n_objects >= OBJECTS_MIN && rs_helpers_wanted();
 }
 
 /* The thread's own copy of the type table, taken once every type the
@@ -221,18 +215,7 @@ struct rs_decoder *rs_decoder_start(struct rs_objmodel *model, const struct rs_h
 		if (c < d->n_chunks)
 			slot_fill(d, &d->slots[c], c, heap);
 	}
-	if (pthread_mutex_init(&d->lock, NULL) != 0) {
-		decoder_free(d);
-		return NULL;
-	}
-	if (pthread_cond_init(&d->changed, NULL) != 0) {
-		pthread_mutex_destroy(&d->lock);
-		decoder_free(d);
-		return NULL;
-	}
-	if (pthread_create(&d->thread, NULL, decoder_run, d) != 0) {
-		pthread_cond_destroy(&d->changed);
-		pthread_mutex_destroy(&d->lock);
+	if (!rs_helper_start(&d->h, decoder_run, d)) {
 		decoder_free(d);
 		return NULL;
 	}
@@ -244,13 +227,13 @@ bool rs_decoder_next(struct rs_decoder *d, struct rs_decoded_chunk *out)
 	if (d->current >= d->n_chunks)
 		return false;
 	struct slot *s = &d->slots[d->current % RING];
-	pthread_mutex_lock(&d->lock);
+	pthread_mutex_lock(&d->h.lock);
 	bool decoded = s->state != SLOT_FILLED;
 	if (!decoded)
 		s->state = SLOT_TAKEN;
 	while (decoded && s->state != SLOT_DECODED)
-		pthread_cond_wait(&d->changed, &d->lock);
-	pthread_mutex_unlock(&d->lock);
+		pthread_cond_wait(&d->h.changed, &d->h.lock);
+	pthread_mutex_unlock(&d->h.lock);
 	*out = (struct rs_decoded_chunk){d->first + d->current * CHUNK, s->count, decoded, s->n_refs, s->refs};
 	return true;
 }
@@ -262,23 +245,17 @@ void rs_decoder_chunk_done(struct rs_decoder *d, const struct rs_heap *heap)
 	if (next >= d->n_chunks)
 		return;
 	slot_fill(d, s, next, heap);
-	pthread_mutex_lock(&d->lock);
+	pthread_mutex_lock(&d->h.lock);
 	s->chunk = next;
 	s->state = SLOT_FILLED;
-	pthread_cond_broadcast(&d->changed);
-	pthread_mutex_unlock(&d->lock);
+	pthread_cond_broadcast(&d->h.changed);
+	pthread_mutex_unlock(&d->h.lock);
 }
 
 void rs_decoder_stop(struct rs_decoder *d)
 {
 	if (!d)
 		return;
-	pthread_mutex_lock(&d->lock);
-	d->stop = true;
-	pthread_cond_broadcast(&d->changed);
-	pthread_mutex_unlock(&d->lock);
-	pthread_join(d->thread, NULL);
-	pthread_cond_destroy(&d->changed);
-	pthread_mutex_destroy(&d->lock);
+	rs_helper_stop(&d->h);
 	decoder_free(d);
 }
