@@ -11,11 +11,13 @@
 
 struct rs_prefault;
 
-/* How far ahead of the writer an array is faulted in: RSS runs at most
- * this far ahead, per array (own memory is a benchmark target); a new
- * stretch is asked when the writer is half way through the last. One huge
- * page is zeroed in well under the time the build takes to fill it. */
-#define RS_PREFAULT_STRETCH ((size_t)1 << 20)
+/* How far ahead of the writer an array is faulted in; a new stretch is
+ * asked when the writer is half way through the last. On huge pages the
+ * next one is faulted in when the writer comes this near its start, which
+ * is soon enough (zeroing 2 MiB takes well under the time the build takes
+ * to write 256 KiB), and RSS runs at most one huge page ahead (1 MiB
+ * stretches cost 2 MiB of own memory, a benchmark target, and no time). */
+#define RS_PREFAULT_STRETCH ((size_t)256 << 10)
 
 /* How far an array was asked for, in bytes from its start. */
 struct rs_prefault_array {
