@@ -125,9 +125,16 @@ rs_error *rs_command_objects_each(struct rs_command_context *ctx,
 json_object *rs_doc_object_ref(const rs_heap *heap, uint32_t index);
 /* Names for ref lists (ref_list.h) of the heap's objects. */
 struct rs_ref_names *rs_doc_ref_names(const rs_heap *heap, const char *extra_key);
-/* The refs of members, as rs_doc_object_ref gives each, printed by a ref
- * list with names when names is not NULL (--json). NULL when out of memory. */
-json_object *rs_doc_object_refs(const rs_heap *heap, struct rs_ref_names *names, const uint32_t *members, size_t n);
+/* The refs of members, as rs_doc_object_ref gives each. NULL when out of memory. */
+json_object *rs_doc_object_refs(const rs_heap *heap, const uint32_t *members, size_t n);
+/* The members' refs as the items of a ref list (an rs_ref_item_fn), arg
+ * being rs_doc_members. */
+struct rs_doc_members {
+	const rs_heap *heap;
+	const uint32_t *members;
+};
+struct rs_ref_item;
+void rs_doc_member_item(const void *arg, size_t i, struct rs_ref_item *out);
 /* root {kind, name} and path[] {address, type, via} of a shortest chain
  * from a named root to object index, added to doc (path.c). */
 rs_error *rs_doc_path_add(struct rs_command_context *ctx, uint32_t index, json_object *doc);

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "group_row.h"
 #include "lazy_array.h"
 #include "render.h"
 
@@ -25,7 +26,7 @@ static int row_cmp(const void *a, const void *b)
 }
 
 static json_object *cycle_doc(const rs_heap *heap, const struct rs_groups *g, size_t k,
-			      const struct rs_garbage *garbage, uint64_t bytes, struct rs_ref_names *names)
+			      const struct rs_garbage *garbage, uint64_t bytes)
 {
 	const uint32_t *members = g->members + g->start[k];
 	size_t n = (size_t)(g->start[k + 1] - g->start[k]);
@@ -34,7 +35,7 @@ static json_object *cycle_doc(const rs_heap *heap, const struct rs_groups *g, si
 	json_object_object_add(o, "bytes", json_object_new_int64((int64_t)bytes));
 	json_object_object_add(o, "reachable", json_object_new_boolean(!rs_garbage_contains(garbage, members[0])));
 	json_object_object_add(o, "types", rs_doc_group_types(heap, members, n));
-	json_object_object_add(o, "objects", rs_doc_object_refs(heap, names, members, n));
+	json_object_object_add(o, "objects", rs_doc_object_refs(heap, members, n));
 	return o;
 }
 
@@ -60,7 +61,29 @@ static void cycles_found_free(void *state)
 static json_object *cycles_row(void *state, size_t r)
 {
 	struct cycles_found *f = state;
-	return cycle_doc(f->heap, &f->groups, f->rows[r].group, &f->garbage, f->rows[r].bytes, f->names);
+	return cycle_doc(f->heap, &f->groups, f->rows[r].group, &f->garbage, f->rows[r].bytes);
+}
+
+static const char *const CYCLE_FLAG_KEYS[] = {"reachable"};
+
+/* --json: the row printed from the cycle, members and all. */
+static int cycles_row_print(void *state, size_t r, struct printbuf *pb, int level, int flags)
+{
+	struct cycles_found *f = state;
+	const struct rs_groups *g = &f->groups;
+	size_t k = f->rows[r].group, n = (size_t)(g->start[k + 1] - g->start[k]);
+	const uint32_t *members = g->members + g->start[k];
+	struct rs_type_count *counts = malloc((n ? n : 1) * sizeof(*counts));
+	if (!counts)
+		return -1;
+	bool reachable = !rs_garbage_contains(&f->garbage, members[0]);
+	struct rs_doc_members arg = {f->heap, members};
+	struct rs_group_row row = {n, f->rows[r].bytes, CYCLE_FLAG_KEYS, &reachable, 1, counts,
+				   rs_group_type_counts(rs_heap_objects(f->heap), members, n, counts), rs_doc_member_item,
+				   &arg};
+	int printed = rs_group_row_print(f->names, &row, pb, level, flags);
+	free(counts);
+	return printed;
 }
 
 /* The cycles of at least min objects, largest first. */
@@ -106,7 +129,7 @@ static rs_error *cycles_build(struct rs_command_context *ctx, json_object **out)
 			cycles_found_free(f);
 			return rs_error_nomem();
 		}
-		cycles = rs_lazy_array_new(shown, cycles_row, f, cycles_found_free);
+		cycles = rs_lazy_array_printed(shown, cycles_row_print, f, cycles_found_free);
 		if (!cycles)
 			return rs_error_nomem();
 	} else {

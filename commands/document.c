@@ -201,24 +201,15 @@ struct rs_ref_names *rs_doc_ref_names(const rs_heap *heap, const char *extra_key
 	return rs_ref_names_new(rs_heap_type_count(heap), heap_type_name, heap, extra_key);
 }
 
-struct members_arg {
-	const rs_heap *heap;
-	const uint32_t *members;
-};
-
-static void member_item(const void *arg, size_t i, struct rs_ref_item *out)
+void rs_doc_member_item(const void *arg, size_t i, struct rs_ref_item *out)
 {
-	const struct members_arg *m = arg;
+	const struct rs_doc_members *m = arg;
 	const struct rs_object *o = &rs_heap_objects(m->heap)[m->members[i]];
 	*out = (struct rs_ref_item){o->address, o->type, NULL};
 }
 
-json_object *rs_doc_object_refs(const rs_heap *heap, struct rs_ref_names *names, const uint32_t *members, size_t n)
+json_object *rs_doc_object_refs(const rs_heap *heap, const uint32_t *members, size_t n)
 {
-	if (names) {
-		struct members_arg arg = {heap, members};
-		return rs_ref_list_new(names, n, member_item, &arg, sizeof(arg));
-	}
 	json_object *list = json_object_new_array_ext((int)(n < 16 ? 16 : n));
 	for (size_t i = 0; list && i < n; i++)
 		json_object_array_add(list, rs_doc_object_ref(heap, members[i]));

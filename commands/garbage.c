@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "group_row.h"
 #include "lazy_array.h"
 #include "render.h"
 
@@ -37,15 +38,8 @@ static void member_item(const void *arg, size_t i, struct rs_ref_item *out)
 	*out = (struct rs_ref_item){o->address, o->type, finalizer_name(m->g->finalizer[m->members[i]])};
 }
 
-/* Each member's ref and finalizer: printed from the group by a ref list
- * with names (--json), else as json-c objects. */
-static json_object *members_doc(const rs_heap *heap, const struct rs_garbage *g, const uint32_t *members, size_t n,
-				struct rs_ref_names *names)
+static json_object *members_doc(const rs_heap *heap, const struct rs_garbage *g, const uint32_t *members, size_t n)
 {
-	if (names) {
-		struct members_arg arg = {heap, g, members};
-		return rs_ref_list_new(names, n, member_item, &arg, sizeof(arg));
-	}
 	json_object *list = json_object_new_array();
 	for (size_t i = 0; i < n; i++) {
 		json_object *ref = rs_doc_object_ref(heap, members[i]);
@@ -56,25 +50,36 @@ static json_object *members_doc(const rs_heap *heap, const struct rs_garbage *g,
 	return list;
 }
 
-static json_object *group_doc(const rs_heap *heap, const struct rs_garbage *g, size_t k, struct rs_ref_names *names)
+struct group_totals {
+	uint64_t bytes;
+	bool has_finalizer, certain;
+};
+
+static struct group_totals group_totals(const rs_heap *heap, const struct rs_garbage *g, const uint32_t *members,
+					size_t n)
 {
 	const struct rs_object *objects = rs_heap_objects(heap);
+	struct group_totals t = {0, false, true};
+	for (size_t i = 0; i < n; i++) {
+		t.certain &= !rs_garbage_uncertain(g, members[i]);
+		t.bytes += objects[members[i]].size;
+		t.has_finalizer |= finalizer_name(g->finalizer[members[i]]) != NULL;
+	}
+	return t;
+}
+
+static json_object *group_doc(const rs_heap *heap, const struct rs_garbage *g, size_t k)
+{
 	const uint32_t *members = g->groups.members + g->groups.start[k];
 	size_t n = (size_t)(g->groups.start[k + 1] - g->groups.start[k]);
-	json_object *o = json_object_new_object(), *list = members_doc(heap, g, members, n, names);
-	uint64_t bytes = 0;
-	bool has_finalizer = false, certain = true;
-	for (size_t i = 0; i < n; i++) {
-		certain &= !rs_garbage_uncertain(g, members[i]);
-		bytes += objects[members[i]].size;
-		has_finalizer |= finalizer_name(g->finalizer[members[i]]) != NULL;
-	}
+	struct group_totals t = group_totals(heap, g, members, n);
+	json_object *o = json_object_new_object();
 	json_object_object_add(o, "size", json_object_new_int64((int64_t)n));
-	json_object_object_add(o, "bytes", json_object_new_int64((int64_t)bytes));
-	json_object_object_add(o, "has_finalizer", json_object_new_boolean(has_finalizer));
-	json_object_object_add(o, "certain", json_object_new_boolean(certain));
+	json_object_object_add(o, "bytes", json_object_new_int64((int64_t)t.bytes));
+	json_object_object_add(o, "has_finalizer", json_object_new_boolean(t.has_finalizer));
+	json_object_object_add(o, "certain", json_object_new_boolean(t.certain));
 	json_object_object_add(o, "types", rs_doc_group_types(heap, members, n));
-	json_object_object_add(o, "objects", list);
+	json_object_object_add(o, "objects", members_doc(heap, g, members, n));
 	return o;
 }
 
@@ -140,7 +145,29 @@ static void garbage_found_free(void *state)
 static json_object *garbage_row(void *state, size_t r)
 {
 	struct garbage_found *f = state;
-	return group_doc(f->heap, &f->garbage, f->rows[r].group, f->names);
+	return group_doc(f->heap, &f->garbage, f->rows[r].group);
+}
+
+static const char *const GROUP_FLAG_KEYS[] = {"has_finalizer", "certain"};
+
+/* --json: the row printed from the group, members and all. */
+static int garbage_row_print(void *state, size_t r, struct printbuf *pb, int level, int flags)
+{
+	struct garbage_found *f = state;
+	const struct rs_groups *groups = &f->garbage.groups;
+	size_t k = f->rows[r].group, n = (size_t)(groups->start[k + 1] - groups->start[k]);
+	const uint32_t *members = groups->members + groups->start[k];
+	struct group_totals t = group_totals(f->heap, &f->garbage, members, n);
+	struct rs_type_count *counts = malloc((n ? n : 1) * sizeof(*counts));
+	if (!counts)
+		return -1;
+	bool row_flags[] = {t.has_finalizer, t.certain};
+	struct members_arg arg = {f->heap, &f->garbage, members};
+	struct rs_group_row row = {n, t.bytes, GROUP_FLAG_KEYS, row_flags, 2, counts,
+				   rs_group_type_counts(rs_heap_objects(f->heap), members, n, counts), member_item, &arg};
+	int printed = rs_group_row_print(f->names, &row, pb, level, flags);
+	free(counts);
+	return printed;
 }
 
 static rs_error *garbage_build(struct rs_command_context *ctx, json_object **out)
@@ -172,7 +199,7 @@ static rs_error *garbage_build(struct rs_command_context *ctx, json_object **out
 	json_object *list;
 	if (ctx->opts.json) {
 		list = (f->names = rs_doc_ref_names(ctx->heap, "finalizer"))
-			       ? rs_lazy_array_new(shown, garbage_row, f, garbage_found_free)
+			       ? rs_lazy_array_printed(shown, garbage_row_print, f, garbage_found_free)
 			       : (garbage_found_free(f), NULL);
 	} else {
 		list = json_object_new_array();

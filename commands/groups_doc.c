@@ -5,35 +5,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "group_row.h"
 #include "render.h"
-
-struct type_count {
-	uint32_t type;
-	uint64_t count;
-};
-
-static int count_cmp(const void *a, const void *b)
-{
-	const struct type_count *x = a, *y = b;
-	return x->count != y->count ? (x->count < y->count ? 1 : -1) : (x->type > y->type) - (x->type < y->type);
-}
 
 /* {type: count} of a group, most common first, as an array of {type, count}. */
 json_object *rs_doc_group_types(const rs_heap *heap, const uint32_t *members, size_t n)
 {
-	struct type_count *counts = calloc(n ? n : 1, sizeof(*counts));
-	size_t distinct = 0;
-	const struct rs_object *objects = rs_heap_objects(heap);
-	for (size_t i = 0; counts && i < n; i++) {
-		uint32_t type = objects[members[i]].type;
-		size_t k = 0;
-		while (k < distinct && counts[k].type != type)
-			k++;
-		if (k == distinct)
-			counts[distinct++] = (struct type_count){type, 0};
-		counts[k].count++;
-	}
-	qsort(counts, distinct, sizeof(*counts), count_cmp);
+	struct rs_type_count *counts = calloc(n ? n : 1, sizeof(*counts));
+	size_t distinct = counts ? rs_group_type_counts(rs_heap_objects(heap), members, n, counts) : 0;
 	json_object *types = json_object_new_array();
 	for (size_t k = 0; k < distinct; k++) {
 		json_object *row = json_object_new_object();

@@ -2,11 +2,13 @@
 
 #include <json-c/printbuf.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 struct lazy_rows {
-	rs_lazy_row_fn *build;
+	rs_lazy_row_print_fn *print;
+	struct printbuf *text; /* one row's, printed to be written */
 	void *state;
 	void (*state_free)(void *state);
 	size_t holders; /* placeholders alive; the last one frees the state */
@@ -18,24 +20,9 @@ static void lazy_rows_release(json_object *placeholder, void *userdata)
 	struct lazy_rows *rows = userdata;
 	if (--rows->holders == 0) {
 		rows->state_free(rows->state);
+		if (rows->text)
+			printbuf_free(rows->text);
 		free(rows);
-	}
-}
-
-/* json-c prints a nested value at its level by indenting each of its lines
- * (two spaces a level, or a tab with PRETTY_TAB); a row printed on its own
- * starts at level 0, so its lines get the indent of the level it sits at. */
-static void text_append_indented(struct printbuf *pb, const char *text, int level, int flags)
-{
-	bool pretty = flags & JSON_C_TO_STRING_PRETTY;
-	bool tab = flags & JSON_C_TO_STRING_PRETTY_TAB;
-	for (const char *line = text; *line;) {
-		const char *newline = pretty ? strchr(line, '\n') : NULL;
-		size_t len = newline ? (size_t)(newline - line) + 1 : strlen(line);
-		printbuf_memappend(pb, line, (int)len);
-		line += len;
-		if (newline && level > 0)
-			printbuf_memset(pb, -1, tab ? '\t' : ' ', tab ? level : 2 * level);
 	}
 }
 
@@ -52,40 +39,39 @@ static int lazy_row_print(json_object *placeholder, struct printbuf *pb, int lev
 	if (flags & RS_LAZY_ROWS_AS_MARKERS)
 		return sprintbuf(pb, "%c%p %zu %d %d%c", MARKER_START, (void *)rows, index, level,
 				 flags & ~RS_LAZY_ROWS_AS_MARKERS, MARKER_END) < 0 ? -1 : 0;
-	json_object *row = rows->build(rows->state, index);
-	if (!row)
-		return -1;
-	text_append_indented(pb, json_object_to_json_string_ext(row, flags), level, flags);
-	json_object_put(row);
-	return 0;
+	return rows->print(rows->state, index, pb, level, flags);
 }
 
-/* The row a marker names, printed at its level, into out. The marker is
- * copied out first: sscanf measures the whole string it is given. */
-static int marker_write(const char *marker, size_t len, FILE *out)
+/* The fields of a marker; false when it is not one. */
+static bool marker_parse(const char *marker, size_t len, struct lazy_rows **rows, size_t *index, int *level,
+			 int *flags)
 {
-	char copy[96];
-	void *rows_ptr;
-	size_t index;
-	int level, flags;
+	char copy[96], *at;
 	if (len >= sizeof(copy))
-		return -1;
+		return false;
 	memcpy(copy, marker, len);
 	copy[len] = '\0';
-	if (sscanf(copy, "%p %zu %d %d", &rows_ptr, &index, &level, &flags) != 4)
+	*rows = (struct lazy_rows *)(uintptr_t)strtoull(copy, &at, 16);
+	*index = (size_t)strtoull(at, &at, 10);
+	*level = (int)strtol(at, &at, 10);
+	*flags = (int)strtol(at, &at, 10);
+	return *at == '\0';
+}
+
+/* The row a marker names, printed at its level, into out. */
+static int marker_write(const char *marker, size_t len, FILE *out)
+{
+	struct lazy_rows *rows;
+	size_t index;
+	int level, flags;
+	if (!marker_parse(marker, len, &rows, &index, &level, &flags))
 		return -1;
-	struct lazy_rows *rows = rows_ptr;
-	json_object *row = rows->build(rows->state, index);
-	if (!row)
+	if (!rows->text && !(rows->text = printbuf_new()))
 		return -1;
-	struct printbuf *pb = printbuf_new();
-	if (pb)
-		text_append_indented(pb, json_object_to_json_string_ext(row, flags), level, flags);
-	json_object_put(row);
-	if (!pb)
+	printbuf_reset(rows->text);
+	if (rows->print(rows->state, index, rows->text, level, flags) < 0)
 		return -1;
-	fwrite(pb->buf, 1, (size_t)pb->bpos, out);
-	printbuf_free(pb);
+	fwrite(rows->text->buf, 1, (size_t)rows->text->bpos, out);
 	return 0;
 }
 
@@ -105,16 +91,18 @@ int rs_lazy_text_write(const char *text, FILE *out)
 	}
 }
 
-json_object *rs_lazy_array_new(size_t n, rs_lazy_row_fn *build, void *state, void (*state_free)(void *state))
+json_object *rs_lazy_array_printed(size_t n, rs_lazy_row_print_fn *print, void *state,
+				   void (*state_free)(void *state))
 {
+	struct lazy_rows proto = {.print = print, .state = state, .state_free = state_free};
 	struct lazy_rows *rows = malloc(sizeof(*rows));
 	json_object *array = json_object_new_array_ext((int)(n < 16 ? 16 : n));
 	if (!rows || !array || n == 0) {
 		free(rows);
-		state_free(state);
+		proto.state_free(proto.state);
 		return n == 0 ? array : (json_object_put(array), NULL);
 	}
-	*rows = (struct lazy_rows){build, state, state_free, 0};
+	*rows = proto;
 	for (size_t i = 0; i < n; i++) {
 		json_object *placeholder = json_object_new_int64((int64_t)i);
 		if (!placeholder)
@@ -125,7 +113,7 @@ json_object *rs_lazy_array_new(size_t n, rs_lazy_row_fn *build, void *state, voi
 	}
 	if (rows->holders < n) {
 		if (rows->holders == 0) {
-			state_free(state);
+			proto.state_free(proto.state);
 			free(rows);
 		}
 		json_object_put(array); /* else the last placeholder frees the state */

@@ -1,31 +1,36 @@
-/* A JSON array whose rows are built only while the document is printed,
- * one at a time, and freed at once: the rows of a large answer (every
- * cycle, every garbage group, each with its members) never all exist as
- * json-c objects together. The text printed is the same as for an array of
- * the built rows. Rendering code cannot read such rows: use it for --json. */
+/* A JSON array whose rows are printed only while the document is written,
+ * one at a time, straight from the analysis' arrays: the rows of a large
+ * answer (every cycle, every garbage group, each with its members) are
+ * never json-c objects, nor all in memory as text. A printer gives the text
+ * json-c gives the row built as objects. Rendering code cannot read such
+ * rows: use it for --json. */
 #ifndef RS_COMMANDS_LAZY_ARRAY_H
 #define RS_COMMANDS_LAZY_ARRAY_H
 
 #include <json-c/json.h>
+#include <json-c/printbuf.h>
 #include <stddef.h>
 #include <stdio.h>
 
-typedef json_object *rs_lazy_row_fn(void *state, size_t i);
+/* Prints row i into pb at level, in the text json-c gives the row built as
+ * objects; -1 when out of memory. */
+typedef int rs_lazy_row_print_fn(void *state, size_t i, struct printbuf *pb, int level, int flags);
 
-/* An array of n rows, row i being build(state, i). state_free(state) runs
- * when the array is freed (at once when n is 0). NULL when out of memory
- * (state_free has run then too). */
-json_object *rs_lazy_array_new(size_t n, rs_lazy_row_fn *build, void *state, void (*state_free)(void *state));
+/* An array of n rows, row i printed by print(state, i, ...).
+ * state_free(state) runs when the array is freed (at once when n is 0).
+ * NULL when out of memory (state_free has run then too). */
+json_object *rs_lazy_array_printed(size_t n, rs_lazy_row_print_fn *print, void *state,
+				   void (*state_free)(void *state));
 
 /* A flag for json_object_to_json_string_ext (json-c passes its flags on to
  * serializers untouched): lazy rows print as a short marker, not as their
- * text, and rs_lazy_text_write then prints the text, building each row as
+ * text, and rs_lazy_text_write then prints the text, printing each row as
  * it reaches its marker. The answer is then never all in memory as text:
  * the text of every cycle of a large heap was twice the size of its graph. */
 #define RS_LAZY_ROWS_AS_MARKERS (1 << 30)
 
 /* Writes text printed with RS_LAZY_ROWS_AS_MARKERS to out, each marker
- * replaced by its row's text; -1 when a row cannot be built. */
+ * replaced by its row's text; -1 when a row cannot be printed. */
 int rs_lazy_text_write(const char *text, FILE *out);
 
 #endif

@@ -1,7 +1,8 @@
 #include "ref_list.h"
 
+#include "json_text.h"
+
 #include <inttypes.h>
-#include <json-c/printbuf.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -44,15 +45,6 @@ struct ref_list {
 	rs_ref_item_fn *item;
 	max_align_t arg[]; /* the caller's arg, copied */
 };
-
-/* json-c's own escaping of s: what it prints for a string holding it. */
-static char *escaped(const char *s, int flags)
-{
-	json_object *string = json_object_new_string(s);
-	char *text = string ? strdup(json_object_to_json_string_ext(string, flags)) : NULL;
-	json_object_put(string);
-	return text;
-}
 
 static void texts_free(struct rs_ref_names *names)
 {
@@ -105,7 +97,8 @@ static const char *type_text(struct rs_ref_names *names, uint32_t type)
 {
 	if (type >= names->n_types)
 		return NULL;
-	if (!names->types[type] && (names->types[type] = escaped(names->type_name(names->arg, type), names->flags)))
+	if (!names->types[type] &&
+	    (names->types[type] = rs_json_text_escaped(names->type_name(names->arg, type), names->flags)))
 		names->type_lens[type] = strlen(names->types[type]);
 	return names->types[type];
 }
@@ -118,7 +111,7 @@ static const char *extra_text(struct rs_ref_names *names, const char *value)
 	for (int k = 0; k < names->n_extras; k++)
 		if (names->extras[k] == value)
 			return names->extra_texts[k];
-	char *text = escaped(value, names->flags);
+	char *text = rs_json_text_escaped(value, names->flags);
 	if (text && names->n_extras < EXTRAS_MAX) {
 		names->extras[names->n_extras] = value;
 		names->extra_texts[names->n_extras++] = text;
@@ -127,50 +120,6 @@ static const char *extra_text(struct rs_ref_names *names, const char *value)
 		names->scratch = text;
 	}
 	return text;
-}
-
-static void indent(struct printbuf *pb, int level, int flags)
-{
-	if (flags & JSON_C_TO_STRING_PRETTY)
-		printbuf_memset(pb, -1, (flags & JSON_C_TO_STRING_PRETTY_TAB) ? '\t' : ' ',
-				(flags & JSON_C_TO_STRING_PRETTY_TAB) ? level : 2 * level);
-}
-
-/* As json-c begins each member of an object or array: after a comma but
- * for the first, on a line of its own when pretty. */
-static void member_start(struct printbuf *pb, bool had_children, int level, int flags)
-{
-	if (had_children)
-		printbuf_strappend(pb, ",");
-	if (flags & JSON_C_TO_STRING_PRETTY)
-		printbuf_strappend(pb, "\n");
-	if ((flags & JSON_C_TO_STRING_SPACED) && !(flags & JSON_C_TO_STRING_PRETTY))
-		printbuf_strappend(pb, " ");
-	indent(pb, level, flags);
-}
-
-static void field(struct printbuf *pb, const char *key_text, const char *value_text, bool first, int level,
-		  int flags)
-{
-	member_start(pb, !first, level, flags);
-	printbuf_memappend(pb, key_text, (int)strlen(key_text));
-	if (flags & JSON_C_TO_STRING_SPACED)
-		printbuf_strappend(pb, ": ");
-	else
-		printbuf_strappend(pb, ":");
-	printbuf_memappend(pb, value_text, (int)strlen(value_text));
-}
-
-static void container_end(struct printbuf *pb, bool had_children, int level, int flags, const char *close)
-{
-	if (flags & JSON_C_TO_STRING_PRETTY) {
-		if (had_children)
-			printbuf_strappend(pb, "\n");
-		indent(pb, level, flags);
-	}
-	if ((flags & JSON_C_TO_STRING_SPACED) && !(flags & JSON_C_TO_STRING_PRETTY))
-		printbuf_strappend(pb, " ");
-	printbuf_memappend(pb, close, 1);
 }
 
 static int item_print(struct rs_ref_names *names, const struct rs_ref_item *it, struct printbuf *pb, int level,
@@ -183,11 +132,11 @@ static int item_print(struct rs_ref_names *names, const struct rs_ref_item *it, 
 		return -1;
 	snprintf(address, sizeof(address), "\"0x%" PRIx64 "\"", it->address);
 	printbuf_strappend(pb, "{");
-	field(pb, "\"address\"", address, true, level + 1, flags);
-	field(pb, "\"type\"", type, false, level + 1, flags);
+	rs_json_text_field(pb, "\"address\"", address, true, level + 1, flags);
+	rs_json_text_field(pb, "\"type\"", type, false, level + 1, flags);
 	if (names->extra_key)
-		field(pb, names->extra_key_text, extra, false, level + 1, flags);
-	container_end(pb, true, level, flags, "}");
+		rs_json_text_field(pb, names->extra_key_text, extra, false, level + 1, flags);
+	rs_json_text_end(pb, true, level, flags, "}");
 	return 0;
 }
 
@@ -200,16 +149,16 @@ static bool template_make(struct rs_ref_names *names, struct item_template *t, i
 	struct printbuf *pb = printbuf_new();
 	if (!pb)
 		return false;
-	member_start(pb, false, level, flags);
+	rs_json_text_member_start(pb, false, level, flags);
 	size_t first_len = (size_t)pb->bpos;
-	member_start(pb, true, level, flags);
+	rs_json_text_member_start(pb, true, level, flags);
 	size_t next_len = (size_t)pb->bpos - first_len;
 	printbuf_strappend(pb, "{");
-	field(pb, "\"address\"", "\"0x\x01\"", true, level + 1, flags);
-	field(pb, "\"type\"", VALUE_MARKS[1], false, level + 1, flags);
+	rs_json_text_field(pb, "\"address\"", "\"0x\x01\"", true, level + 1, flags);
+	rs_json_text_field(pb, "\"type\"", VALUE_MARKS[1], false, level + 1, flags);
 	if (names->extra_key)
-		field(pb, names->extra_key_text, VALUE_MARKS[2], false, level + 1, flags);
-	container_end(pb, true, level, flags, "}");
+		rs_json_text_field(pb, names->extra_key_text, VALUE_MARKS[2], false, level + 1, flags);
+	rs_json_text_end(pb, true, level, flags, "}");
 	bool ok = pb->bpos >= 0 && (t->text = malloc((size_t)pb->bpos + 1));
 	if (ok) {
 		memcpy(t->text, pb->buf, (size_t)pb->bpos + 1);
@@ -272,36 +221,49 @@ static int item_print_fast(struct rs_ref_names *names, const struct item_templat
 	return 0;
 }
 
-static int ref_list_print(json_object *array, struct printbuf *pb, int level, int flags)
+bool rs_ref_names_for_flags(struct rs_ref_names *names, int flags)
 {
-	struct ref_list *l = json_object_get_userdata(array);
-	struct rs_ref_names *names = l->names;
-	if (!names->flags_set || names->flags != flags) {
-		texts_free(names);
-		names->flags = flags;
-		names->flags_set = true;
-		if (names->extra_key && !(names->extra_key_text = escaped(names->extra_key, flags)))
-			return -1;
-	}
+	if (names->flags_set && names->flags == flags)
+		return true;
+	texts_free(names);
+	names->flags = flags;
+	names->flags_set = true;
+	return !names->extra_key || (names->extra_key_text = rs_json_text_escaped(names->extra_key, flags));
+}
+
+const char *rs_ref_names_type(struct rs_ref_names *names, uint32_t type)
+{
+	return type_text(names, type);
+}
+
+int rs_ref_list_print(struct rs_ref_names *names, size_t n, rs_ref_item_fn *item, const void *arg,
+		      struct printbuf *pb, int level, int flags)
+{
+	if (!rs_ref_names_for_flags(names, flags))
+		return -1;
 	struct item_template *t = level + 1 < LEVELS ? &names->templates[level + 1] : NULL;
 	if (t && !t->text && !template_make(names, t, level + 1, flags))
 		return -1;
 	printbuf_strappend(pb, "[");
-	for (size_t i = 0; i < l->n; i++) {
+	for (size_t i = 0; i < n; i++) {
 		struct rs_ref_item it = {0};
-		l->item(l->arg, i, &it);
+		item(arg, i, &it);
 		int done = t ? item_print_fast(names, t, &it, i == 0, pb) : 1;
 		if (done > 0) {
-			member_start(pb, i > 0, level + 1, flags);
+			rs_json_text_member_start(pb, i > 0, level + 1, flags);
 			done = item_print(names, &it, pb, level + 1, flags);
 		}
 		if (done < 0)
 			return -1;
 	}
-	if (!l->n && (flags & JSON_C_TO_STRING_PRETTY))
-		printbuf_strappend(pb, "\n");
-	container_end(pb, l->n > 0, level, flags, "]");
+	rs_json_text_array_end(pb, n > 0, level, flags);
 	return 0;
+}
+
+static int ref_list_print(json_object *array, struct printbuf *pb, int level, int flags)
+{
+	struct ref_list *l = json_object_get_userdata(array);
+	return rs_ref_list_print(l->names, l->n, l->item, l->arg, pb, level, flags);
 }
 
 static void ref_list_free(json_object *array, void *userdata)

@@ -9,6 +9,8 @@
 #define RS_COMMANDS_REF_LIST_H
 
 #include <json-c/json.h>
+#include <json-c/printbuf.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -33,5 +35,18 @@ void rs_ref_names_free(struct rs_ref_names *names);
  * outlive the printing. NULL when out of memory. */
 json_object *rs_ref_list_new(struct rs_ref_names *names, size_t n, rs_ref_item_fn *item, const void *arg,
 			     size_t arg_size);
+
+/* The same list printed into pb at level, for printers of larger parts
+ * (commands/group_row.c); -1 when out of memory. */
+int rs_ref_list_print(struct rs_ref_names *names, size_t n, rs_ref_item_fn *item, const void *arg,
+		      struct printbuf *pb, int level, int flags);
+
+/* Makes the names' texts for flags (once; again when flags change); false
+ * when out of memory. */
+bool rs_ref_names_for_flags(struct rs_ref_names *names, int flags);
+
+/* A type's name as escaped text, quotes included, for the flags last made;
+ * NULL when out of memory or past the types. */
+const char *rs_ref_names_type(struct rs_ref_names *names, uint32_t type);
 
 #endif
