@@ -114,7 +114,7 @@ static rs_error *cycles_build(struct rs_command_context *ctx, json_object **out)
 		free(f);
 		return err;
 	}
-	err = rs_heap_garbage(ctx->target, ctx->heap, &f->garbage);
+	err = rs_heap_unreachable(ctx->target, ctx->heap, &f->garbage);
 	if (!err && !(f->rows = calloc(f->groups.count + 1, sizeof(*f->rows))))
 		err = rs_error_nomem();
 	if (err) {

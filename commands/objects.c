@@ -185,7 +185,7 @@ static rs_error *objects_build(struct rs_command_context *ctx, json_object **out
 	else
 		err = roots_adopt(ctx);
 	if (!err && !d && fate)
-		err = rs_heap_garbage(ctx->target, ctx->heap, &garbage);
+		err = rs_heap_unreachable(ctx->target, ctx->heap, &garbage);
 	json_object *doc = NULL;
 	if (!err) {
 		doc = json_object_new_object();

@@ -409,7 +409,7 @@ rs_error *rs_retainers_tree(struct rs_command_context *ctx, const uint64_t *sele
 		return err;
 	struct rs_paths paths;
 	struct rs_garbage garbage;
-	err = rs_heap_garbage(ctx->target, ctx->heap, &garbage);
+	err = rs_heap_unreachable(ctx->target, ctx->heap, &garbage);
 	if (!err && (err = rs_heap_shortest_paths(ctx->target, ctx->heap, &paths)))
 		rs_garbage_free(&garbage);
 	if (err)

@@ -351,6 +351,11 @@ struct rs_garbage {
 	uint64_t bytes;
 };
 rs_error *rs_heap_garbage(rs_target *target, rs_heap *heap, struct rs_garbage *out);
+/* Only which objects gc.collect() would free: unreachable, objects and
+ * bytes, for what asks no more (cycles' reachable, the dominator tree's
+ * garbage root). No finalizer is named, uncertain stays clear (so
+ * objects_certain is objects) and there are no groups. */
+rs_error *rs_heap_unreachable(rs_target *target, rs_heap *heap, struct rs_garbage *out);
 void rs_garbage_free(struct rs_garbage *garbage);
 
 static inline bool rs_garbage_contains(const struct rs_garbage *g, uint32_t i)

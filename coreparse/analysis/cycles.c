@@ -140,6 +140,9 @@ rs_error *rs_heap_cycles(rs_target *target, rs_heap *heap, struct rs_groups *out
 	rs_error *err = rs_heap_graph_build(target, heap);
 	if (err)
 		return err;
+	/* The search never looks an address up: the index's memory is the
+	 * search's (whatever looks one up next restores it). */
+	rs_graph_index_release(heap->graph);
 	size_t n = heap->n_objects;
 	struct search t = {.g = heap->graph, .out = out, .visit = 1, .component = (uint32_t)n};
 	out->count = 0;

@@ -438,7 +438,7 @@ static rs_error *seeds_find(rs_target *target, rs_heap *heap, struct dom_build *
 {
 	struct rs_roots roots;
 	struct rs_garbage garbage;
-	rs_error *err = rs_heap_garbage(target, heap, &garbage);
+	rs_error *err = rs_heap_unreachable(target, heap, &garbage);
 	if (err)
 		return err;
 	err = rs_heap_roots(target, heap, &roots);
@@ -446,7 +446,7 @@ static rs_error *seeds_find(rs_target *target, rs_heap *heap, struct dom_build *
 		rs_garbage_free(&garbage);
 		return err;
 	}
-	/* The graph (rs_heap_garbage built it) and every object, with those
+	/* The graph (rs_heap_unreachable built it) and every object, with those
 	 * only roots hold (rs_heap_roots adopts them). */
 	b->g = heap->graph;
 	b->n = heap->n_objects;

@@ -365,6 +365,46 @@ static rs_error *finalizer_reachable_count(struct collect *c, struct rs_garbage 
 	return NULL;
 }
 
+/* The objects gc.collect() would free into out->unreachable, objects and
+ * bytes; *conservative counts the conservative references between
+ * collected objects. c->alive is left holding the objects alive. */
+static rs_error *unreachable_find(struct collect *c, struct rs_garbage *out, uint64_t *conservative)
+{
+	rs_heap *heap = c->heap;
+	size_t words = heap->n_objects / 64 + 1;
+	c->alive = calloc(words, sizeof(uint64_t));
+	c->collected = calloc(words, sizeof(uint64_t));
+	out->unreachable = calloc(words, sizeof(uint64_t));
+	out->uncertain = calloc(words, sizeof(uint64_t));
+	out->finalizer = calloc(heap->n_objects + 1, 1);
+	if (!c->alive || !c->collected || !out->unreachable || !out->uncertain || !out->finalizer)
+		return rs_error_nomem();
+	rs_huge_pages_advise(out->finalizer, heap->n_objects);
+	for (uint32_t i = 0; i < c->n; i++)
+		if (heap->objects[i].generation != RS_GENERATION_PERMANENT)
+			bit_set(c->collected, i);
+	rs_error *err = alive_compute(c, true, conservative);
+	if (err)
+		return err;
+	for (uint32_t i = 0; i < c->n; i++) {
+		if (bit(c->alive, i))
+			continue;
+		bit_set(out->unreachable, i);
+		out->objects++;
+		out->bytes += heap->objects[i].size;
+	}
+	out->objects_certain = out->objects;
+	return NULL;
+}
+
+static void collect_free(struct collect *c)
+{
+	free(c->gc_refs);
+	free(c->alive);
+	free(c->collected);
+	free(c->work);
+}
+
 rs_error *rs_heap_garbage(rs_target *target, rs_heap *heap, struct rs_garbage *out)
 {
 	memset(out, 0, sizeof(*out));
@@ -374,31 +414,9 @@ rs_error *rs_heap_garbage(rs_target *target, rs_heap *heap, struct rs_garbage *o
 	if (!rs_graph_index_restore(heap->graph, heap))
 		return rs_error_nomem();
 	struct collect c = {target, heap, heap->graph, heap->graph->objects_tracked, NULL, NULL, NULL, NULL};
-	size_t words = heap->n_objects / 64 + 1;
 	uint64_t conservative = 0;
-	c.alive = calloc(words, sizeof(uint64_t));
-	c.collected = calloc(words, sizeof(uint64_t));
-	out->unreachable = calloc(words, sizeof(uint64_t));
-	out->uncertain = calloc(words, sizeof(uint64_t));
-	out->finalizer = calloc(heap->n_objects + 1, 1);
-	if (!c.alive || !c.collected || !out->unreachable || !out->uncertain || !out->finalizer) {
-		err = rs_error_nomem();
+	if ((err = unreachable_find(&c, out, &conservative)))
 		goto done;
-	}
-	rs_huge_pages_advise(out->finalizer, heap->n_objects);
-	for (uint32_t i = 0; i < c.n; i++)
-		if (heap->objects[i].generation != RS_GENERATION_PERMANENT)
-			bit_set(c.collected, i);
-	if ((err = alive_compute(&c, true, &conservative)))
-		goto done;
-	for (uint32_t i = 0; i < c.n; i++) {
-		if (bit(c.alive, i))
-			continue;
-		bit_set(out->unreachable, i);
-		out->objects++;
-		out->bytes += heap->objects[i].size;
-	}
-	out->objects_certain = out->objects;
 	for (uint32_t i = 0; i < c.n; i++)
 		if (rs_garbage_contains(out, i))
 			out->finalizer[i] = (uint8_t)finalizer_of(&c, i);
@@ -408,10 +426,22 @@ rs_error *rs_heap_garbage(rs_target *target, rs_heap *heap, struct rs_garbage *o
 		goto done;
 	err = groups_build(&c, out);
 done:
-	free(c.gc_refs);
-	free(c.alive);
-	free(c.collected);
-	free(c.work);
+	collect_free(&c);
+	if (err)
+		rs_garbage_free(out);
+	return err;
+}
+
+rs_error *rs_heap_unreachable(rs_target *target, rs_heap *heap, struct rs_garbage *out)
+{
+	memset(out, 0, sizeof(*out));
+	rs_error *err = rs_heap_graph_build(target, heap);
+	if (err)
+		return err;
+	struct collect c = {target, heap, heap->graph, heap->graph->objects_tracked, NULL, NULL, NULL, NULL};
+	uint64_t conservative = 0;
+	err = unreachable_find(&c, out, &conservative);
+	collect_free(&c);
 	if (err)
 		rs_garbage_free(out);
 	return err;
