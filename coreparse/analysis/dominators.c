@@ -30,7 +30,9 @@
 
 /* HELD_BY_ROOT: tracked, not garbage, and no seed reaches it; the search
  * makes it a child of the virtual root. */
-enum { SEED = 1, GARBAGE_OBJECT = 2, HELD_BY_ROOT = 4 };
+/* HAS_HIDDEN: the object has hidden references, which few have: the
+ * search looks for them only then. */
+enum { SEED = 1, GARBAGE_OBJECT = 2, HELD_BY_ROOT = 4, HAS_HIDDEN = 8 };
 
 struct dom_build {
 	rs_target *target;
@@ -87,6 +89,8 @@ static bool hidden_collect(struct dom_build *b)
 		rs_heap_hidden_references(b->target, b->heap, i, hidden_add, b);
 		for (size_t k = before; k < b->n_hidden; k++)
 			b->hidden_from[k] = i;
+		if (b->n_hidden > before)
+			b->flags[i] |= HAS_HIDDEN;
 	}
 	return !b->nomem;
 }
@@ -146,7 +150,7 @@ static bool flags_set(struct dom_build *b, const struct rs_roots *roots, const s
 			b->flags[roots->refs[r].object] |= SEED;
 	for (uint32_t i = 0; i < b->n; i++) {
 		if (i < tracked && rs_garbage_contains(garbage, i)) {
-			b->flags[i] = GARBAGE_OBJECT;
+			b->flags[i] = (uint8_t)((b->flags[i] & HAS_HIDDEN) | GARBAGE_OBJECT);
 			continue;
 		}
 		int64_t in = b->late_start[i];
@@ -193,7 +197,8 @@ static bool dfs_push(struct dom_build *b, struct dfs_stack *s, uint32_t object, 
 	}
 	node_visit(b, object + FIRST_OBJECT, parent_pre);
 	s->frames[s->n++] = (struct dfs_frame){
-		object, object < b->g->objects_reached ? b->g->edge_start[object] : 0, hidden_first(b, object)};
+		object, object < b->g->objects_reached ? b->g->edge_start[object] : 0,
+		(b->flags[object] & HAS_HIDDEN) ? hidden_first(b, object) : b->n_hidden};
 	return true;
 }
 

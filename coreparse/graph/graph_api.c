@@ -100,7 +100,8 @@ static void hidden_reference(void *arg, uint64_t referent, enum rs_via_kind kind
 void rs_heap_hidden_references(rs_target *target, rs_heap *heap, uint32_t i, rs_index_fn fn, void *arg)
 {
 	(void)target;
-	if (!rs_graph_index_restore(heap->graph, heap))
+	if (!rs_type_hides_references(&heap->graph->model, heap->objects[i].type) ||
+	    !rs_graph_index_restore(heap->graph, heap))
 		return;
 	struct hidden h = {heap->graph, fn, arg};
 	rs_error_free(rs_object_hidden_references(&heap->graph->model, heap->objects[i].address, heap->objects[i].type,

@@ -66,6 +66,9 @@ struct rs_frame_info {
 rs_error *rs_interpreter_frame_traverse(struct rs_objmodel *m, uint64_t frame, rs_visit_fn visit, void *arg);
 rs_error *rs_interpreter_frame_info(struct rs_objmodel *m, uint64_t frame, struct rs_frame_info *out);
 
+/* False when rs_object_hidden_references visits nothing for any object
+ * of type (most types). */
+bool rs_type_hides_references(struct rs_objmodel *m, uint32_t type);
 /* Strong references that tp_traverse does not report (code objects' fields,
  * heap types' names and subclasses), for explaining reference counts. */
 rs_error *rs_object_hidden_references(struct rs_objmodel *m, uint64_t obj, uint32_t type, rs_visit_fn visit,
