@@ -42,6 +42,7 @@ struct collect {
 	uint64_t *collected;     /* bit per tracked object: not in the permanent generation */
 	uint64_t *alive;         /* bit per object */
 	uint32_t *work;
+	struct type_finalizer *finalizers; /* per type, as first met among the garbage */
 };
 
 static bool bit(const uint64_t *bits, uint64_t i)
@@ -155,23 +156,6 @@ static rs_error *alive_compute(struct collect *c, bool with_conservative, uint64
 	return NULL;
 }
 
-/* Garbage that is garbage only when conservative references count: alive
- * once they are left out (c->alive then holds that run). */
-static rs_error *uncertain_find(struct collect *c, struct rs_garbage *out)
-{
-	uint64_t conservative;
-	rs_error *err = alive_compute(c, false, &conservative);
-	if (err)
-		return err;
-	for (uint32_t i = 0; i < c->n; i++) {
-		if (rs_garbage_contains(out, i) && bit(c->alive, i)) {
-			bit_set(out->uncertain, i);
-			out->objects_certain--;
-		}
-	}
-	return NULL;
-}
-
 /* ---- groups: union-find over references between garbage objects ---- */
 
 static uint32_t root_of(uint32_t *parent, uint32_t v)
@@ -204,6 +188,64 @@ static uint32_t garbage_rank(const uint32_t *before, const struct rs_garbage *ou
 {
 	uint64_t below = out->unreachable[i / 64] & ((1ull << (i % 64)) - 1);
 	return before[i / 64] + (uint32_t)__builtin_popcountll(below);
+}
+
+/* Garbage that is garbage only when conservative references count: what
+ * a second run, conservative references neither subtracted nor followed,
+ * finds alive. Found without that run: the live objects of the first
+ * refer to no garbage, so a garbage object the second run keeps is kept
+ * from within the garbage, from one whose count the non-conservative
+ * references from the garbage (its only referrers among the collected
+ * objects) no longer explain. Those, and what they reach by
+ * non-conservative references, are the uncertain ones. */
+static rs_error *uncertain_find(struct collect *c, struct rs_garbage *out)
+{
+	const struct rs_graph *g = c->g;
+	uint32_t *before = garbage_ranks(c, out);
+	int32_t *refs = malloc(out->objects * sizeof(*refs) + 1);
+	uint32_t *work = malloc(out->objects * sizeof(*work) + 1);
+	if (!before || !refs || !work) {
+		free(before);
+		free(refs);
+		free(work);
+		return rs_error_nomem();
+	}
+	for (uint32_t i = 0; i < c->n; i++)
+		if (rs_garbage_contains(out, i))
+			refs[garbage_rank(before, out, i)] = refs_start(c->heap->objects[i].refcnt);
+	for (uint32_t i = 0; i < c->n; i++) {
+		if (!rs_garbage_contains(out, i))
+			continue;
+		for (uint64_t e = g->edge_start[i]; e < g->edge_start[i + 1]; e++) {
+			uint32_t w = g->edges[e];
+			if (w < c->n && rs_garbage_contains(out, w) && !rs_graph_edge_conservative(g, e))
+				refs_drop(&refs[garbage_rank(before, out, w)]);
+		}
+	}
+	uint64_t top = 0;
+	for (uint32_t i = 0; i < c->n; i++) {
+		if (rs_garbage_contains(out, i) && refs[garbage_rank(before, out, i)] > 0) {
+			bit_set(out->uncertain, i);
+			work[top++] = i;
+		}
+	}
+	while (top > 0) {
+		uint32_t v = work[--top];
+		for (uint64_t e = g->edge_start[v]; e < g->edge_start[v + 1]; e++) {
+			uint32_t w = g->edges[e];
+			if (w < c->n && rs_garbage_contains(out, w) && !bit(out->uncertain, w) &&
+			    !rs_graph_edge_conservative(g, e)) {
+				bit_set(out->uncertain, w);
+				work[top++] = w;
+			}
+		}
+	}
+	for (size_t w = 0; w < c->n / 64 + 1; w++)
+		out->objects_certain -= (size_t)__builtin_popcountll(out->uncertain[w]);
+	free(before);
+	free(refs);
+	free(work);
+	return NULL;
 }
 
 static rs_error *groups_build(struct collect *c, struct rs_garbage *out)
@@ -299,30 +341,53 @@ static bool weakref_callback_pending(struct collect *c, uint32_t i, int64_t weak
 	return false;
 }
 
-static enum rs_finalizer finalizer_of(struct collect *c, uint32_t i)
+/* What a type's slots say of its objects' finalizers, read once a type. */
+struct type_finalizer {
+	bool known;
+	bool tp_del;
+	enum rs_finalizer finalize; /* what an object not finalized yet runs, or none */
+	int64_t weaklistoffset;
+};
+
+static const struct type_finalizer *type_finalizer(struct collect *c, uint32_t type_index)
 {
+	struct type_finalizer *f = &c->finalizers[type_index];
+	if (f->known)
+		return f;
 	const struct rs_layout *l = &c->target->py.layout;
 	struct rs_memory *mem = c->target->mem;
-	const struct rs_object *o = &c->heap->objects[i];
-	rs_type_classify(&c->heap->graph->model, o->type);
-	const struct rs_type_info *type = &c->heap->types.types[o->type];
+	rs_type_classify(&c->heap->graph->model, type_index);
+	const struct rs_type_info *type = &c->heap->types.types[type_index];
 	uint64_t t = type->public.address;
-	if (read_word(mem, t + (uint64_t)RS_OFF(l, type_del)))
-		return RS_FINALIZER_TP_DEL;
+	*f = (struct type_finalizer){.known = true, .finalize = RS_FINALIZER_NONE};
+	f->tp_del = read_word(mem, t + (uint64_t)RS_OFF(l, type_del)) != 0;
 	uint64_t finalize = read_word(mem, t + (uint64_t)RS_OFF(l, type_finalize));
 	if (l->minor <= 7 && !(type->public.flags & HAVE_FINALIZE))
 		finalize = 0; /* 3.6 and 3.7 call tp_finalize only for types that say they have one */
 	if (finalize) {
-		/* The bit is in _gc_prev, or in 3.7 in gc_refs. */
-		int64_t bits = RS_OFF(l, gc_head_refs) >= 0 ? RS_OFF(l, gc_head_refs) : 8;
-		uint64_t flags = read_word(mem, o->address - (uint64_t)RS_OFF(l, gc_head_size) + (uint64_t)bits);
 		/* A Python class inherits its C base's tp_finalize (socket.socket) unless it defines __del__. */
 		bool c_finalizer = finalize == read_word(mem, type->c_base + (uint64_t)RS_OFF(l, type_finalize));
-		if (!(flags & FINALIZED_BIT))
-			return type->subtype && !c_finalizer ? RS_FINALIZER_DEL : RS_FINALIZER_TP_FINALIZE;
+		f->finalize = type->subtype && !c_finalizer ? RS_FINALIZER_DEL : RS_FINALIZER_TP_FINALIZE;
 	}
-	int64_t weaklistoffset = (int64_t)read_word(mem, t + (uint64_t)RS_OFF(l, type_weaklistoffset));
-	if (weaklistoffset != 0 && weakref_callback_pending(c, i, weaklistoffset))
+	f->weaklistoffset = (int64_t)read_word(mem, t + (uint64_t)RS_OFF(l, type_weaklistoffset));
+	return f;
+}
+
+static enum rs_finalizer finalizer_of(struct collect *c, uint32_t i)
+{
+	const struct rs_layout *l = &c->target->py.layout;
+	const struct rs_object *o = &c->heap->objects[i];
+	const struct type_finalizer *f = type_finalizer(c, o->type);
+	if (f->tp_del)
+		return RS_FINALIZER_TP_DEL;
+	if (f->finalize != RS_FINALIZER_NONE) {
+		/* The bit is in _gc_prev, or in 3.7 in gc_refs. */
+		int64_t bits = RS_OFF(l, gc_head_refs) >= 0 ? RS_OFF(l, gc_head_refs) : 8;
+		uint64_t flags = read_word(c->target->mem, o->address - (uint64_t)RS_OFF(l, gc_head_size) + (uint64_t)bits);
+		if (!(flags & FINALIZED_BIT))
+			return f->finalize;
+	}
+	if (f->weaklistoffset != 0 && weakref_callback_pending(c, i, f->weaklistoffset))
 		return RS_FINALIZER_WEAKREF_CALLBACK;
 	return RS_FINALIZER_NONE;
 }
@@ -403,6 +468,7 @@ static void collect_free(struct collect *c)
 	free(c->alive);
 	free(c->collected);
 	free(c->work);
+	free(c->finalizers);
 }
 
 rs_error *rs_heap_garbage(rs_target *target, rs_heap *heap, struct rs_garbage *out)
@@ -413,10 +479,14 @@ rs_error *rs_heap_garbage(rs_target *target, rs_heap *heap, struct rs_garbage *o
 		return err;
 	if (!rs_graph_index_restore(heap->graph, heap))
 		return rs_error_nomem();
-	struct collect c = {target, heap, heap->graph, heap->graph->objects_tracked, NULL, NULL, NULL, NULL};
+	struct collect c = {target, heap, heap->graph, heap->graph->objects_tracked, NULL, NULL, NULL, NULL, NULL};
 	uint64_t conservative = 0;
 	if ((err = unreachable_find(&c, out, &conservative)))
 		goto done;
+	if (!(c.finalizers = calloc(heap->types.count + 1, sizeof(*c.finalizers)))) {
+		err = rs_error_nomem();
+		goto done;
+	}
 	for (uint32_t i = 0; i < c.n; i++)
 		if (rs_garbage_contains(out, i))
 			out->finalizer[i] = (uint8_t)finalizer_of(&c, i);
@@ -438,7 +508,7 @@ rs_error *rs_heap_unreachable(rs_target *target, rs_heap *heap, struct rs_garbag
 	rs_error *err = rs_heap_graph_build(target, heap);
 	if (err)
 		return err;
-	struct collect c = {target, heap, heap->graph, heap->graph->objects_tracked, NULL, NULL, NULL, NULL};
+	struct collect c = {target, heap, heap->graph, heap->graph->objects_tracked, NULL, NULL, NULL, NULL, NULL};
 	uint64_t conservative = 0;
 	err = unreachable_find(&c, out, &conservative);
 	collect_free(&c);

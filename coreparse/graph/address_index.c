@@ -3,9 +3,6 @@
 #include <stdlib.h>
 #include <sys/mman.h>
 
-/* Linear probing stays short below this load. */
-#define LOAD_NUMERATOR 3
-#define LOAD_DENOMINATOR 4
 #define TABLE_MIN 1024
 
 /* Lookups land anywhere in the array: on huge pages they miss the cache,
@@ -33,7 +30,7 @@ static void slots_free(const struct rs_address_table *t)
 
 static uint64_t slots_for(uint64_t entries)
 {
-	uint64_t n = entries * LOAD_DENOMINATOR / LOAD_NUMERATOR + 1;
+	uint64_t n = entries * RS_ADDRESS_LOAD_DENOMINATOR / RS_ADDRESS_LOAD_NUMERATOR + 1;
 	return n < TABLE_MIN ? TABLE_MIN : n;
 }
 
@@ -172,7 +169,7 @@ bool rs_address_index_put(struct rs_address_index *ix, uint64_t address, uint32_
 	struct rs_address_table *t = table_for(ix, address);
 	if (!t || (!t->n_slots && !slots_alloc(t, slots_for(t->expected), ix->compact)))
 		return false;
-	if ((t->count + 1) * LOAD_DENOMINATOR > t->n_slots * LOAD_NUMERATOR && !grow(ix, t))
+	if ((t->count + 1) * RS_ADDRESS_LOAD_DENOMINATOR > t->n_slots * RS_ADDRESS_LOAD_NUMERATOR && !grow(ix, t))
 		return false;
 	uint64_t before = t->count;
 	if (ix->compact)

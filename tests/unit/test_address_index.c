@@ -58,7 +58,8 @@ static void put_and_find(uint64_t expected, uint64_t n, uint64_t compact_at)
 	assert_int_equal(ix.count, n);
 	assert_int_equal(ix.n_tables, 2);
 	for (size_t t = 0; t < ix.n_tables; t++) {
-		assert_true(ix.tables[t].count * 4 <= ix.tables[t].n_slots * 3);
+		assert_true(ix.tables[t].count * RS_ADDRESS_LOAD_DENOMINATOR <=
+			    ix.tables[t].n_slots * RS_ADDRESS_LOAD_NUMERATOR);
 		assert_true((ix.tables[t].slots == NULL) == (compact_at <= n));
 	}
 	all_found(&ix, n);
@@ -112,7 +113,7 @@ static void test_runs_wrap_around(void **state)
 	assert_true(rs_address_index_expect(&ix, 0x7f0000000000ull, 1));
 	assert_true(rs_address_index_size(&ix));
 	const struct rs_address_table *t = &ix.tables[0];
-	uint64_t n = t->n_slots * 3 / 4, put = 0, wrapped = 0;
+	uint64_t n = t->n_slots * RS_ADDRESS_LOAD_NUMERATOR / RS_ADDRESS_LOAD_DENOMINATOR, put = 0, wrapped = 0;
 	for (uint64_t i = 0; put < n; i += 3) { /* addresses of that one window */
 		uint64_t a = heap_address(i + 1);
 		if (rs_address_home(t, a) < t->n_slots - 8)
