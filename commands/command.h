@@ -190,6 +190,10 @@ void rs_retainers_render_node(json_object *node, int depth, FILE *out);
  * ctx->dominators, which the session keeps with the heap, so that the
  * commands after the first (in gdb) do not build it again (dominators.c). */
 rs_error *rs_dominators_of_session(struct rs_command_context *ctx, const struct rs_dominators **out);
+/* The same from the roots the caller has (rs_heap_roots' answer), their
+ * counts freed either way. */
+rs_error *rs_dominators_of_session_roots(struct rs_command_context *ctx, struct rs_roots *roots,
+					 const struct rs_dominators **out);
 
 /* How many of n rows a command shows: what --top asks for (at most n);
  * without it, all of them in JSON, dot_default in a picture and

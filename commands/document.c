@@ -244,9 +244,9 @@ void rs_doc_conservative_add(json_object *doc, rs_heap *heap)
 	const struct rs_object *objects = rs_heap_objects(heap);
 	uint64_t *per_type = calloc(n_types + 1, sizeof(*per_type));
 	json_object *types = json_object_new_array();
-	for (size_t i = 0; per_type && i < n; i++)
-		if (objects[i].generation != RS_GENERATION_UNTRACKED)
-			per_type[objects[i].type]++;
+	/* The walk's objects come first, those the graph adopted (untracked) after. */
+	for (size_t i = 0; per_type && i < n && objects[i].generation != RS_GENERATION_UNTRACKED; i++)
+		per_type[objects[i].type]++;
 	for (size_t t = 0; per_type && t < n_types; t++)
 		if (per_type[t] && rs_heap_type_traversal(heap, (uint32_t)t) != RS_TRAVERSAL_CONSERVATIVE)
 			per_type[t] = 0;

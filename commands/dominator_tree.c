@@ -143,8 +143,8 @@ const char *rs_dom_tree_group_name(rs_target *target, const struct rs_dom_tree *
 
 /* Children lists by counting: start[up + 2] counts, then prefix sums,
  * then each child placed at start[up + 1]++, which leaves start[up] at
- * the list's beginning. The per-object root counts are dropped first: the
- * tree needs only the references. */
+ * the list's beginning. The roots' per-object counts go once the seeds
+ * are found: the tree needs only the references. */
 rs_error *rs_dom_tree_build(struct rs_command_context *ctx, struct rs_dom_tree *t)
 {
 	memset(t, 0, sizeof(*t));
@@ -152,10 +152,7 @@ rs_error *rs_dom_tree_build(struct rs_command_context *ctx, struct rs_dom_tree *
 	rs_error *err = rs_heap_roots(ctx->target, ctx->heap, &t->roots);
 	if (err)
 		return err;
-	free(t->roots.counts);
-	t->roots.counts = NULL;
-	t->roots.counts_capacity = 0;
-	err = rs_dominators_of_session(ctx, &t->d);
+	err = rs_dominators_of_session_roots(ctx, &t->roots, &t->d);
 	if (err) {
 		rs_roots_free(&t->roots);
 		return err;

@@ -41,7 +41,8 @@ static json_object *root_of(struct rs_command_context *ctx, const struct rs_domi
 	return root;
 }
 
-rs_error *rs_dominators_of_session(struct rs_command_context *ctx, const struct rs_dominators **out)
+static rs_error *session_dominators(struct rs_command_context *ctx, struct rs_roots *roots,
+				   const struct rs_dominators **out)
 {
 	struct rs_dominators *d = ctx->dominators;
 	/* An object adopted since (an address asked for that the graph had not
@@ -49,12 +50,28 @@ rs_error *rs_dominators_of_session(struct rs_command_context *ctx, const struct 
 	if (d->idom && d->count != rs_heap_object_count(ctx->heap))
 		rs_dominators_free(d);
 	if (!d->idom) {
-		rs_error *err = rs_heap_dominators(ctx->target, ctx->heap, d);
+		rs_error *err = roots ? rs_heap_dominators_of_roots(ctx->target, ctx->heap, roots, d)
+				      : rs_heap_dominators(ctx->target, ctx->heap, d);
 		if (err)
 			return err;
 	}
 	*out = d;
 	return NULL;
+}
+
+rs_error *rs_dominators_of_session(struct rs_command_context *ctx, const struct rs_dominators **out)
+{
+	return session_dominators(ctx, NULL, out);
+}
+
+rs_error *rs_dominators_of_session_roots(struct rs_command_context *ctx, struct rs_roots *roots,
+					 const struct rs_dominators **out)
+{
+	rs_error *err = session_dominators(ctx, roots, out);
+	free(roots->counts); /* as the tree would have, had it been made here */
+	roots->counts = NULL;
+	roots->counts_capacity = 0;
+	return err;
 }
 
 json_object *rs_doc_dominator(struct rs_command_context *ctx, const struct rs_dominators *d, uint32_t index)

@@ -8,7 +8,6 @@
 
 struct lazy_rows {
 	rs_lazy_row_print_fn *print;
-	struct printbuf *text; /* one row's, printed to be written */
 	void *state;
 	void (*state_free)(void *state);
 	size_t holders; /* placeholders alive; the last one frees the state */
@@ -20,8 +19,6 @@ static void lazy_rows_release(json_object *placeholder, void *userdata)
 	struct lazy_rows *rows = userdata;
 	if (--rows->holders == 0) {
 		rows->state_free(rows->state);
-		if (rows->text)
-			printbuf_free(rows->text);
 		free(rows);
 	}
 }
@@ -58,37 +55,56 @@ static bool marker_parse(const char *marker, size_t len, struct lazy_rows **rows
 	return *at == '\0';
 }
 
-/* The row a marker names, printed at its level, into out. */
-static int marker_write(const char *marker, size_t len, FILE *out)
+/* The row a marker names, printed at its level, onto text. */
+static int marker_print(const char *marker, size_t len, struct printbuf *text)
 {
 	struct lazy_rows *rows;
 	size_t index;
 	int level, flags;
 	if (!marker_parse(marker, len, &rows, &index, &level, &flags))
 		return -1;
-	if (!rows->text && !(rows->text = printbuf_new()))
-		return -1;
-	printbuf_reset(rows->text);
-	if (rows->print(rows->state, index, rows->text, level, flags) < 0)
-		return -1;
-	fwrite(rows->text->buf, 1, (size_t)rows->text->bpos, out);
-	return 0;
+	return rows->print(rows->state, index, text, level, flags);
+}
+
+/* The text goes out a large piece at a time, rows and what lies between
+ * them together: a write per row (and the copy into the stream's buffer)
+ * cost a tenth of printing 300K rows. */
+#define WRITE_AT (1 << 20)
+
+static void text_flush(struct printbuf *text, FILE *out)
+{
+	fwrite(text->buf, 1, (size_t)text->bpos, out);
+	printbuf_reset(text);
 }
 
 int rs_lazy_text_write(const char *text, FILE *out)
 {
-	for (;;) {
+	struct printbuf *pending = printbuf_new();
+	int result = pending ? 0 : -1;
+	while (result == 0) {
 		const char *start = strchr(text, MARKER_START);
-		if (!start) {
-			fputs(text, out);
-			return 0;
+		size_t plain = start ? (size_t)(start - text) : strlen(text);
+		if (plain >= WRITE_AT) { /* the text of a document printed whole */
+			text_flush(pending, out);
+			fwrite(text, 1, plain, out);
+		} else {
+			printbuf_memappend(pending, text, (int)plain);
 		}
-		fwrite(text, 1, (size_t)(start - text), out);
+		if (!start)
+			break;
 		const char *end = strchr(start, MARKER_END);
-		if (!end || marker_write(start + 1, (size_t)(end - start - 1), out) != 0)
-			return -1;
-		text = end + 1;
+		if (!end || marker_print(start + 1, (size_t)(end - start - 1), pending) != 0)
+			result = -1;
+		else
+			text = end + 1;
+		if (pending->bpos >= WRITE_AT)
+			text_flush(pending, out);
 	}
+	if (pending) {
+		text_flush(pending, out);
+		printbuf_free(pending);
+	}
+	return result;
 }
 
 json_object *rs_lazy_array_printed(size_t n, rs_lazy_row_print_fn *print, void *state,

@@ -382,6 +382,11 @@ struct rs_dominators {
 	uint64_t garbage;   /* bytes under the garbage pseudo-root */
 };
 rs_error *rs_heap_dominators(rs_target *target, rs_heap *heap, struct rs_dominators *out);
+/* The same from roots, rs_heap_roots' answer for heap, which a caller that
+ * needs them too need not have computed twice; their counts are freed once
+ * read (the rest of roots is left as it was). */
+rs_error *rs_heap_dominators_of_roots(rs_target *target, rs_heap *heap, struct rs_roots *roots,
+				      struct rs_dominators *out);
 void rs_dominators_free(struct rs_dominators *dominators);
 
 #ifdef __cplusplus

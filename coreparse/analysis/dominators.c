@@ -44,7 +44,7 @@ struct dom_build {
 	 * the graph's: (from, to) pairs in the order of from. */
 	uint32_t *hidden_from, *hidden_to;
 	size_t n_hidden, hidden_capacity;
-	uint8_t *flags;           /* per object: SEED, GARBAGE_OBJECT */
+	uint8_t *flags;           /* 4 bits per object (flags_of): SEED, GARBAGE_OBJECT, ... */
 	uint32_t *pre;            /* per node: its preorder number, NONE when the search never reached it */
 	uint32_t *parent;         /* by number: the DFS parent's number, then the immediate dominator's */
 	uint32_t visited, garbage_pre;
@@ -60,6 +60,22 @@ struct dom_build {
 	size_t stack_capacity;
 	bool nomem;
 };
+
+/* Two objects a byte: the flags are held at the tree's peak of memory. */
+static uint8_t flags_of(const struct dom_build *b, uint32_t i)
+{
+	return (uint8_t)((b->flags[i / 2] >> (4 * (i % 2))) & 15);
+}
+
+static void flags_add(struct dom_build *b, uint32_t i, uint8_t f)
+{
+	b->flags[i / 2] |= (uint8_t)(f << (4 * (i % 2)));
+}
+
+static void flags_clear(struct dom_build *b, uint32_t i, uint8_t f)
+{
+	b->flags[i / 2] &= (uint8_t)~(f << (4 * (i % 2)));
+}
 
 static void hidden_add(void *arg, uint32_t referent)
 {
@@ -90,7 +106,7 @@ static bool hidden_collect(struct dom_build *b)
 		for (size_t k = before; k < b->n_hidden; k++)
 			b->hidden_from[k] = i;
 		if (b->n_hidden > before)
-			b->flags[i] |= HAS_HIDDEN;
+			flags_add(b, i, HAS_HIDDEN);
 	}
 	return !b->nomem;
 }
@@ -147,16 +163,17 @@ static bool flags_set(struct dom_build *b, const struct rs_roots *roots, const s
 	references_each(b, in_count);
 	for (size_t r = 0; r < roots->n_refs; r++)
 		if (roots->refs[r].object < b->n)
-			b->flags[roots->refs[r].object] |= SEED;
+			flags_add(b, roots->refs[r].object, SEED);
 	for (uint32_t i = 0; i < b->n; i++) {
 		if (i < tracked && rs_garbage_contains(garbage, i)) {
-			b->flags[i] = (uint8_t)((b->flags[i] & HAS_HIDDEN) | GARBAGE_OBJECT);
+			flags_clear(b, i, SEED);
+			flags_add(b, i, GARBAGE_OBJECT);
 			continue;
 		}
 		int64_t in = b->late_start[i];
 		int64_t from_roots = i < roots->counts_capacity ? roots->counts[i] : 0;
 		if ((objects[i].flags & RS_IMMORTAL) || objects[i].refcnt - in - from_roots > 0)
-			b->flags[i] |= SEED;
+			flags_add(b, i, SEED);
 	}
 	free(b->late_start);
 	b->late_start = NULL;
@@ -198,7 +215,7 @@ static bool dfs_push(struct dom_build *b, struct dfs_stack *s, uint32_t object, 
 	node_visit(b, object + FIRST_OBJECT, parent_pre);
 	s->frames[s->n++] = (struct dfs_frame){
 		object, object < b->g->objects_reached ? b->g->edge_start[object] : 0,
-		(b->flags[object] & HAS_HIDDEN) ? hidden_first(b, object) : b->n_hidden};
+		(flags_of(b, object) & HAS_HIDDEN) ? hidden_first(b, object) : b->n_hidden};
 	return true;
 }
 
@@ -223,7 +240,7 @@ static bool dfs(struct dom_build *b, struct dfs_stack *s, uint32_t start, uint32
 		}
 		if (w >= b->n || b->pre[w + FIRST_OBJECT] != NONE)
 			continue;
-		if ((b->flags[w] & GARBAGE_OBJECT) && !garbage_side)
+		if ((flags_of(b, w) & GARBAGE_OBJECT) && !garbage_side)
 			continue;
 		if (!dfs_push(b, s, w, b->pre[f->object + FIRST_OBJECT]))
 			return false;
@@ -239,18 +256,18 @@ static bool depth_first(struct dom_build *b)
 	memset(b->pre, 0xff, b->nodes * sizeof(*b->pre));
 	node_visit(b, NODE_ROOT, NONE);
 	for (uint32_t i = 0; ok && i < b->n; i++)
-		if ((b->flags[i] & SEED) && b->pre[i + FIRST_OBJECT] == NONE)
+		if ((flags_of(b, i) & SEED) && b->pre[i + FIRST_OBJECT] == NONE)
 			ok = dfs(b, &s, i, 0, false);
 	/* Tracked objects gc keeps that no seed reaches (held only through
 	 * references refscope counts nowhere): the virtual root holds them. */
 	for (uint32_t i = 0; ok && i < b->g->objects_tracked && i < b->n; i++)
-		if (!(b->flags[i] & GARBAGE_OBJECT) && b->pre[i + FIRST_OBJECT] == NONE) {
-			b->flags[i] |= HELD_BY_ROOT;
+		if (!(flags_of(b, i) & GARBAGE_OBJECT) && b->pre[i + FIRST_OBJECT] == NONE) {
+			flags_add(b, i, HELD_BY_ROOT);
 			ok = dfs(b, &s, i, 0, false);
 		}
 	b->garbage_pre = node_visit(b, NODE_GARBAGE, 0);
 	for (uint32_t i = 0; ok && i < b->n; i++)
-		if ((b->flags[i] & GARBAGE_OBJECT) && b->pre[i + FIRST_OBJECT] == NONE)
+		if ((flags_of(b, i) & GARBAGE_OBJECT) && b->pre[i + FIRST_OBJECT] == NONE)
 			ok = dfs(b, &s, i, b->garbage_pre, true);
 	free(s.frames);
 	return ok;
@@ -301,9 +318,9 @@ static bool semi_prepare(struct dom_build *b)
 		uint32_t w = b->pre[i + FIRST_OBJECT];
 		if (w == NONE)
 			continue;
-		if (b->flags[i] & (SEED | HELD_BY_ROOT))
+		if (flags_of(b, i) & (SEED | HELD_BY_ROOT))
 			b->semi[w] = 0;
-		else if ((b->flags[i] & GARBAGE_OBJECT) && b->garbage_pre < b->semi[w])
+		else if ((flags_of(b, i) & GARBAGE_OBJECT) && b->garbage_pre < b->semi[w])
 			b->semi[w] = b->garbage_pre;
 	}
 	b->late_start = calloc((size_t)n + 1, sizeof(*b->late_start));
@@ -438,26 +455,23 @@ static void build_free(struct dom_build *b)
 	free(b->stack);
 }
 
-/* Seeds and garbage from the roots and the collector's answer. */
-static rs_error *seeds_find(rs_target *target, rs_heap *heap, struct dom_build *b)
+/* Seeds and garbage from the roots and the collector's answer; the roots'
+ * counts are freed once read. */
+static rs_error *seeds_find(rs_target *target, rs_heap *heap, struct dom_build *b, struct rs_roots *roots)
 {
-	struct rs_roots roots;
 	struct rs_garbage garbage;
 	rs_error *err = rs_heap_unreachable(target, heap, &garbage);
 	if (err)
 		return err;
-	err = rs_heap_roots(target, heap, &roots);
-	if (err) {
-		rs_garbage_free(&garbage);
-		return err;
-	}
-	/* The graph (rs_heap_unreachable built it) and every object, with those
-	 * only roots hold (rs_heap_roots adopts them). */
+	/* The graph (rs_heap_roots built it) and every object, with those
+	 * only roots hold (rs_heap_roots adopted them). */
 	b->g = heap->graph;
 	b->n = heap->n_objects;
 	b->nodes = b->n + FIRST_OBJECT;
-	bool ok = (b->flags = calloc(b->n + 1, 1)) && hidden_collect(b) && flags_set(b, &roots, &garbage);
-	rs_roots_free(&roots);
+	bool ok = (b->flags = calloc(b->n / 2 + 1, 1)) && hidden_collect(b) && flags_set(b, roots, &garbage);
+	free(roots->counts);
+	roots->counts = NULL;
+	roots->counts_capacity = 0;
 	rs_garbage_free(&garbage);
 	return ok ? NULL : rs_error_nomem();
 }
@@ -470,9 +484,22 @@ static rs_error *seeds_find(rs_target *target, rs_heap *heap, struct dom_build *
  * peak. The reversed graph is never built whole. */
 rs_error *rs_heap_dominators(rs_target *target, rs_heap *heap, struct rs_dominators *out)
 {
+	struct rs_roots roots;
+	memset(out, 0, sizeof(*out));
+	rs_error *err = rs_heap_roots(target, heap, &roots);
+	if (err)
+		return err;
+	err = rs_heap_dominators_of_roots(target, heap, &roots, out);
+	rs_roots_free(&roots);
+	return err;
+}
+
+rs_error *rs_heap_dominators_of_roots(rs_target *target, rs_heap *heap, struct rs_roots *roots,
+				      struct rs_dominators *out)
+{
 	memset(out, 0, sizeof(*out));
 	struct dom_build b = {.target = target, .heap = heap};
-	rs_error *err = seeds_find(target, heap, &b);
+	rs_error *err = seeds_find(target, heap, &b, roots);
 	if (err) {
 		build_free(&b);
 		return err;
