@@ -64,7 +64,7 @@ static json_object *cycles_row(void *state, size_t r)
 	return cycle_doc(f->heap, &f->groups, f->rows[r].group, &f->garbage, f->rows[r].bytes);
 }
 
-static const char *const CYCLE_FLAG_KEYS[] = {"reachable"};
+static const char *const CYCLE_FLAG_KEYS[] = {"\"reachable\""};
 
 /* --json: the row printed from the cycle, members and all. */
 static int cycles_row_print(void *state, size_t r, struct printbuf *pb, int level, int flags)

@@ -148,7 +148,7 @@ static json_object *garbage_row(void *state, size_t r)
 	return group_doc(f->heap, &f->garbage, f->rows[r].group);
 }
 
-static const char *const GROUP_FLAG_KEYS[] = {"has_finalizer", "certain"};
+static const char *const GROUP_FLAG_KEYS[] = {"\"has_finalizer\"", "\"certain\""};
 
 /* --json: the row printed from the group, members and all. */
 static int garbage_row_print(void *state, size_t r, struct printbuf *pb, int level, int flags)

@@ -1,7 +1,5 @@
 #include "group_row.h"
 
-#include <inttypes.h>
-#include <stdio.h>
 #include <stdlib.h>
 
 #include "json_text.h"
@@ -25,16 +23,22 @@ size_t rs_group_type_counts(const struct rs_object *objects, const uint32_t *mem
 			counts[distinct++] = (struct rs_type_count){type, 0};
 		counts[k].count++;
 	}
-	qsort(counts, distinct, sizeof(*counts), count_cmp);
+	if (distinct > 1)
+		qsort(counts, distinct, sizeof(*counts), count_cmp);
 	return distinct;
 }
 
+/* As json-c prints an int64 (which the counts and sizes fit), without
+ * snprintf's cost: it was a tenth of printing 300K cycles. */
 static void number_field(struct printbuf *pb, const char *key_text, uint64_t value, bool first, int level,
 			 int flags)
 {
-	char text[24];
-	snprintf(text, sizeof(text), "%" PRIu64, value);
-	rs_json_text_field(pb, key_text, text, first, level, flags);
+	char text[24], *at = text + sizeof(text) - 1;
+	*at = '\0';
+	do
+		*--at = (char)('0' + value % 10);
+	while ((value /= 10) > 0);
+	rs_json_text_field(pb, key_text, at, first, level, flags);
 }
 
 static int types_print(struct rs_ref_names *names, const struct rs_group_row *row, struct printbuf *pb, int level,
@@ -63,11 +67,8 @@ int rs_group_row_print(struct rs_ref_names *names, const struct rs_group_row *ro
 	printbuf_strappend(pb, "{");
 	number_field(pb, "\"size\"", row->size, true, level + 1, flags);
 	number_field(pb, "\"bytes\"", row->bytes, false, level + 1, flags);
-	for (size_t i = 0; i < row->n_flags; i++) {
-		char key[64];
-		snprintf(key, sizeof(key), "\"%s\"", row->flag_keys[i]);
-		rs_json_text_field(pb, key, row->flags[i] ? "true" : "false", false, level + 1, flags);
-	}
+	for (size_t i = 0; i < row->n_flags; i++)
+		rs_json_text_field(pb, row->flag_keys[i], row->flags[i] ? "true" : "false", false, level + 1, flags);
 	rs_json_text_key(pb, "\"types\"", false, level + 1, flags);
 	if (types_print(names, row, pb, level + 1, flags) < 0)
 		return -1;

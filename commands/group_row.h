@@ -20,7 +20,7 @@ struct rs_type_count {
 
 struct rs_group_row {
 	uint64_t size, bytes;
-	const char *const *flag_keys; /* plain keys, printed unescaped */
+	const char *const *flag_keys; /* the keys' text: plain names in quotes */
 	const bool *flags;
 	size_t n_flags;
 	const struct rs_type_count *types; /* most common first */

@@ -6,64 +6,21 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "json_text.h"
+
 struct lazy_rows {
+	size_t n;
 	rs_lazy_row_print_fn *print;
 	void *state;
 	void (*state_free)(void *state);
-	size_t holders; /* placeholders alive; the last one frees the state */
 };
 
-static void lazy_rows_release(json_object *placeholder, void *userdata)
+static void lazy_rows_free(json_object *array, void *userdata)
 {
-	(void)placeholder;
+	(void)array;
 	struct lazy_rows *rows = userdata;
-	if (--rows->holders == 0) {
-		rows->state_free(rows->state);
-		free(rows);
-	}
-}
-
-/* A marker: MARKER_START, the rows, the row's index, its level and the
- * flags, MARKER_END. json-c escapes control characters inside strings, so
- * MARKER_START occurs nowhere else in its text. */
-#define MARKER_START '\x01'
-#define MARKER_END '\x02'
-
-static int lazy_row_print(json_object *placeholder, struct printbuf *pb, int level, int flags)
-{
-	struct lazy_rows *rows = json_object_get_userdata(placeholder);
-	size_t index = (size_t)json_object_get_int64(placeholder);
-	if (flags & RS_LAZY_ROWS_AS_MARKERS)
-		return sprintbuf(pb, "%c%p %zu %d %d%c", MARKER_START, (void *)rows, index, level,
-				 flags & ~RS_LAZY_ROWS_AS_MARKERS, MARKER_END) < 0 ? -1 : 0;
-	return rows->print(rows->state, index, pb, level, flags);
-}
-
-/* The fields of a marker; false when it is not one. */
-static bool marker_parse(const char *marker, size_t len, struct lazy_rows **rows, size_t *index, int *level,
-			 int *flags)
-{
-	char copy[96], *at;
-	if (len >= sizeof(copy))
-		return false;
-	memcpy(copy, marker, len);
-	copy[len] = '\0';
-	*rows = (struct lazy_rows *)(uintptr_t)strtoull(copy, &at, 16);
-	*index = (size_t)strtoull(at, &at, 10);
-	*level = (int)strtol(at, &at, 10);
-	*flags = (int)strtol(at, &at, 10);
-	return *at == '\0';
-}
-
-/* The row a marker names, printed at its level, onto text. */
-static int marker_print(const char *marker, size_t len, struct printbuf *text)
-{
-	struct lazy_rows *rows;
-	size_t index;
-	int level, flags;
-	if (!marker_parse(marker, len, &rows, &index, &level, &flags))
-		return -1;
-	return rows->print(rows->state, index, text, level, flags);
+	rows->state_free(rows->state);
+	free(rows);
 }
 
 /* The text goes out a large piece at a time, rows and what lies between
@@ -75,6 +32,51 @@ static void text_flush(struct printbuf *text, FILE *out)
 {
 	fwrite(text->buf, 1, (size_t)text->bpos, out);
 	printbuf_reset(text);
+}
+
+/* The array at level into pb, as json-c prints an array; with out, pb is
+ * written to it whenever it holds WRITE_AT bytes. */
+static int rows_print(const struct lazy_rows *rows, struct printbuf *pb, int level, int flags, FILE *out)
+{
+	printbuf_strappend(pb, "[");
+	for (size_t i = 0; i < rows->n; i++) {
+		rs_json_text_member_start(pb, i > 0, level + 1, flags);
+		if (rows->print(rows->state, i, pb, level + 1, flags) < 0)
+			return -1;
+		if (out && pb->bpos >= WRITE_AT)
+			text_flush(pb, out);
+	}
+	rs_json_text_array_end(pb, rows->n > 0, level, flags);
+	return 0;
+}
+
+/* A marker: MARKER_START, the rows, their level and the flags, MARKER_END.
+ * json-c escapes control characters inside strings, so MARKER_START occurs
+ * nowhere else in its text. */
+#define MARKER_START '\x01'
+#define MARKER_END '\x02'
+
+static int lazy_array_print(json_object *array, struct printbuf *pb, int level, int flags)
+{
+	const struct lazy_rows *rows = json_object_get_userdata(array);
+	if (flags & RS_LAZY_ROWS_AS_MARKERS)
+		return sprintbuf(pb, "%c%p %d %d%c", MARKER_START, (const void *)rows, level,
+				 flags & ~RS_LAZY_ROWS_AS_MARKERS, MARKER_END) < 0 ? -1 : 0;
+	return rows_print(rows, pb, level, flags, NULL);
+}
+
+/* The fields of a marker; false when it is not one. */
+static bool marker_parse(const char *marker, size_t len, const struct lazy_rows **rows, int *level, int *flags)
+{
+	char copy[96], *at;
+	if (len >= sizeof(copy))
+		return false;
+	memcpy(copy, marker, len);
+	copy[len] = '\0';
+	*rows = (const struct lazy_rows *)(uintptr_t)strtoull(copy, &at, 16);
+	*level = (int)strtol(at, &at, 10);
+	*flags = (int)strtol(at, &at, 10);
+	return *at == '\0';
 }
 
 int rs_lazy_text_write(const char *text, FILE *out)
@@ -93,7 +95,10 @@ int rs_lazy_text_write(const char *text, FILE *out)
 		if (!start)
 			break;
 		const char *end = strchr(start, MARKER_END);
-		if (!end || marker_print(start + 1, (size_t)(end - start - 1), pending) != 0)
+		const struct lazy_rows *rows;
+		int level, flags;
+		if (!end || !marker_parse(start + 1, (size_t)(end - start - 1), &rows, &level, &flags) ||
+		    rows_print(rows, pending, level, flags, out) != 0)
 			result = -1;
 		else
 			text = end + 1;
@@ -110,30 +115,15 @@ int rs_lazy_text_write(const char *text, FILE *out)
 json_object *rs_lazy_array_printed(size_t n, rs_lazy_row_print_fn *print, void *state,
 				   void (*state_free)(void *state))
 {
-	struct lazy_rows proto = {.print = print, .state = state, .state_free = state_free};
 	struct lazy_rows *rows = malloc(sizeof(*rows));
-	json_object *array = json_object_new_array_ext((int)(n < 16 ? 16 : n));
-	if (!rows || !array || n == 0) {
+	json_object *array = json_object_new_array();
+	if (!rows || !array) {
 		free(rows);
-		proto.state_free(proto.state);
-		return n == 0 ? array : (json_object_put(array), NULL);
-	}
-	*rows = proto;
-	for (size_t i = 0; i < n; i++) {
-		json_object *placeholder = json_object_new_int64((int64_t)i);
-		if (!placeholder)
-			break;
-		rows->holders++;
-		json_object_set_serializer(placeholder, lazy_row_print, rows, lazy_rows_release);
-		json_object_array_add(array, placeholder);
-	}
-	if (rows->holders < n) {
-		if (rows->holders == 0) {
-			proto.state_free(proto.state);
-			free(rows);
-		}
-		json_object_put(array); /* else the last placeholder frees the state */
+		json_object_put(array);
+		state_free(state);
 		return NULL;
 	}
+	*rows = (struct lazy_rows){n, print, state, state_free};
+	json_object_set_serializer(array, lazy_array_print, rows, lazy_rows_free);
 	return array;
 }

@@ -108,15 +108,28 @@ static void edge_done(struct search *t, struct frame *f, uint32_t w)
 	f->next_edge++;
 }
 
+/* An object that refers to nothing (a string, a number: half a heap) is a
+ * component of its own at once, kept by no one: what visiting it would
+ * come to, without the frame and the stack. */
+static bool leaf_close(struct search *t, uint32_t v)
+{
+	if (t->g->edge_start[v] != t->g->edge_start[v + 1])
+		return false;
+	t->rindex[v] = t->component--;
+	return true;
+}
+
 static bool search_from(struct search *t, uint32_t start)
 {
+	if (leaf_close(t, start))
+		return true;
 	visit_begin(t, start);
 	while (t->depth > 0) {
 		struct frame *f = &t->frames[t->depth - 1];
 		uint32_t v = f->node;
 		if (f->next_edge < t->g->edge_start[v + 1]) {
 			uint32_t w = t->g->edges[f->next_edge];
-			if (t->rindex[w] == 0)
+			if (t->rindex[w] == 0 && !leaf_close(t, w))
 				visit_begin(t, w);
 			else
 				edge_done(t, f, w);

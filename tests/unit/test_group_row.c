@@ -18,6 +18,7 @@
 
 static const char *const TYPE_NAMES[] = {"dict", "my/module.Kind", "quote\"and\\back", "tab\there\x01"};
 static const char *const FLAG_KEYS[] = {"has_finalizer", "certain"};
+static const char *const FLAG_KEY_TEXTS[] = {"\"has_finalizer\"", "\"certain\""};
 
 /* Objects of every type, a type met more often than another. */
 static const struct rs_object OBJECTS[] = {
@@ -87,7 +88,7 @@ static int row_print(void *state, size_t group, struct printbuf *pb, int level, 
 	const uint32_t *members = MEMBERS + GROUP_START[group];
 	struct rs_type_count counts[8];
 	bool flag_values[] = {group_flag(group, 0), group_flag(group, 1)};
-	struct rs_group_row row = {n, 1000 * group + 24, FLAG_KEYS, flag_values, 2, counts,
+	struct rs_group_row row = {n, 1000 * group + 24, FLAG_KEY_TEXTS, flag_values, 2, counts,
 				   rs_group_type_counts(OBJECTS, members, n, counts), member_item, members};
 	return rs_group_row_print(state, &row, pb, level, flags);
 }
