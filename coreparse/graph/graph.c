@@ -34,6 +34,8 @@ struct build {
 	uint64_t edges_dropped;  /* references to what is not an object, cut out at the end */
 	struct pending_edge pending[PENDING_BATCH];
 	uint32_t n_pending;
+	/* How far the helper was asked to fault edges and edge_start in. */
+	struct rs_prefault_array edges_asked, starts_asked;
 };
 
 static bool grow_u32(uint32_t **array, uint64_t *capacity, uint64_t needed)
@@ -67,8 +69,12 @@ static bool conservative_grow(struct rs_graph *g, uint64_t old, uint64_t cap)
 static bool edges_reserve(struct build *b)
 {
 	struct rs_graph *g = b->g;
-	if (g->n_edges < g->edges_capacity)
+	if (g->n_edges < g->edges_capacity) {
+		rs_prefault_track(b->heap->prefault, &b->edges_asked, g->edges, g->n_edges * sizeof(*g->edges),
+				  g->edges_capacity * sizeof(*g->edges));
 		return true;
+	}
+	rs_prefault_quiesce(b->heap->prefault);
 	uint64_t cap = g->edges_capacity ? 2 * g->edges_capacity : 1u << 18;
 	uint32_t *edges = realloc(g->edges, cap * sizeof(*edges));
 	if (!edges)
@@ -323,8 +329,12 @@ static rs_error *build_failure(const struct build *b)
 static bool object_begin(struct build *b, uint64_t i)
 {
 	struct rs_graph *g = b->g;
+	if (i + 2 > g->edge_start_capacity)
+		rs_prefault_quiesce(b->heap->prefault);
 	if (!grow_u32(&g->edge_start, &g->edge_start_capacity, i + 2))
 		return false;
+	rs_prefault_track(b->heap->prefault, &b->starts_asked, g->edge_start, (i + 1) * sizeof(*g->edge_start),
+			  g->edge_start_capacity * sizeof(*g->edge_start));
 	g->edge_start[i] = (uint32_t)g->n_edges;
 	b->source = (uint32_t)i;
 	return true;
@@ -467,6 +477,7 @@ static rs_error *graph_traverse_all(struct build *b)
 		pending_flush(b);
 		if (b->out_of_memory)
 			return build_failure(b);
+		rs_prefault_quiesce(b->heap->prefault);
 		if (!grow_u32(&g->edge_start, &g->edge_start_capacity, b->heap->n_objects + 1))
 			return rs_error_nomem();
 	} while (i < b->heap->n_objects);
