@@ -441,6 +441,22 @@ rs_error *rs_object_size(struct rs_memory *mem, const struct rs_layout *l, const
 	return NULL;
 }
 
+void rs_object_size_prefetch(struct rs_memory *mem, const struct rs_layout *l, const struct rs_type_info *type,
+			     uint64_t obj)
+{
+	if (type->size_kind != RS_SIZE_DICT)
+		return;
+	uint64_t keys = 0, values = 0;
+	rs_error *err = rs_mem_read_u64(mem, obj + (uint64_t)RS_OFF(l, dict_keys), &keys);
+	if (!err)
+		err = rs_mem_read_u64(mem, obj + (uint64_t)RS_OFF(l, dict_values), &values);
+	rs_error_free(err);
+	if (keys)
+		rs_mem_prefetch(mem, keys);
+	if (values)
+		rs_mem_prefetch(mem, values);
+}
+
 uint64_t rs_object_size_record(struct rs_memory *mem, const struct rs_layout *l, const struct rs_type_info *type,
 			       const char *type_name, uint64_t obj, int64_t ob_size, uint32_t *size, uint8_t *flags)
 {
