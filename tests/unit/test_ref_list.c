@@ -10,6 +10,8 @@
 #include <cmocka.h>
 #include <json-c/json.h>
 
+#include "json_text_check.h"
+
 #include "../../commands/ref_list.h"
 
 static const char *const TYPE_NAMES[] = {"dict", "my/module.Kind", "quote\"and\\back", "tab\there\x01"};
@@ -96,26 +98,11 @@ static json_object *slow_list(void *state, size_t n)
 
 static void check_same_text(const char *extra_key, size_t n)
 {
-	static const int flags[] = {
-		JSON_C_TO_STRING_PLAIN,
-		JSON_C_TO_STRING_SPACED,
-		JSON_C_TO_STRING_PRETTY,
-		JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE,
-		JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_PRETTY_TAB,
-		JSON_C_TO_STRING_SPACED | JSON_C_TO_STRING_NOSLASHESCAPE,
-	};
 	struct fast_state fast = {rs_ref_names_new(4, type_name, NULL, extra_key), {0, NULL}};
 	assert_non_null(fast.names);
 	json_object *mine = document(fast_list, &fast, n);
 	json_object *theirs = document(slow_list, (void *)extra_key, n);
-	for (size_t f = 0; f < sizeof(flags) / sizeof(flags[0]); f++) {
-		char *expected = strdup(json_object_to_json_string_ext(theirs, flags[f]));
-		const char *got = json_object_to_json_string_ext(mine, flags[f]);
-		assert_non_null(got);
-		if (strcmp(got, expected))
-			fail_msg("flags %d:\nexpected %s\ngot      %s", flags[f], expected, got);
-		free(expected);
-	}
+	assert_same_json_text(mine, theirs);
 	json_object_put(mine);
 	json_object_put(theirs);
 	rs_ref_names_free(fast.names);
