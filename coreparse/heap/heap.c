@@ -25,6 +25,7 @@ rs_error *rs_heap_walk(rs_target *target, void (*progress)(uint64_t seen, void *
 	heap->progress = progress;
 	heap->progress_arg = arg;
 	rs_error *err = rs_interpreters_read(target->mem, &target->py, heap);
+	rs_mem_will_read_most(target->mem);
 	heap->prefault = rs_prefault_start();
 	for (size_t i = 0; !err && i < heap->n_interps; i++) {
 		uint64_t gc_state = gc_state_of(&target->py, &heap->interps[i], i);

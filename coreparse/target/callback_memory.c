@@ -38,7 +38,7 @@ static void callback_destroy(struct rs_memory *mem)
 	free(cb);
 }
 
-static const struct rs_memory_ops callback_ops = {callback_read, callback_destroy, NULL, NULL};
+static const struct rs_memory_ops callback_ops = {callback_read, callback_destroy, NULL, NULL, NULL};
 
 rs_error *rs_callback_memory_open(long (*read)(void *arg, uint64_t address, void *buf, size_t len), void *arg,
 				  const struct rs_loaded_file *files, size_t n_files, struct rs_diag *diag,

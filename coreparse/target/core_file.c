@@ -19,6 +19,7 @@
 #include "elf_build_id.h"
 #include "core_decompress.h"
 #include "memory.h"
+#include "../util/resident_pages.h"
 
 struct core_segment {
 	uint64_t vaddr, memsz;
@@ -339,7 +340,7 @@ static void core_reader_prefetch(struct rs_memory *mem, uint64_t address)
 }
 
 static const struct rs_memory_ops core_reader_ops = {core_reader_read, core_reader_destroy, core_reader_prefetch,
-						     NULL};
+						     NULL, NULL};
 
 static struct rs_memory *core_thread_reader(struct rs_memory *mem)
 {
@@ -353,7 +354,16 @@ static struct rs_memory *core_thread_reader(struct rs_memory *mem)
 	return &r->base;
 }
 
-static const struct rs_memory_ops core_ops = {core_read, core_destroy, core_prefetch, core_thread_reader};
+/* The core's bytes are in the page cache, most likely (it was just written,
+ * or read before): its pages are mapped in one call, not fault by fault. */
+static void core_read_most(struct rs_memory *mem)
+{
+	const struct core_memory *core = (const struct core_memory *)mem;
+	rs_resident_pages_map(core->image, core->image_size);
+}
+
+static const struct rs_memory_ops core_ops = {core_read, core_destroy, core_prefetch, core_thread_reader,
+					      core_read_most};
 
 static int segment_cmp(const void *a, const void *b)
 {

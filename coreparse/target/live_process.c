@@ -308,7 +308,7 @@ static void live_destroy(struct rs_memory *mem)
 	free(live);
 }
 
-static const struct rs_memory_ops live_ops = {live_read, live_destroy, NULL, NULL};
+static const struct rs_memory_ops live_ops = {live_read, live_destroy, NULL, NULL, NULL};
 
 rs_error *rs_live_memory_open(pid_t pid, bool freeze, struct rs_diag *diag, struct rs_memory **out)
 {

@@ -26,6 +26,9 @@ struct rs_memory_ops {
 	void (*prefetch)(struct rs_memory *mem, uint64_t address);
 	/* Optional: a reader for another thread (see rs_memory_thread_reader). */
 	struct rs_memory *(*thread_reader)(struct rs_memory *mem);
+	/* Optional: most of the target's memory is about to be read, in no
+	 * order (a heap walk); the source may ready itself for that. */
+	void (*read_most)(struct rs_memory *mem);
 };
 
 /* A file mapped into the target (NT_FILE of a core, /proc/PID/maps). */
@@ -79,6 +82,11 @@ static inline void rs_mem_prefetch(struct rs_memory *mem, uint64_t address)
 		mem->ops->prefetch(mem, address);
 }
 
+static inline void rs_mem_will_read_most(struct rs_memory *mem)
+{
+	if (mem->ops->read_most)
+		mem->ops->read_most(mem);
+}
 static inline rs_error *rs_mem_read_u64(struct rs_memory *mem, uint64_t address, uint64_t *out)
 {
 	return rs_mem_read(mem, address, out, sizeof(*out));
