@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "dominator_tree.h"
+#include "util/huge_pages.h"
 
 static int group_cmp(const void *a, const void *b)
 {
@@ -74,8 +75,8 @@ static bool groups_build(struct rs_dom_tree *t, const struct rs_object *objects,
 			 size_t n)
 {
 	uint32_t *by_object = malloc((t->roots.n_refs + 1) * sizeof(*by_object));
-	struct holder *rows = malloc((n + 1) * sizeof(*rows));
-	t->group_members = malloc((n + 1) * sizeof(*t->group_members));
+	struct holder *rows = rs_huge_malloc((n + 1) * sizeof(*rows));
+	t->group_members = rs_huge_malloc((n + 1) * sizeof(*t->group_members));
 	if (!by_object || !rows || !t->group_members) {
 		free(by_object);
 		free(rows);
@@ -158,7 +159,7 @@ rs_error *rs_dom_tree_build(struct rs_command_context *ctx, struct rs_dom_tree *
 		return err;
 	}
 	size_t n = t->d->count, n_root = 0, n_child = 0;
-	t->start = calloc(n + 2, sizeof(*t->start));
+	t->start = rs_huge_calloc(n + 2, sizeof(*t->start));
 	bool ok = t->start != NULL;
 	for (size_t i = 0; ok && i < n; i++) {
 		uint32_t up = t->d->idom[i];
@@ -172,7 +173,7 @@ rs_error *rs_dom_tree_build(struct rs_command_context *ctx, struct rs_dom_tree *
 		}
 	}
 	uint32_t *root_children = NULL;
-	ok = ok && (t->child = malloc((n_child + 1) * sizeof(*t->child))) &&
+	ok = ok && (t->child = rs_huge_malloc((n_child + 1) * sizeof(*t->child))) &&
 	     (t->garbage = malloc((t->n_garbage + 1) * sizeof(*t->garbage))) &&
 	     (root_children = malloc((n_root + 1) * sizeof(*root_children)));
 	if (ok) {
@@ -272,7 +273,7 @@ bool rs_dom_tree_type_retained(const struct rs_dom_tree *t, const rs_heap *heap,
 	const struct rs_object *objects = rs_heap_objects(heap);
 	size_t n = t->d->count, n_types = rs_heap_type_count(heap);
 	uint32_t *active = calloc(2 * n_types + 1, sizeof(*active));
-	uint32_t *stack = malloc((n + 1) * sizeof(*stack)), *cursor = malloc((n + 1) * sizeof(*cursor));
+	uint32_t *stack = rs_huge_malloc((n + 1) * sizeof(*stack)), *cursor = rs_huge_malloc((n + 1) * sizeof(*cursor));
 	if (!active || !stack || !cursor) {
 		free(active);
 		free(stack);

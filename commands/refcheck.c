@@ -17,6 +17,7 @@
 
 #include "refchain_doc.h"
 #include "render.h"
+#include "util/huge_pages.h"
 
 #define TEXT_DEFAULT_TOP 25
 #define TPFLAGS_TYPE_SUBCLASS (1ul << 31)
@@ -241,7 +242,7 @@ rs_error *rs_refcount_suspects(struct rs_command_context *ctx, struct rs_refcoun
 	if (err)
 		return err;
 	size_t n = rs_heap_object_count(ctx->heap);
-	uint32_t *in = calloc(n + 1, sizeof(*in));
+	uint32_t *in = rs_huge_calloc(n + 1, sizeof(*in));
 	struct suspect *suspects = calloc(n + 1, sizeof(*suspects));
 	if (!in || !suspects) {
 		free(in);

@@ -22,6 +22,7 @@
 
 #include "../graph/graph.h"
 #include "../target.h"
+#include "../util/huge_pages.h"
 
 #define NONE UINT32_MAX
 #define NODE_ROOT 0u
@@ -157,7 +158,7 @@ static bool flags_set(struct dom_build *b, const struct rs_roots *roots, const s
 {
 	const struct rs_object *objects = b->heap->objects;
 	uint64_t tracked = b->heap->graph->objects_tracked;
-	b->late_start = calloc(b->n + 1, sizeof(*b->late_start));
+	b->late_start = rs_huge_calloc(b->n + 1, sizeof(*b->late_start));
 	if (!b->late_start)
 		return false;
 	references_each(b, in_count);
@@ -323,13 +324,13 @@ static bool semi_prepare(struct dom_build *b)
 		else if ((flags_of(b, i) & GARBAGE_OBJECT) && b->garbage_pre < b->semi[w])
 			b->semi[w] = b->garbage_pre;
 	}
-	b->late_start = calloc((size_t)n + 1, sizeof(*b->late_start));
+	b->late_start = rs_huge_calloc((size_t)n + 1, sizeof(*b->late_start));
 	if (!b->late_start)
 		return false;
 	references_each(b, early_take_late_count);
 	for (uint32_t w = 0; w < n; w++)
 		b->late_start[w + 1] += b->late_start[w];
-	b->late = malloc((b->late_start[n] ? b->late_start[n] : 1) * sizeof(*b->late));
+	b->late = rs_huge_malloc((b->late_start[n] ? b->late_start[n] : 1) * sizeof(*b->late));
 	if (!b->late)
 		return false;
 	references_each(b, late_place);
@@ -468,7 +469,7 @@ static rs_error *seeds_find(rs_target *target, rs_heap *heap, struct dom_build *
 	b->g = heap->graph;
 	b->n = heap->n_objects;
 	b->nodes = b->n + FIRST_OBJECT;
-	bool ok = (b->flags = calloc(b->n / 2 + 1, 1)) && hidden_collect(b) && flags_set(b, roots, &garbage);
+	bool ok = (b->flags = rs_huge_calloc(b->n / 2 + 1, 1)) && hidden_collect(b) && flags_set(b, roots, &garbage);
 	free(roots->counts);
 	roots->counts = NULL;
 	roots->counts_capacity = 0;
@@ -505,8 +506,8 @@ rs_error *rs_heap_dominators_of_roots(rs_target *target, rs_heap *heap, struct r
 		return err;
 	}
 	rs_graph_index_release(heap->graph);
-	bool ok = (b.pre = malloc(b.nodes * sizeof(*b.pre))) && (b.parent = malloc(b.nodes * sizeof(*b.parent))) &&
-		  depth_first(&b) && (out->retained = malloc(b.nodes * sizeof(*out->retained)));
+	bool ok = (b.pre = rs_huge_malloc(b.nodes * sizeof(*b.pre))) && (b.parent = rs_huge_malloc(b.nodes * sizeof(*b.parent))) &&
+		  depth_first(&b) && (out->retained = rs_huge_malloc(b.nodes * sizeof(*out->retained)));
 	if (ok) {
 		b.semi = (uint32_t *)out->retained;
 		b.label = b.semi + b.nodes;
@@ -514,7 +515,7 @@ rs_error *rs_heap_dominators_of_roots(rs_target *target, rs_heap *heap, struct r
 	}
 	free(b.pre);
 	b.pre = NULL;
-	ok = ok && (out->idom = malloc(b.nodes * sizeof(*out->idom)));
+	ok = ok && (out->idom = rs_huge_malloc(b.nodes * sizeof(*out->idom)));
 	if (ok) {
 		b.ancestor = out->idom;
 		ok = semi_nca(&b);
@@ -523,7 +524,7 @@ rs_error *rs_heap_dominators_of_roots(rs_target *target, rs_heap *heap, struct r
 	free(b.late);
 	b.late_start = b.late = NULL;
 	b.renumbering = true;
-	ok = ok && (b.pre = malloc(b.nodes * sizeof(*b.pre))) && depth_first(&b);
+	ok = ok && (b.pre = rs_huge_malloc(b.nodes * sizeof(*b.pre))) && depth_first(&b);
 	if (ok)
 		result_fill(&b, out);
 	build_free(&b);

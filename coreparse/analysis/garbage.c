@@ -202,8 +202,8 @@ static rs_error *uncertain_find(struct collect *c, struct rs_garbage *out)
 {
 	const struct rs_graph *g = c->g;
 	uint32_t *before = garbage_ranks(c, out);
-	int32_t *refs = malloc(out->objects * sizeof(*refs) + 1);
-	uint32_t *work = malloc(out->objects * sizeof(*work) + 1);
+	int32_t *refs = rs_huge_malloc(out->objects * sizeof(*refs) + 1);
+	uint32_t *work = rs_huge_malloc(out->objects * sizeof(*work) + 1);
 	if (!before || !refs || !work) {
 		free(before);
 		free(refs);
@@ -269,7 +269,7 @@ static rs_error *groups_build(struct collect *c, struct rs_garbage *out)
 	/* Number the groups in order of their first member, then place members.
 	 * A group's number is kept at its root's rank among the garbage. */
 	uint32_t *before = garbage_ranks(c, out);
-	uint32_t *group = malloc(out->objects * sizeof(*group) + 1);
+	uint32_t *group = rs_huge_malloc(out->objects * sizeof(*group) + 1);
 	out->groups.members = malloc(out->objects * sizeof(uint32_t) + 1);
 	uint64_t *fill = NULL;
 	rs_error *err = NULL;
@@ -398,8 +398,8 @@ static enum rs_finalizer finalizer_of(struct collect *c, uint32_t i)
 static rs_error *finalizer_reachable_count(struct collect *c, struct rs_garbage *out)
 {
 	const struct rs_graph *g = c->g;
-	uint64_t *seen = calloc(c->heap->n_objects / 64 + 1, sizeof(uint64_t));
-	uint32_t *work = malloc(c->n * sizeof(*work) + 1);
+	uint64_t *seen = rs_huge_calloc(c->heap->n_objects / 64 + 1, sizeof(uint64_t));
+	uint32_t *work = rs_huge_malloc(c->n * sizeof(*work) + 1);
 	uint64_t top = 0;
 	if (!seen || !work) {
 		free(seen);

@@ -12,6 +12,7 @@
 
 #include "../graph/graph.h"
 #include "../target.h"
+#include "../util/huge_pages.h"
 
 #define NONE UINT32_MAX
 
@@ -39,7 +40,7 @@ static void unexplained_seed(rs_heap *heap, const struct rs_roots *roots, uint32
 {
 	const struct rs_graph *g = heap->graph;
 	size_t n = heap->n_objects;
-	uint32_t *in = calloc(n + 1, sizeof(*in));
+	uint32_t *in = rs_huge_calloc(n + 1, sizeof(*in));
 	if (!in)
 		return;
 	for (uint64_t e = 0; e < g->n_edges; e++)
@@ -87,9 +88,9 @@ rs_error *rs_heap_path(rs_target *target, rs_heap *heap, uint32_t object, struct
 		return NULL;
 	}
 	size_t n = heap->n_objects;
-	uint32_t *parent = malloc((n + 1) * sizeof(*parent));
-	uint32_t *queue = malloc((n + 1) * sizeof(*queue));
-	uint32_t *seed = malloc((n + 1) * sizeof(*seed));
+	uint32_t *parent = rs_huge_malloc((n + 1) * sizeof(*parent));
+	uint32_t *queue = rs_huge_malloc((n + 1) * sizeof(*queue));
+	uint32_t *seed = rs_huge_malloc((n + 1) * sizeof(*seed));
 	if (!parent || !queue || !seed) {
 		free(parent);
 		free(queue);
@@ -178,10 +179,10 @@ rs_error *rs_heap_shortest_paths(rs_target *target, rs_heap *heap, struct rs_pat
 		return err;
 	size_t n = heap->n_objects;
 	out->count = n;
-	out->parent = malloc((n + 1) * sizeof(*out->parent));
-	out->root = malloc((n + 1) * sizeof(*out->root));
-	uint32_t *pass = malloc((n + 1) * sizeof(*pass)), *queue = malloc((n + 1) * sizeof(*queue));
-	uint32_t *seed = malloc((n + 1) * sizeof(*seed));
+	out->parent = rs_huge_malloc((n + 1) * sizeof(*out->parent));
+	out->root = rs_huge_malloc((n + 1) * sizeof(*out->root));
+	uint32_t *pass = rs_huge_malloc((n + 1) * sizeof(*pass)), *queue = rs_huge_malloc((n + 1) * sizeof(*queue));
+	uint32_t *seed = rs_huge_malloc((n + 1) * sizeof(*seed));
 	if (!out->parent || !out->root || !pass || !queue || !seed) {
 		free(pass);
 		free(queue);

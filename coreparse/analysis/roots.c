@@ -25,6 +25,7 @@
 
 #include "../objects/code_lines.h"
 #include "../objects/repr.h"
+#include "../util/huge_pages.h"
 #include "roots.h"
 
 #define FRAMES_MAX 100000
@@ -541,7 +542,7 @@ rs_error *rs_heap_roots(rs_target *target, rs_heap *heap, struct rs_roots *out)
 	if (!rs_graph_index_restore(heap->graph, heap))
 		return rs_error_nomem();
 	struct rs_roots_collect c = {.target = target, .heap = heap, .out = out};
-	out->counts = calloc(heap->n_objects + 1, sizeof(*out->counts));
+	out->counts = rs_huge_calloc(heap->n_objects + 1, sizeof(*out->counts));
 	out->counts_capacity = heap->n_objects + 1;
 	if (!out->counts)
 		return rs_error_nomem();

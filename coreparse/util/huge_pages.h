@@ -16,4 +16,9 @@
  * the kernel has transparent huge pages turned off. */
 void rs_huge_pages_advise(void *p, size_t bytes);
 
+/* malloc and calloc of an array written all over soon after (an analysis'
+ * per-object state), advised as above. */
+void *rs_huge_malloc(size_t bytes);
+void *rs_huge_calloc(size_t n, size_t size);
+
 #endif
