@@ -474,11 +474,9 @@ static void collect_free(struct collect *c)
 rs_error *rs_heap_garbage(rs_target *target, rs_heap *heap, struct rs_garbage *out)
 {
 	memset(out, 0, sizeof(*out));
-	rs_error *err = rs_heap_graph_build(target, heap);
+	rs_error *err = rs_heap_graph_indexed(target, heap);
 	if (err)
 		return err;
-	if (!rs_graph_index_restore(heap->graph, heap))
-		return rs_error_nomem();
 	struct collect c = {target, heap, heap->graph, heap->graph->objects_tracked, NULL, NULL, NULL, NULL, NULL};
 	uint64_t conservative = 0;
 	if ((err = unreachable_find(&c, out, &conservative)))

@@ -536,11 +536,9 @@ static void counts_grow(struct rs_roots_collect *c)
 rs_error *rs_heap_roots(rs_target *target, rs_heap *heap, struct rs_roots *out)
 {
 	memset(out, 0, sizeof(*out));
-	rs_error *err = rs_heap_graph_build(target, heap);
+	rs_error *err = rs_heap_graph_indexed(target, heap);
 	if (err)
 		return err;
-	if (!rs_graph_index_restore(heap->graph, heap))
-		return rs_error_nomem();
 	struct rs_roots_collect c = {.target = target, .heap = heap, .out = out};
 	out->counts = rs_huge_calloc(heap->n_objects + 1, sizeof(*out->counts));
 	out->counts_capacity = heap->n_objects + 1;

@@ -45,6 +45,11 @@ uint32_t rs_graph_adopt(struct rs_graph *graph, struct rs_memory *mem, const str
 void rs_graph_index_release(struct rs_graph *g);
 bool rs_graph_index_restore(struct rs_graph *g, const struct rs_heap *heap);
 
+struct rs_target;
+/* rs_heap_graph_build, with the address index restored if it was
+ * released: for an analysis that looks addresses up. */
+rs_error *rs_heap_graph_indexed(struct rs_target *target, struct rs_heap *heap);
+
 static inline bool rs_graph_edge_conservative(const struct rs_graph *g, uint64_t edge)
 {
 	return g->conservative && ((g->conservative[edge / 64] >> (edge % 64)) & 1);

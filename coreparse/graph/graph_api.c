@@ -13,6 +13,14 @@ rs_error *rs_heap_graph_build(rs_target *target, rs_heap *heap)
 	return rs_graph_build(target->mem, &target->py, heap, &heap->graph);
 }
 
+rs_error *rs_heap_graph_indexed(rs_target *target, rs_heap *heap)
+{
+	rs_error *err = rs_heap_graph_build(target, heap);
+	if (!err && !rs_graph_index_restore(heap->graph, heap))
+		err = rs_error_nomem();
+	return err;
+}
+
 uint32_t rs_heap_find(rs_target *target, rs_heap *heap, uint64_t address)
 {
 	if (!heap->graph || !rs_graph_index_restore(heap->graph, heap))
