@@ -45,10 +45,9 @@ static bool grow_u32(uint32_t **array, uint64_t *capacity, uint64_t needed)
 	uint64_t cap = *capacity ? *capacity : 65536;
 	while (cap < needed)
 		cap *= 2;
-	uint32_t *grown = realloc(*array, cap * sizeof(**array));
+	uint32_t *grown = rs_huge_array_resize(*array, *capacity * sizeof(**array), cap * sizeof(**array));
 	if (!grown)
 		return false;
-	rs_huge_pages_advise(grown, cap * sizeof(**array));
 	*array = grown;
 	*capacity = cap;
 	return true;
@@ -76,10 +75,9 @@ static bool edges_reserve(struct build *b)
 	}
 	rs_prefault_quiesce(b->heap->prefault);
 	uint64_t cap = g->edges_capacity ? 2 * g->edges_capacity : 1u << 18;
-	uint32_t *edges = realloc(g->edges, cap * sizeof(*edges));
+	uint32_t *edges = rs_huge_array_resize(g->edges, g->edges_capacity * sizeof(*edges), cap * sizeof(*edges));
 	if (!edges)
 		return false;
-	rs_huge_pages_advise(edges, cap * sizeof(*edges));
 	g->edges = edges;
 	if (g->conservative && !conservative_grow(g, g->edges_capacity, cap))
 		return false;
@@ -533,8 +531,8 @@ void rs_graph_free(struct rs_graph *g)
 	if (!g)
 		return;
 	rs_address_index_free(&g->index);
-	free(g->edge_start);
-	free(g->edges);
+	rs_huge_array_free(g->edge_start, g->edge_start_capacity * sizeof(*g->edge_start));
+	rs_huge_array_free(g->edges, g->edges_capacity * sizeof(*g->edges));
 	free(g->conservative);
 	free(g);
 }

@@ -55,10 +55,10 @@ bool rs_heap_objects_reserve(struct rs_heap *heap)
 	}
 	rs_prefault_quiesce(heap->prefault);
 	size_t cap = heap->objects_capacity ? heap->objects_capacity * 2 : 65536;
-	struct rs_object *objects = realloc(heap->objects, cap * sizeof(*objects));
+	struct rs_object *objects = rs_huge_array_resize(heap->objects, heap->objects_capacity * sizeof(*objects),
+							  cap * sizeof(*objects));
 	if (!objects)
 		return false;
-	rs_huge_pages_advise(objects, cap * sizeof(*objects));
 	heap->objects = objects;
 	heap->objects_capacity = cap;
 	return true;
@@ -70,7 +70,7 @@ void rs_heap_destroy(struct rs_heap *heap)
 		return;
 	free(heap->interps);
 	free(heap->threads);
-	free(heap->objects);
+	rs_huge_array_free(heap->objects, heap->objects_capacity * sizeof(*heap->objects));
 	rs_type_table_free(&heap->types);
 	free(heap);
 }

@@ -36,3 +36,56 @@ void *rs_huge_calloc(size_t n, size_t size)
 		rs_huge_pages_advise(p, n * size);
 	return p;
 }
+
+static size_t huge_round(size_t bytes)
+{
+	return (bytes + HUGE_PAGE - 1) & ~(size_t)(HUGE_PAGE - 1);
+}
+
+/* bytes (a multiple of 2 MiB) mapped at a 2 MiB aligned address: more is
+ * mapped, and what lies outside trimmed. */
+static void *aligned_map(size_t bytes, int prot)
+{
+	size_t span = bytes + HUGE_PAGE;
+	void *m = mmap(NULL, span, prot, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (m == MAP_FAILED)
+		return NULL;
+	uintptr_t start = ((uintptr_t)m + HUGE_PAGE - 1) & ~(HUGE_PAGE - 1), end = (uintptr_t)m + span;
+	if (start > (uintptr_t)m)
+		munmap(m, start - (uintptr_t)m);
+	if (end > start + bytes)
+		munmap((void *)(start + bytes), end - (start + bytes));
+	return (void *)start;
+}
+
+void *rs_huge_array_resize(void *p, size_t old_bytes, size_t new_bytes)
+{
+	size_t old_map = p ? huge_round(old_bytes) : 0, new_map = huge_round(new_bytes ? new_bytes : 1);
+	void *q;
+	if (!p) {
+		q = aligned_map(new_map, PROT_READ | PROT_WRITE);
+	} else if (new_map <= old_map) {
+		if (new_map < old_map)
+			munmap((char *)p + new_map, old_map - new_map);
+		return p;
+	} else if ((q = mremap(p, old_map, new_map, 0)) == MAP_FAILED) {
+		/* No room after it: moved into a reservation of the new size. */
+		void *to = aligned_map(new_map, PROT_NONE);
+		if (!to)
+			return NULL;
+		q = mremap(p, old_map, new_map, MREMAP_MAYMOVE | MREMAP_FIXED, to);
+		if (q == MAP_FAILED) {
+			munmap(to, new_map);
+			return NULL;
+		}
+	}
+	if (q && new_bytes >= HUGE_PAGE) /* a small array stays on the small pages it touches */
+		madvise(q, new_map, MADV_HUGEPAGE);
+	return q;
+}
+
+void rs_huge_array_free(void *p, size_t bytes)
+{
+	if (p)
+		munmap(p, huge_round(bytes ? bytes : 1));
+}

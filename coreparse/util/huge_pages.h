@@ -21,4 +21,19 @@ void rs_huge_pages_advise(void *p, size_t bytes);
 void *rs_huge_malloc(size_t bytes);
 void *rs_huge_calloc(size_t n, size_t size);
 
+/* An array that grows with the heap as it is read (the objects, the edges).
+ * Grown with realloc and advised, the objects array of the 5M bench heap
+ * ended with 16-32 MiB of its 213 MiB on huge pages, and reading it through
+ * took up to 0.15 s where 0.01 s will do. This array is a mapping of its
+ * own, 2 MiB aligned, and is moved only to 2 MiB aligned addresses, where the
+ * kernel moves its huge pages whole (to any other, it splits them): all of it
+ * is on huge pages.
+ *
+ * Resizes the array at p (NULL: none yet) of old_bytes to new_bytes, keeping
+ * its contents; NULL when out of memory, the array then as it was. The bytes
+ * past old_bytes are zero. */
+void *rs_huge_array_resize(void *p, size_t old_bytes, size_t new_bytes);
+/* Frees an array of rs_huge_array_resize, of the bytes it was last given. */
+void rs_huge_array_free(void *p, size_t bytes);
+
 #endif
