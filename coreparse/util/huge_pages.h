@@ -33,7 +33,9 @@ void *rs_huge_calloc(size_t n, size_t size);
  * its contents; NULL when out of memory, the array then as it was. The bytes
  * past old_bytes are zero. */
 void *rs_huge_array_resize(void *p, size_t old_bytes, size_t new_bytes);
-/* Frees an array of rs_huge_array_resize, of the bytes it was last given. */
+/* (Built with AddressSanitizer, the array is malloc's, so that a write past
+ * its end is caught.) Frees an array of rs_huge_array_resize, of the bytes it
+ * was last given. */
 void rs_huge_array_free(void *p, size_t bytes);
 
 #endif
