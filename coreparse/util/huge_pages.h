@@ -24,7 +24,7 @@ void *rs_huge_calloc(size_t n, size_t size);
 /* An array that grows with the heap as it is read (the objects, the edges).
  * Grown with realloc and advised, the objects array of the 5M bench heap
  * ended with 16-32 MiB of its 213 MiB on huge pages, and reading it through
- * took up to 0.15 s where 0.01 s will do. This array is a mapping of its
+ * took 0.12-0.65 s where 0.01-0.03 s will do. This array is a mapping of its
  * own, 2 MiB aligned, and is moved only to 2 MiB aligned addresses, where the
  * kernel moves its huge pages whole (to any other, it splits them): all of it
  * is on huge pages.
