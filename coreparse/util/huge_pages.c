@@ -38,17 +38,7 @@ void *rs_huge_calloc(size_t n, size_t size)
 	return p;
 }
 
-/* Under AddressSanitizer the arrays stay in malloc's blocks, where a write
- * past their end is caught; mappings of our own would hide it. */
-#if defined(__SANITIZE_ADDRESS__)
-#define ARRAYS_ON_MALLOC 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define ARRAYS_ON_MALLOC 1
-#endif
-#endif
-
-#ifdef ARRAYS_ON_MALLOC
+#if !RS_HUGE_ARRAYS_MAPPED
 void *rs_huge_array_resize(void *p, size_t old_bytes, size_t new_bytes)
 {
 	unsigned char *q = realloc(p, new_bytes ? new_bytes : 1);

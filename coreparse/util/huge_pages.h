@@ -21,6 +21,20 @@ void rs_huge_pages_advise(void *p, size_t bytes);
 void *rs_huge_malloc(size_t bytes);
 void *rs_huge_calloc(size_t n, size_t size);
 
+/* 1 when the arrays of rs_huge_array_resize are mappings of their own, 0
+ * when built with AddressSanitizer: they then stay malloc's, where a write
+ * past their end is caught, which mappings of our own would hide. */
+#if defined(__SANITIZE_ADDRESS__)
+#define RS_HUGE_ARRAYS_MAPPED 0
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define RS_HUGE_ARRAYS_MAPPED 0
+#endif
+#endif
+#ifndef RS_HUGE_ARRAYS_MAPPED
+#define RS_HUGE_ARRAYS_MAPPED 1
+#endif
+
 /* An array that grows with the heap as it is read (the objects, the edges).
  * Grown with realloc and advised, the objects array of the 5M bench heap
  * ended with 16-32 MiB of its 213 MiB on huge pages, and reading it through
@@ -33,9 +47,7 @@ void *rs_huge_calloc(size_t n, size_t size);
  * its contents; NULL when out of memory, the array then as it was. The bytes
  * past old_bytes are zero. */
 void *rs_huge_array_resize(void *p, size_t old_bytes, size_t new_bytes);
-/* (Built with AddressSanitizer, the array is malloc's, so that a write past
- * its end is caught.) Frees an array of rs_huge_array_resize, of the bytes it
- * was last given. */
+/* Frees an array of rs_huge_array_resize, of the bytes it was last given. */
 void rs_huge_array_free(void *p, size_t bytes);
 
 #endif

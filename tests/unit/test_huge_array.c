@@ -22,18 +22,7 @@
 
 /* Built with AddressSanitizer, the arrays are malloc's (huge_pages.h): only
  * their contents are checked. */
-#if defined(__SANITIZE_ADDRESS__)
-#define ARRAYS_ON_MALLOC 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define ARRAYS_ON_MALLOC 1
-#endif
-#endif
-#ifdef ARRAYS_ON_MALLOC
-#define MAPPED false
-#else
-#define MAPPED true
-#endif
+#define MAPPED RS_HUGE_ARRAYS_MAPPED
 
 /* AnonHugePages, in KiB, of the mapping that holds p; -1 if none does. */
 static long huge_kib_at(const void *p)
