@@ -70,10 +70,12 @@ unit: test-deps all $(UNIT_BIN)
 # The end-to-end tests run on every core (pytest-xdist), a test file to a
 # worker: the processes and cores a file's tests share are made once. One
 # worker more than the cores: a test waits on its targets a third of the time
-# (gcore, a live target's start, ptrace). On two cores, three workers kept
-# them 89% busy and took 10:34 where two took 14:34 (with the debug builds
-# compiling beside them, as on a fresh clone). The slowest tests are listed at the
-# end, for the CI budget (make check <= 15 min).
+# (gcore, a live target's start, ptrace). On two cores and a slow day, three
+# workers ran the suite alone in 10:34, the cores 89% busy, and CI's sanitizer
+# stage went from 13:06 to 11:20-12:06. In make check on a fresh clone the
+# trace-refs builds compile beside the suite and keep the cores busy anyway:
+# 13:24-14:33 with two, 14:01-14:20 with three. The slowest tests are listed
+# at the end, for the CI budget (make check <= 15 min).
 E2E_JOBS ?= $(shell n=$$(nproc 2>/dev/null || echo 1); n=$$((n + 1)); [ "$$n" -gt 4 ] && n=4; echo $$n)
 
 # CPython 3.11 and 3.13 with Py_TRACE_REFS take three and one and a half
