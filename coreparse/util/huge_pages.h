@@ -44,8 +44,9 @@ void *rs_huge_calloc(size_t n, size_t size);
  * is on huge pages.
  *
  * Resizes the array at p (NULL: none yet) of old_bytes to new_bytes, keeping
- * its contents; NULL when out of memory, the array then as it was. The bytes
- * past old_bytes are zero. */
+ * its contents (the first new_bytes of them when it shrinks); NULL when out of
+ * memory, the array then as it was. The bytes past old_bytes are zero for an
+ * array that has only grown, as the heap's do. */
 void *rs_huge_array_resize(void *p, size_t old_bytes, size_t new_bytes);
 /* Frees an array of rs_huge_array_resize, of the bytes it was last given. */
 void rs_huge_array_free(void *p, size_t bytes);
